@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -f dist/cli/main.js ] || exit 0
+if [ "$(id -u)" -eq 0 ]; then node bin/chot.js lab down || true; fi
+node bin/chot.js stack down

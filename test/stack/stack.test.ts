@@ -1,0 +1,133 @@
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { runChot } from '../support/chot.js';
+
+// Its own state directory and ports, so this life-cycle test never touches a developer's
+// stack or the one other test files share.
+const stateDir = '/var/lib/chot/test-stack-lifecycle';
+const esPort = 39200;
+const redisPort = 36379;
+const portArgs = ['--state-dir', stateDir, '--es-port', String(esPort), '--redis-port', String(redisPort)];
+
+interface StackYaml {
+  elasticsearch: { url: string; username: string; password: string };
+  redis: { url: string };
+}
+
+function processesMentioning(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
+
+describe('chot stack', () => {
+  let firstUp: { code: number | null; stdout: string; stderr: string };
+  let config: StackYaml;
+
+  beforeAll(async () => {
+    await runChot(['stack', 'down', ...portArgs]);
+    rmSync(stateDir, { recursive: true, force: true });
+    firstUp = await runChot(['stack', 'up', ...portArgs], { timeoutMs: 540_000 });
+    if (firstUp.code === 0) config = YAML.parse(readFileSync(join(stateDir, 'stack.yaml'), 'utf8')) as StackYaml;
+  }, 600_000);
+
+  afterAll(async () => {
+    await runChot(['stack', 'down', ...portArgs]);
+  }, 120_000);
+
+  it('comes up and prints both URLs', () => {
+    expect(firstUp.stderr + firstUp.stdout).not.toMatch(/error/i);
+    expect(firstUp.code).toBe(0);
+    expect(firstUp.stdout).toContain(`http://127.0.0.1:${esPort}`);
+    expect(firstUp.stdout).toContain(`redis://127.0.0.1:${redisPort}`);
+  });
+
+  it('keeps its secrets in mode-0600 files', () => {
+    for (const f of ['credentials.json', 'stack.yaml']) {
+      expect(statSync(join(stateDir, f)).mode & 0o777, f).toBe(0o600);
+    }
+  });
+
+  it('runs a secured Elasticsearch 8.19 that the product user reaches and anonymous users do not', async () => {
+    const { url, username, password } = config.elasticsearch;
+    const auth = { authorization: 'Basic ' + Buffer.from(`${username}:${password}`).toString('base64') };
+    const anonymous = await fetch(`${url}/_cluster/health`);
+    expect(anonymous.status).toBe(401);
+    const nodes = (await (await fetch(`${url}/_nodes/_local`, { headers: auth })).json()) as { nodes: Record<string, { version: string }> };
+    expect(Object.values(nodes.nodes)[0]!.version).toMatch(/^8\.19\./);
+  });
+
+  it('gives the product user its own indices and nothing else', async () => {
+    const { url, username, password } = config.elasticsearch;
+    const headers = { authorization: 'Basic ' + Buffer.from(`${username}:${password}`).toString('base64') };
+    const own = await fetch(`${url}/chot-lifecycle-probe`, { method: 'PUT', headers });
+    expect(own.status).toBe(200);
+    const foreign = await fetch(`${url}/other-index`, { method: 'PUT', headers });
+    expect(foreign.status).toBe(403);
+  });
+
+  it('runs Redis that answers PING, with AOF persistence on', async () => {
+    const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
+    try {
+      expect(await redis.ping()).toBe('PONG');
+      expect(await redis.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);
+    } finally {
+      redis.disconnect();
+    }
+    const anonymous = new Redis({ port: redisPort, maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
+    anonymous.on('error', () => {});
+    await anonymous.connect();
+    await expect(anonymous.ping()).rejects.toThrow(/NOAUTH/);
+    anonymous.disconnect();
+  });
+
+  it('is idempotent: a second up finds both running and starts nothing new', async () => {
+    const before = JSON.parse((await runChot(['stack', 'status', '--json', ...portArgs])).stdout) as { elasticsearch: { pid: number }; redis: { pid: number } };
+    const again = await runChot(['stack', 'up', ...portArgs], { timeoutMs: 120_000 });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/redis already running/);
+    expect(again.stdout).toMatch(/elasticsearch already running/);
+    const after = JSON.parse((await runChot(['stack', 'status', '--json', ...portArgs])).stdout) as { elasticsearch: { pid: number }; redis: { pid: number } };
+    expect(after.elasticsearch.pid).toBe(before.elasticsearch.pid);
+    expect(after.redis.pid).toBe(before.redis.pid);
+  });
+
+  it('names the port when another process holds it', async () => {
+    const squatter: Server = createServer();
+    await new Promise<void>((r) => squatter.listen(36399, '127.0.0.1', r));
+    try {
+      const r = await runChot(['stack', 'up', '--state-dir', `${stateDir}-squatted`, '--es-port', '39300', '--redis-port', '36399']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/port 36399 on 127\.0\.0\.1 is in use/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      squatter.close();
+      rmSync(`${stateDir}-squatted`, { recursive: true, force: true });
+    }
+  });
+
+  it('goes down leaving no process behind, and status then says so', async () => {
+    const status = JSON.parse((await runChot(['stack', 'status', '--json', ...portArgs])).stdout) as { elasticsearch: { pid: number }; redis: { pid: number } };
+    const down = await runChot(['stack', 'down', ...portArgs], { timeoutMs: 120_000 });
+    expect(down.code).toBe(0);
+    expect(processesMentioning(stateDir)).toEqual([]);
+    expect(processesMentioning(`127.0.0.1:${redisPort}`)).toEqual([]);
+    expect(() => process.kill(status.elasticsearch.pid, 0)).toThrow();
+    expect(() => process.kill(status.redis.pid, 0)).toThrow();
+    const after = await runChot(['stack', 'status', ...portArgs]);
+    expect(after.code).toBe(1);
+    expect(after.stdout).toMatch(/elasticsearch\s+down/);
+    expect(after.stdout).toMatch(/redis\s+down/);
+  });
+});
