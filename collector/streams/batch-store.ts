@@ -1,0 +1,74 @@
+import type { RedisClient } from './redis.js';
+import { lastSeqKey, shardOf, streamKey } from './redis.js';
+
+/**
+ * Appends a sensor's batch to its shard's stream unless that sequence number was stored
+ * before, in one atomic step, so a batch replayed after a lost ack is recognised and not
+ * stored twice. Redis runs with AOF: once this returns, the batch survives a Redis restart
+ * and may be acknowledged to the sensor.
+ */
+const APPEND_ONCE = `
+local last = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '-1')
+local seq = tonumber(ARGV[2])
+if seq <= last then return {0, last} end
+local id = redis.call('XADD', KEYS[1], '*', 'sensor', ARGV[1], 'seq', ARGV[2], 'node', ARGV[3], 'received', ARGV[4], 'count', ARGV[5], 'records', ARGV[6])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return {1, id}
+`;
+
+export interface StoredBatch {
+  sensorId: string;
+  seq: number;
+  /** The sensor's place in the hierarchy, from its certificate. */
+  node: string;
+  receivedMs: number;
+  count: number;
+  /** The batch's records as JSON text (an array), stored as received after validation. */
+  recordsJson: string;
+}
+
+export type AppendResult = { stored: true; entryId: string } | { stored: false; lastSeq: number };
+
+export class BatchStore {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly prefix: string,
+    readonly shards: number,
+  ) {
+    this.redis.defineCommand('chotAppendOnce', { numberOfKeys: 2, lua: APPEND_ONCE });
+  }
+
+  async append(b: StoredBatch): Promise<AppendResult> {
+    const shard = shardOf(b.sensorId, this.shards);
+    const r = (await (this.redis as unknown as { chotAppendOnce: (...a: (string | number)[]) => Promise<[number, string | number]> }).chotAppendOnce(
+      streamKey(this.prefix, shard),
+      lastSeqKey(this.prefix, shard),
+      b.sensorId,
+      b.seq,
+      b.node,
+      b.receivedMs,
+      b.count,
+      b.recordsJson,
+    )) as [number, string | number];
+    return r[0] === 1 ? { stored: true, entryId: String(r[1]) } : { stored: false, lastSeq: Number(r[1]) };
+  }
+
+  /** The highest sequence stored for a sensor (-1 for none): told to a reconnecting sensor so it can drop what is already safe. */
+  async lastSeq(sensorId: string): Promise<number> {
+    const v = await this.redis.hget(lastSeqKey(this.prefix, shardOf(sensorId, this.shards)), sensorId);
+    return v === null ? -1 : Number(v);
+  }
+}
+
+export function parseStreamEntry(fields: string[]): StoredBatch {
+  const m = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) m.set(fields[i]!, fields[i + 1]!);
+  return {
+    sensorId: m.get('sensor') ?? '',
+    seq: Number(m.get('seq')),
+    node: m.get('node') ?? '',
+    receivedMs: Number(m.get('received')),
+    count: Number(m.get('count')),
+    recordsJson: m.get('records') ?? '[]',
+  };
+}

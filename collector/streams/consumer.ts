@@ -1,0 +1,131 @@
+import type { Logger } from '../../common/log.js';
+import { sleep } from '../../common/process.js';
+import type { RedisClient } from './redis.js';
+
+export interface StreamEntry {
+  stream: string;
+  id: string;
+  fields: string[];
+}
+
+export interface ConsumerOptions {
+  streams: string[];
+  group: string;
+  consumer: string;
+  log: Logger;
+  /** Entries taken per read. */
+  count?: number;
+  blockMs?: number;
+  /** Pending entries idle this long belong to a consumer presumed dead, and are claimed. */
+  claimIdleMs?: number;
+  /** Must resolve only once the entries' effects are durable; they are acknowledged after. */
+  handle: (entries: StreamEntry[]) => Promise<void>;
+}
+
+type XReadReply = Array<[string, Array<[string, string[]]>]> | null;
+
+export async function ensureGroup(redis: RedisClient, stream: string, group: string): Promise<void> {
+  try {
+    await redis.xgroup('CREATE', stream, group, '0', 'MKSTREAM');
+  } catch (err) {
+    if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
+  }
+}
+
+/**
+ * One member of a consumer group over a set of streams. It first finishes what it had
+ * pending (after a restart under the same name), claims entries left pending by members
+ * that died (XAUTOCLAIM), then reads new entries; each batch of entries is acknowledged
+ * only after `handle` resolves, so a crash anywhere leaves them pending, never lost.
+ */
+export class StreamConsumer {
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private readonly count: number;
+  private readonly blockMs: number;
+  private readonly claimIdleMs: number;
+  private lastClaim = 0;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly opts: ConsumerOptions,
+  ) {
+    this.count = opts.count ?? 64;
+    this.blockMs = opts.blockMs ?? 1000;
+    this.claimIdleMs = opts.claimIdleMs ?? 30_000;
+  }
+
+  async start(): Promise<void> {
+    for (const s of this.opts.streams) await ensureGroup(this.redis, s, this.opts.group);
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    let ownPending = true;
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        let worked = false;
+        if (ownPending) {
+          worked = await this.readOnce('0');
+          ownPending = worked;
+        }
+        if (!worked && Date.now() - this.lastClaim >= Math.min(this.claimIdleMs, 5000)) {
+          this.lastClaim = Date.now();
+          worked = await this.claimAbandoned();
+        }
+        if (!worked) await this.readOnce('>');
+        failures = 0;
+      } catch (err) {
+        failures++;
+        // Whatever failed (Redis away, Elasticsearch away) stays pending; try again later.
+        this.opts.log.warn({ err: (err as Error).message, group: this.opts.group, failures }, 'stream consumer step failed; entries stay pending');
+        ownPending = true;
+        await sleep(Math.min(200 * 2 ** Math.min(failures, 6), 10_000));
+      }
+    }
+  }
+
+  /** Reads with the given id ('0' = own pending entries, '>' = new ones) and handles them. */
+  private async readOnce(id: '0' | '>'): Promise<boolean> {
+    const { streams, group, consumer } = this.opts;
+    const args: Array<string | number> = ['GROUP', group, consumer, 'COUNT', this.count];
+    if (id === '>') args.push('BLOCK', this.blockMs);
+    args.push('STREAMS', ...streams, ...streams.map(() => id));
+    const reply = (await this.redis.call('XREADGROUP', ...args)) as XReadReply;
+    const entries: StreamEntry[] = [];
+    for (const [stream, items] of reply ?? []) {
+      for (const [entryId, fields] of items) if (fields) entries.push({ stream, id: entryId, fields });
+    }
+    if (entries.length === 0) return false;
+    await this.handleAndAck(entries);
+    return true;
+  }
+
+  private async claimAbandoned(): Promise<boolean> {
+    let any = false;
+    for (const stream of this.opts.streams) {
+      const reply = (await this.redis.xautoclaim(stream, this.opts.group, this.opts.consumer, this.claimIdleMs, '0', 'COUNT', this.count)) as [string, Array<[string, string[]] | null>, string[]?];
+      const entries: StreamEntry[] = [];
+      for (const item of reply[1]) if (item && item[1]) entries.push({ stream, id: item[0], fields: item[1] });
+      if (entries.length > 0) {
+        this.opts.log.info({ stream, group: this.opts.group, claimed: entries.length }, 'claimed entries left pending by a stopped consumer');
+        await this.handleAndAck(entries);
+        any = true;
+      }
+    }
+    return any;
+  }
+
+  private async handleAndAck(entries: StreamEntry[]): Promise<void> {
+    await this.opts.handle(entries);
+    const byStream = new Map<string, string[]>();
+    for (const e of entries) byStream.set(e.stream, [...(byStream.get(e.stream) ?? []), e.id]);
+    for (const [stream, ids] of byStream) await this.redis.xack(stream, this.opts.group, ...ids);
+  }
+}

@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BatchStore, parseStreamEntry } from '../../collector/streams/batch-store.js';
+import { StreamConsumer, ensureGroup, type StreamEntry } from '../../collector/streams/consumer.js';
+import { shardOf, streamKey } from '../../collector/streams/redis.js';
+import { trimProcessed } from '../../collector/streams/trim.js';
+import { testStackConfig } from '../support/test-stack.js';
+
+const log = pino({ level: 'silent' });
+
+function batch(sensorId: string, seq: number): Parameters<BatchStore['append']>[0] {
+  return { sensorId, seq, node: '01/001/00001', receivedMs: 1_700_000_000_000 + seq, count: 2, recordsJson: JSON.stringify([{ n: seq * 2 }, { n: seq * 2 + 1 }]) };
+}
+
+async function until(cond: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('collector Redis streams (real Redis)', () => {
+  let redis: Redis;
+  const connections: Redis[] = [];
+  const conn = (): Redis => {
+    const c = new Redis(testStackConfig().redis.url);
+    connections.push(c);
+    return c;
+  };
+
+  beforeAll(() => {
+    redis = conn();
+  });
+  afterAll(() => {
+    for (const c of connections) c.disconnect();
+  });
+
+  it('stores a batch once: a replayed sequence number is recognised and not stored twice', async () => {
+    const prefix = `t:${randomUUID()}:`;
+    const store = new BatchStore(redis, prefix, 4);
+    expect(await store.lastSeq('sensor-a')).toBe(-1);
+    const first = await store.append(batch('sensor-a', 0));
+    expect(first.stored).toBe(true);
+    expect((await store.append(batch('sensor-a', 1))).stored).toBe(true);
+    expect(await store.append(batch('sensor-a', 1))).toEqual({ stored: false, lastSeq: 1 });
+    expect(await store.append(batch('sensor-a', 0))).toEqual({ stored: false, lastSeq: 1 });
+    expect((await store.append(batch('sensor-b', 0))).stored).toBe(true);
+    expect(await store.lastSeq('sensor-a')).toBe(1);
+    const stream = streamKey(prefix, shardOf('sensor-a', 4));
+    const entries = (await redis.xrange(stream, '-', '+')).map(([, f]) => parseStreamEntry(f)).filter((b) => b.sensorId === 'sensor-a');
+    expect(entries.map((b) => b.seq)).toEqual([0, 1]);
+    expect(entries[1]).toEqual(batch('sensor-a', 1));
+  });
+
+  it('shares the work among consumers and hands a dead consumer\'s pending entries to the others', async () => {
+    const prefix = `t:${randomUUID()}:`;
+    const store = new BatchStore(redis, prefix, 1);
+    const stream = streamKey(prefix, 0);
+    for (let s = 0; s < 40; s++) await store.append(batch(`sensor-${s}`, 0));
+
+    // A consumer that takes entries and dies before acknowledging them.
+    await ensureGroup(redis, stream, 'indexers');
+    const taken = (await redis.xreadgroup('GROUP', 'indexers', 'doomed', 'COUNT', 10, 'STREAMS', stream, '>')) as Array<[string, unknown[]]>;
+    expect(taken[0]![1]).toHaveLength(10);
+
+    const seen: string[] = [];
+    const handled = new Map<string, number>();
+    const make = (name: string): StreamConsumer =>
+      new StreamConsumer(conn(), {
+        streams: [stream], group: 'indexers', consumer: name, log, count: 5, blockMs: 100, claimIdleMs: 500,
+        handle: async (entries: StreamEntry[]) => {
+          for (const e of entries) {
+            const b = parseStreamEntry(e.fields);
+            seen.push(b.sensorId);
+            handled.set(name, (handled.get(name) ?? 0) + 1);
+          }
+        },
+      });
+    const a = make('a');
+    const b = make('b');
+    await a.start();
+    await b.start();
+    try {
+      await until(() => new Set(seen).size === 40);
+      expect(seen.length).toBe(40); // each exactly once
+      expect([...handled.values()].every((n) => n > 0)).toBe(true);
+      const pending = (await redis.xpending(stream, 'indexers')) as [number];
+      expect(pending[0]).toBe(0);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+
+  it('leaves entries pending when handling fails, and delivers them again', async () => {
+    const prefix = `t:${randomUUID()}:`;
+    const store = new BatchStore(redis, prefix, 1);
+    const stream = streamKey(prefix, 0);
+    await store.append(batch('flaky', 0));
+    let attempts = 0;
+    const c = new StreamConsumer(conn(), {
+      streams: [stream], group: 'indexers', consumer: 'c', log, blockMs: 100,
+      handle: async () => {
+        attempts++;
+        if (attempts < 3) throw new Error('Elasticsearch is away');
+      },
+    });
+    await c.start();
+    try {
+      await until(async () => attempts >= 3 && ((await redis.xpending(stream, 'indexers')) as [number])[0] === 0);
+    } finally {
+      await c.stop();
+    }
+    expect(attempts).toBe(3);
+  });
+
+  it('trims only what every required group has acknowledged, and nothing while a group is missing', async () => {
+    const prefix = `t:${randomUUID()}:`;
+    const store = new BatchStore(redis, prefix, 1);
+    const stream = streamKey(prefix, 0);
+    for (let i = 0; i < 10; i++) await store.append(batch('s', i));
+    await ensureGroup(redis, stream, 'indexers');
+    // 'detectors' is required but not created yet: nothing may go.
+    expect(await trimProcessed(redis, stream, ['indexers', 'detectors'])).toBe(0);
+    await ensureGroup(redis, stream, 'detectors');
+
+    const read = async (group: string, n: number, ack: number): Promise<void> => {
+      const r = (await redis.xreadgroup('GROUP', group, 'x', 'COUNT', n, 'STREAMS', stream, '>')) as Array<[string, Array<[string, string[]]>]>;
+      const ids = r[0]![1].map(([id]) => id);
+      if (ack > 0) await redis.xack(stream, group, ...ids.slice(0, ack));
+    };
+    await read('indexers', 8, 8); // indexers done with 8
+    await read('detectors', 5, 3); // detectors read 5, acknowledged 3: the 4th is still needed
+    await trimProcessed(redis, stream, ['indexers', 'detectors']);
+    const left = (await redis.xrange(stream, '-', '+')).map(([, f]) => parseStreamEntry(f).seq);
+    expect(left).toEqual([3, 4, 5, 6, 7, 8, 9]);
+  });
+});
