@@ -1,0 +1,275 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync, ftruncateSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32 } from '../../common/crc32.js';
+
+/**
+ * The sensor's on-disk queue of batches not yet acknowledged by a collector.
+ *
+ * Append-only segment files; each entry is
+ *   u32 length of payload | u32 CRC-32 of (seq, payload) | f64 seq | payload
+ * A crash mid-write leaves at most a torn last entry, which recovery cuts off (and counts).
+ * Sequence numbers start from the wall clock in microseconds when a spool is created, so
+ * a sensor whose disk was replaced never reuses a number the collector has seen.
+ */
+export type FsyncPolicy = 'always' | 'interval' | 'never';
+
+export interface SpoolOptions {
+  dir: string;
+  maxBytes: number;
+  segmentBytes?: number;
+  fsync?: FsyncPolicy;
+  fsyncIntervalMs?: number;
+}
+
+export interface SpoolEntry {
+  seq: number;
+  payload: Buffer;
+}
+
+export interface SpoolStats {
+  depthBatches: number;
+  depthBytes: number;
+  nextSeq: number;
+  ackedSeq: number;
+  droppedBatches: number;
+  corruptTails: number;
+}
+
+const HEADER = 16;
+const SEGMENT_RE = /^seg-(\d{16,20})\.log$/;
+
+interface Segment {
+  file: string;
+  firstSeq: number;
+  lastSeq: number;
+  bytes: number;
+  entries: number;
+}
+
+export class Spool {
+  private readonly segments: Segment[] = [];
+  private fd: number | undefined;
+  private nextSeqValue: number;
+  private acked: number;
+  private dropped = 0;
+  private corruptTails = 0;
+  private dirty = false;
+  private stateDirty = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly segmentBytes: number;
+  private readonly policy: FsyncPolicy;
+
+  constructor(private readonly opts: SpoolOptions) {
+    this.segmentBytes = opts.segmentBytes ?? 8 * 1024 * 1024;
+    this.policy = opts.fsync ?? 'interval';
+    mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
+    const state = this.readState();
+    this.acked = state.ackedSeq;
+    this.dropped = state.droppedBatches;
+    this.nextSeqValue = Math.max(state.nextSeq, Date.now() * 1000);
+    this.recover();
+    const last = this.segments.at(-1);
+    if (last && last.lastSeq >= this.nextSeqValue) this.nextSeqValue = last.lastSeq + 1;
+    // The acknowledged position is saved lazily: if a crash loses the latest, the few
+    // batches replayed are recognised by the collector and not stored twice.
+    this.timer = setInterval(() => this.flush(), opts.fsyncIntervalMs ?? 1000);
+    this.timer.unref();
+  }
+
+  /** Appends a batch and returns its sequence number. Durable per the fsync policy. */
+  append(payload: Buffer): number {
+    const seq = this.nextSeqValue++;
+    let seg = this.segments.at(-1);
+    if (!seg || this.fd === undefined || seg.bytes + HEADER + payload.length > this.segmentBytes) seg = this.rotate(seq);
+    const header = Buffer.allocUnsafe(HEADER);
+    header.writeUInt32LE(payload.length, 0);
+    header.writeDoubleLE(seq, 8);
+    const crc = crc32(payload, 0, payload.length, crc32(header, 8, 16));
+    header.writeUInt32LE(crc, 4);
+    writeSync(this.fd!, header);
+    writeSync(this.fd!, payload);
+    if (seg.entries === 0) seg.firstSeq = seq;
+    seg.lastSeq = seq;
+    seg.entries++;
+    seg.bytes += HEADER + payload.length;
+    if (this.policy === 'always') fsyncSync(this.fd!);
+    else this.dirty = true;
+    this.enforceBound();
+    return seq;
+  }
+
+  /** Everything at or below seq is durable at a collector: whole segments of it are deleted. */
+  ack(seq: number): void {
+    if (seq <= this.acked) return;
+    this.acked = seq;
+    while (this.segments.length > 1 && this.segments[0]!.lastSeq <= seq) this.removeOldest(false);
+    const only = this.segments[0];
+    if (only && this.segments.length === 1 && only.entries > 0 && only.lastSeq <= seq) {
+      // The open segment is all acknowledged: start afresh instead of keeping dead bytes.
+      this.removeOldest(false);
+    }
+    this.stateDirty = true;
+  }
+
+  /** Unacknowledged entries in order (for replay after a reconnect or restart). */
+  *pending(fromSeq = this.acked + 1): Generator<SpoolEntry> {
+    this.flush();
+    for (const seg of this.segments.slice()) {
+      if (seg.lastSeq < fromSeq || seg.entries === 0) continue;
+      const data = readFileSync(seg.file);
+      for (let off = 0; off + HEADER <= data.length; ) {
+        const len = data.readUInt32LE(off);
+        const seq = data.readDoubleLE(off + 8);
+        if (off + HEADER + len > data.length) break;
+        if (seq >= fromSeq && seq > this.acked) yield { seq, payload: data.subarray(off + HEADER, off + HEADER + len) };
+        off += HEADER + len;
+      }
+    }
+  }
+
+  stats(): SpoolStats {
+    let depthBatches = 0;
+    let depthBytes = 0;
+    for (const s of this.segments) {
+      depthBytes += s.bytes;
+      depthBatches += s.entries;
+    }
+    return { depthBatches, depthBytes, nextSeq: this.nextSeqValue, ackedSeq: this.acked, droppedBatches: this.dropped, corruptTails: this.corruptTails };
+  }
+
+  flush(): void {
+    if (this.dirty && this.fd !== undefined && this.policy !== 'never') {
+      fsyncSync(this.fd);
+      this.dirty = false;
+    }
+    if (this.stateDirty) this.writeState();
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.stateDirty = true;
+    if (this.fd !== undefined) fsyncSync(this.fd);
+    this.flush();
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private rotate(firstSeq: number): Segment {
+    this.flush();
+    if (this.fd !== undefined) closeSync(this.fd);
+    const file = join(this.opts.dir, `seg-${String(firstSeq).padStart(16, '0')}.log`);
+    this.fd = openSync(file, 'a', 0o600);
+    const seg: Segment = { file, firstSeq, lastSeq: firstSeq - 1, bytes: 0, entries: 0 };
+    this.segments.push(seg);
+    return seg;
+  }
+
+  /** Past the size bound the oldest segment goes, and every batch in it is counted as dropped. */
+  private enforceBound(): void {
+    let total = 0;
+    for (const s of this.segments) total += s.bytes;
+    while (total > this.opts.maxBytes && this.segments.length > 1) {
+      const oldest = this.segments[0]!;
+      total -= oldest.bytes;
+      this.removeOldest(true);
+    }
+  }
+
+  private removeOldest(countAsDropped: boolean): void {
+    const seg = this.segments.shift()!;
+    if (countAsDropped) {
+      // Only entries nobody acknowledged are lost.
+      for (const e of this.entriesOf(seg)) if (e > this.acked) this.dropped++;
+    }
+    if (this.segments.length === 0 && this.fd !== undefined) {
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
+    try {
+      unlinkSync(seg.file);
+    } catch {
+      // already gone
+    }
+    if (countAsDropped) this.stateDirty = true;
+  }
+
+  private entriesOf(seg: Segment): number[] {
+    const out: number[] = [];
+    const data = readFileSync(seg.file);
+    for (let off = 0; off + HEADER <= data.length; ) {
+      const len = data.readUInt32LE(off);
+      if (off + HEADER + len > data.length) break;
+      out.push(data.readDoubleLE(off + 8));
+      off += HEADER + len;
+    }
+    return out;
+  }
+
+  /** Rebuilds the segment list from disk, cutting off a torn or corrupt tail. */
+  private recover(): void {
+    const files = readdirSync(this.opts.dir)
+      .filter((f) => SEGMENT_RE.test(f))
+      .sort();
+    for (const name of files) {
+      const file = join(this.opts.dir, name);
+      const data = readFileSync(file);
+      const seg: Segment = { file, firstSeq: Number(SEGMENT_RE.exec(name)![1]), lastSeq: -1, bytes: 0, entries: 0 };
+      let off = 0;
+      let first = true;
+      while (off + HEADER <= data.length) {
+        const len = data.readUInt32LE(off);
+        if (off + HEADER + len > data.length) break;
+        const expected = data.readUInt32LE(off + 4);
+        const actual = crc32(data, off + HEADER, off + HEADER + len, crc32(data, off + 8, off + 16));
+        if (expected !== actual) break;
+        const seq = data.readDoubleLE(off + 8);
+        if (first) seg.firstSeq = seq;
+        first = false;
+        seg.lastSeq = seq;
+        seg.entries++;
+        off += HEADER + len;
+      }
+      if (off < data.length) {
+        this.corruptTails++;
+        const fd = openSync(file, 'r+');
+        ftruncateSync(fd, off);
+        fsyncSync(fd);
+        closeSync(fd);
+      }
+      seg.bytes = off;
+      if (seg.entries === 0 || seg.lastSeq <= this.acked) {
+        unlinkSync(file);
+        continue;
+      }
+      this.segments.push(seg);
+    }
+    const last = this.segments.at(-1);
+    if (last) this.fd = openSync(last.file, 'a', 0o600);
+  }
+
+  private readState(): { ackedSeq: number; nextSeq: number; droppedBatches: number } {
+    try {
+      const s = JSON.parse(readFileSync(join(this.opts.dir, 'state.json'), 'utf8')) as { ackedSeq: number; nextSeq: number; droppedBatches: number };
+      return { ackedSeq: s.ackedSeq ?? -1, nextSeq: s.nextSeq ?? 0, droppedBatches: s.droppedBatches ?? 0 };
+    } catch {
+      return { ackedSeq: -1, nextSeq: 0, droppedBatches: 0 };
+    }
+  }
+
+  private writeState(): void {
+    this.stateDirty = false;
+    const file = join(this.opts.dir, 'state.json');
+    const tmp = `${file}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ ackedSeq: this.acked, nextSeq: this.nextSeqValue, droppedBatches: this.dropped }));
+    const fd = openSync(tmp, 'r');
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, file);
+  }
+}
+
+export function spoolDiskUsage(dir: string): number {
+  let total = 0;
+  for (const f of readdirSync(dir)) if (SEGMENT_RE.test(f)) total += statSync(join(dir, f)).size;
+  return total;
+}
