@@ -19,6 +19,8 @@ export interface SpoolOptions {
   segmentBytes?: number;
   fsync?: FsyncPolicy;
   fsyncIntervalMs?: number;
+  /** Memory for the newest entries (default 32 MiB). */
+  cacheBytes?: number;
 }
 
 export interface SpoolEntry {
@@ -58,10 +60,19 @@ export class Spool {
   private timer: NodeJS.Timeout | undefined;
   private readonly segmentBytes: number;
   private readonly policy: FsyncPolicy;
+  /**
+   * The newest unacknowledged entries, also kept in memory (bounded), so sending what was
+   * just appended never reads the disk; older entries (after a restart or a long outage)
+   * are read back from their segments.
+   */
+  private recent: SpoolEntry[] = [];
+  private recentBytes = 0;
+  private readonly recentMaxBytes: number;
 
   constructor(private readonly opts: SpoolOptions) {
     this.segmentBytes = opts.segmentBytes ?? 8 * 1024 * 1024;
     this.policy = opts.fsync ?? 'interval';
+    this.recentMaxBytes = opts.cacheBytes ?? 32 * 1024 * 1024;
     mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
     const state = this.readState();
     this.acked = state.ackedSeq;
@@ -94,6 +105,9 @@ export class Spool {
     seg.bytes += HEADER + payload.length;
     if (this.policy === 'always') fsyncSync(this.fd!);
     else this.dirty = true;
+    this.recent.push({ seq, payload });
+    this.recentBytes += payload.length;
+    while (this.recentBytes > this.recentMaxBytes && this.recent.length > 1) this.recentBytes -= this.recent.shift()!.payload.length;
     this.enforceBound();
     return seq;
   }
@@ -102,6 +116,7 @@ export class Spool {
   ack(seq: number): void {
     if (seq <= this.acked) return;
     this.acked = seq;
+    while (this.recent.length > 0 && this.recent[0]!.seq <= seq) this.recentBytes -= this.recent.shift()!.payload.length;
     while (this.segments.length > 1 && this.segments[0]!.lastSeq <= seq) this.removeOldest(false);
     const only = this.segments[0];
     if (only && this.segments.length === 1 && only.entries > 0 && only.lastSeq <= seq) {
@@ -113,14 +128,23 @@ export class Spool {
 
   /** Unacknowledged entries in order (for replay after a reconnect or restart). */
   *pending(fromSeq = this.acked + 1): Generator<SpoolEntry> {
+    const from = Math.max(fromSeq, this.acked + 1);
+    const cachedFrom = this.recent.length > 0 ? this.recent[0]!.seq : Infinity;
+    if (from < cachedFrom) yield* this.fromDisk(from, cachedFrom);
+    for (const e of this.recent.slice()) if (e.seq >= from && e.seq > this.acked) yield e;
+  }
+
+  /** Entries in [fromSeq, beforeSeq) read back from the segment files. */
+  private *fromDisk(fromSeq: number, beforeSeq: number): Generator<SpoolEntry> {
     this.flush();
     for (const seg of this.segments.slice()) {
-      if (seg.lastSeq < fromSeq || seg.entries === 0) continue;
+      if (seg.lastSeq < fromSeq || seg.entries === 0 || seg.firstSeq >= beforeSeq) continue;
       const data = readFileSync(seg.file);
       for (let off = 0; off + HEADER <= data.length; ) {
         const len = data.readUInt32LE(off);
         const seq = data.readDoubleLE(off + 8);
         if (off + HEADER + len > data.length) break;
+        if (seq >= beforeSeq) return;
         if (seq >= fromSeq && seq > this.acked) yield { seq, payload: data.subarray(off + HEADER, off + HEADER + len) };
         off += HEADER + len;
       }
@@ -177,6 +201,7 @@ export class Spool {
 
   private removeOldest(countAsDropped: boolean): void {
     const seg = this.segments.shift()!;
+    while (this.recent.length > 0 && this.recent[0]!.seq <= seg.lastSeq) this.recentBytes -= this.recent.shift()!.payload.length;
     if (countAsDropped) {
       // Only entries nobody acknowledged are lost.
       for (const e of this.entriesOf(seg)) if (e > this.acked) this.dropped++;

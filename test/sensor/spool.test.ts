@@ -37,6 +37,18 @@ describe('the uplink spool', () => {
     spool.close();
   });
 
+  it('serves replay from disk and the newest entries from memory, seamlessly and in order', () => {
+    const dir = fresh();
+    const spool = new Spool({ dir, maxBytes: 1 << 20, segmentBytes: 350, cacheBytes: 300 });
+    const seqs = Array.from({ length: 10 }, (_, i) => spool.append(payload(i)));
+    spool.ack(seqs[1]!);
+    const replay = [...spool.pending()];
+    expect(replay.map((e) => e.seq)).toEqual(seqs.slice(2));
+    expect(replay.map((e) => e.payload.toString())).toEqual(seqs.slice(2).map((_, i) => payload(i + 2).toString()));
+    expect([...spool.pending(seqs[8]!)].map((e) => e.seq)).toEqual(seqs.slice(8));
+    spool.close();
+  });
+
   it('deletes segments once all their batches are acknowledged', () => {
     const dir = fresh();
     const spool = new Spool({ dir, maxBytes: 1 << 20, segmentBytes: 350 });

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { connRecordSchema } from './record-schema.js';
+
+/**
+ * The sensor ⇄ collector protocol, over one WebSocket (wss, client certificate,
+ * permessage-deflate). JSON text messages:
+ *
+ *   collector → sensor  welcome   {lastSeq, limits}       after the handshake: what is already durable
+ *   sensor → collector  batch     {seq, sensor, records}  seq increases per sensor; may be replayed
+ *   collector → sensor  ack       {seq}                   the batch is durable in Redis (or was already)
+ *   collector → sensor  reject    {seq, reason}           the batch is invalid and will never be taken
+ *   sensor → collector  heartbeat {stats}                 every few seconds
+ *   collector → sensor  error     {reason}                before closing a connection it refuses
+ *
+ * The sensor's identity is its certificate's; `sensor` in a batch is only checked
+ * against it (a batch claiming another sensor is rejected).
+ */
+export const PROTOCOL_PATH = '/v1/ingest';
+
+export const sensorStatsSchema = z.strictObject({
+  version: z.string().max(64),
+  uptimeS: z.number().min(0),
+  packets: z.number().min(0),
+  captureDropsKernel: z.number().min(0),
+  captureDropsInterface: z.number().min(0),
+  activeFlows: z.number().min(0),
+  recordsOut: z.number().min(0),
+  spoolBatches: z.number().min(0),
+  spoolBytes: z.number().min(0),
+  spoolDropped: z.number().min(0),
+  certNotAfter: z.string().max(40).optional(),
+  lagS: z.number().min(0).optional(),
+});
+export type SensorStats = z.infer<typeof sensorStatsSchema>;
+
+export const batchMessageSchema = z.strictObject({
+  type: z.literal('batch'),
+  seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  sensor: z.string().max(200),
+  records: z.array(connRecordSchema).min(1),
+});
+export type BatchMessage = z.infer<typeof batchMessageSchema>;
+
+export const heartbeatMessageSchema = z.strictObject({
+  type: z.literal('heartbeat'),
+  stats: sensorStatsSchema,
+});
+export type HeartbeatMessage = z.infer<typeof heartbeatMessageSchema>;
+
+export interface WelcomeMessage {
+  type: 'welcome';
+  sensor: string;
+  lastSeq: number;
+  limits: { maxBatchBytes: number; maxRecordsPerBatch: number };
+}
+export interface AckMessage {
+  type: 'ack';
+  seq: number;
+  duplicate?: boolean;
+}
+export interface RejectMessage {
+  type: 'reject';
+  seq: number;
+  reason: string;
+}
+export interface ErrorMessage {
+  type: 'error';
+  reason: string;
+}
+export type CollectorMessage = WelcomeMessage | AckMessage | RejectMessage | ErrorMessage;
+
+/** A short, readable reason from a failed schema check, naming the first bad field. */
+export function describeSchemaError(err: z.ZodError): string {
+  const first = err.issues[0];
+  if (!first) return 'invalid message';
+  const path = first.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  const more = err.issues.length > 1 ? ` (and ${err.issues.length - 1} more problems)` : '';
+  return `${path || 'message'}: ${first.message}${more}`;
+}
