@@ -4,6 +4,8 @@ import { version } from '../common/version.js';
 import { registerStackCommands } from '../stack/cli.js';
 import { registerLabCommands } from '../lab/cli.js';
 import { registerPendingRoles } from './pending-roles.js';
+import { registerSensorCommands } from '../sensor/cli.js';
+import { registerCollectorCommands } from '../collector/cli.js';
 
 export function buildProgram(): Command {
   const program = new Command('chot')
@@ -14,7 +16,9 @@ export function buildProgram(): Command {
 
   registerStackCommands(program);
   registerLabCommands(program);
-  registerPendingRoles(program);
+  registerSensorCommands(program);
+  registerCollectorCommands(program);
+  registerPendingRoles(program, new Set(['sensor', 'collector']));
 
   // Usage errors (unknown option, missing argument) exit 2 at every level.
   const applyExitOverride = (cmd: Command): void => {

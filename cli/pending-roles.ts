@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { z } from 'zod';
 import { loadConfigFile } from '../common/config.js';
 import { RuntimeError } from '../common/errors.js';
-import { collectorConfig } from '../collector/config.js';
+
 import { consoleConfig } from '../console/config.js';
 
 interface PendingRole {
@@ -17,8 +17,6 @@ interface PendingRole {
 // those that take a config file validate it, so deployment configs can be written and
 // checked now; running one says plainly which issue brings it.
 const PENDING: PendingRole[] = [
-  { name: 'sensor', description: 'capture flow metadata on WAN links and stream it to collectors', issue: 4 },
-  { name: 'collector', description: 'ingest sensor batches, run detection, index into Elasticsearch', issue: 5, config: collectorConfig },
   { name: 'rules', description: 'the detection rule language: test, lint, import Sigma', issue: 6 },
   { name: 'console', description: 'the SOC console: live alerts, triage, hunting, auditor search', issue: 8, config: consoleConfig },
   { name: 'certs', description: "the sector's PKI: CAs, enrollment, renewal, revocation", issue: 3 },

@@ -1,25 +1,45 @@
 import { z } from 'zod';
 import { elasticsearchConfig, metricsConfig, redisConfig } from '../common/connections.js';
 
+const positive = z.number().int().min(1);
+
 /** The collector's config file: where it listens for sensors and how it reaches Redis and Elasticsearch. */
 export const collectorConfig = z.strictObject({
   elasticsearch: elasticsearchConfig,
   redis: redisConfig,
   metrics: metricsConfig.optional(),
+  /** This instance's name in the fleet registry and consumer groups (default: host name and PID). */
+  instanceId: z.string().min(1).max(100).optional(),
   listen: z
     .strictObject({
       host: z.string().default('0.0.0.0'),
-      port: z.number().int().min(1).max(65535).default(8765),
+      port: z.number().int().min(0).max(65535).default(8765),
     })
     .default({ host: '0.0.0.0', port: 8765 }),
-  tls: z
+  tls: z.strictObject({
+    certFile: z.string().min(1),
+    keyFile: z.string().min(1),
+    caFile: z.string().min(1),
+    crlFiles: z.array(z.string().min(1)).default([]),
+    passphraseFile: z.string().min(1).optional(),
+  }),
+  streams: z.strictObject({ shards: positive.max(1024).default(4) }).default({ shards: 4 }),
+  indexer: z
+    .strictObject({ consumers: positive.max(64).default(2), entriesPerRead: positive.max(1000).default(32) })
+    .default({ consumers: 2, entriesPerRead: 32 }),
+  limits: z
     .strictObject({
-      certFile: z.string().min(1),
-      keyFile: z.string().min(1),
-      caFile: z.string().min(1),
-      crlFiles: z.array(z.string().min(1)).default([]),
+      maxBatchBytes: positive.default(4 * 1024 * 1024),
+      maxRecordsPerBatch: positive.default(10_000),
+      recordsPerSecond: positive.default(50_000),
+      burstRecords: positive.default(200_000),
     })
-    .optional(),
-  retentionDays: z.number().int().min(1).default(30),
+    .default({ maxBatchBytes: 4 * 1024 * 1024, maxRecordsPerBatch: 10_000, recordsPerSecond: 50_000, burstRecords: 200_000 }),
+  health: z
+    .strictObject({ heartbeatSeconds: positive.default(10), silentAfterHeartbeats: positive.default(3) })
+    .default({ heartbeatSeconds: 10, silentAfterHeartbeats: 3 }),
+  retentionDays: z
+    .strictObject({ conn: positive.default(30), alerts: positive.default(365), health: positive.default(30), deadletter: positive.default(30) })
+    .default({ conn: 30, alerts: 365, health: 30, deadletter: 30 }),
 });
 export type CollectorConfig = z.infer<typeof collectorConfig>;

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runChot } from '../support/chot.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chot-cli-'));
-const valid = 'elasticsearch:\n  url: http://127.0.0.1:9200\nredis:\n  url: redis://127.0.0.1:6379\n';
+const valid = 'elasticsearch:\n  url: http://127.0.0.1:9200\nredis:\n  url: redis://127.0.0.1:6379\ntls:\n  certFile: /nonexistent/cert.pem\n  keyFile: /nonexistent/key.pem\n  caFile: /nonexistent/ca.pem\n';
 
 describe('the chot executable', () => {
   it('has --help on every level, exit 0', async () => {
@@ -43,13 +43,13 @@ describe('the chot executable', () => {
     expect(a.stderr).toContain(`chot: config error: ${wrongKey}: listen.prot: unknown key`);
 
     const wrongType = join(dir, 'wrong-type.yaml');
-    writeFileSync(wrongType, valid + 'retentionDays: soon\n');
+    writeFileSync(wrongType, valid + 'retentionDays:\n  conn: soon\n');
     const b = await runChot(['collector', 'check-config', wrongType]);
     expect(b.code).toBe(2);
-    expect(b.stderr).toContain(`${wrongType}: retentionDays: expected number, got string "soon"`);
+    expect(b.stderr).toContain(`${wrongType}: retentionDays.conn: expected number, got string "soon"`);
 
     const missing = join(dir, 'absent.yaml');
-    const c = await runChot(['console', 'run', '--config', missing]);
+    const c = await runChot(['collector', 'run', '--config', missing]);
     expect(c.code).toBe(2);
     expect(c.stderr).toContain(`${missing}: file not found`);
 
@@ -61,9 +61,11 @@ describe('the chot executable', () => {
 
   it('exits 1 on a runtime failure, with one clear line', async () => {
     const ok = join(dir, 'ok2.yaml');
-    writeFileSync(ok, valid);
+    // Valid, but nothing listens there: a failure while running, not a usage error.
+    writeFileSync(ok, valid.replace('http://127.0.0.1:9200', 'http://127.0.0.1:9'));
     const r = await runChot(['collector', 'run', '--config', ok]);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^chot: error: cannot reach Elasticsearch at http:\/\/127\.0\.0\.1:9/m);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('chot:'))).toHaveLength(1);
   });
 });

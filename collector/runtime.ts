@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { Client } from '@elastic/elasticsearch';
+import { Registry } from 'prom-client';
+import { TlsContextManager } from '../certs/tls/context-manager.js';
+import { RuntimeError } from '../common/errors.js';
+import type { Logger } from '../common/log.js';
+import { startMetricsEndpoint, type MetricsEndpoint } from '../common/metrics.js';
+import type { CollectorConfig } from './config.js';
+import { SensorRegistry } from './fleet/registry.js';
+import { watchSilentSensors } from './fleet/silence.js';
+import { IngestServer } from './ingest/server.js';
+import { BulkIndexer } from './index/bulk.js';
+import { clusterVersion, createEsClient } from './index/client.js';
+import { batchToActions } from './index/documents.js';
+import { INDEX_KINDS } from './index/names.js';
+import { deleteExpiredIndices } from './index/retention.js';
+import { installIndexTemplates } from './index/templates.js';
+import { CollectorMetrics } from './metrics.js';
+import { BatchStore, parseStreamEntry } from './streams/batch-store.js';
+import { StreamConsumer } from './streams/consumer.js';
+import { createRedis, streamKey, type RedisClient } from './streams/redis.js';
+import { trimProcessed } from './streams/trim.js';
+
+/** Consumer groups every stream entry must pass through before it may be trimmed. */
+export const INDEXER_GROUP = 'indexers';
+
+export interface RunningCollector {
+  ingestPort: number;
+  metricsUrl?: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * One collector instance: the ingest endpoint, the indexers, and the housekeeping
+ * (trimming, retention, silent sensors). Any number of instances can run against one
+ * Redis and one Elasticsearch; they share the work through consumer groups.
+ */
+export async function startCollector(cfg: CollectorConfig, log: Logger, configFile = '(config)'): Promise<RunningCollector> {
+  const instanceId = cfg.instanceId ?? `${hostname()}-${process.pid}`;
+  const prefix = cfg.redis.keyPrefix;
+  const esPrefix = cfg.elasticsearch.indexPrefix;
+  const registry = new Registry();
+  const metrics = new CollectorMetrics(registry);
+  const timers: NodeJS.Timeout[] = [];
+  const closers: Array<() => Promise<void> | void> = [];
+  const stop = async (): Promise<void> => {
+    for (const t of timers) clearInterval(t);
+    for (const close of closers.reverse()) await close();
+  };
+
+  try {
+    const es: Client = createEsClient(cfg.elasticsearch, configFile);
+    closers.push(() => es.close());
+    const version = await clusterVersion(es).catch((err: Error) => {
+      throw new RuntimeError(`cannot reach Elasticsearch at ${cfg.elasticsearch.url}: ${err.message}`);
+    });
+    await installIndexTemplates(es, esPrefix, INDEX_KINDS);
+    log.info({ url: cfg.elasticsearch.url, version }, 'Elasticsearch ready, index templates installed');
+
+    const redis: RedisClient = createRedis(cfg.redis, `chot-collector-${instanceId}`);
+    closers.push(() => void redis.disconnect());
+    await redis.ping().catch((err: Error) => {
+      throw new RuntimeError(`cannot reach Redis at ${new URL(cfg.redis.url).host}: ${err.message}`);
+    });
+
+    const store = new BatchStore(redis, prefix, cfg.streams.shards);
+    const sensors = new SensorRegistry(redis, prefix);
+    const passphrase = cfg.tls.passphraseFile ? readFileSync(cfg.tls.passphraseFile, 'utf8').trim() : undefined;
+    const tls = await TlsContextManager.fromFiles({ ...cfg.tls, ...(passphrase ? { passphrase } : {}) }, { logger: log, registry });
+    const ingest = new IngestServer({ host: cfg.listen.host, port: cfg.listen.port, tls, instanceId, store, registry: sensors, metrics, log, limits: cfg.limits });
+    const address = await ingest.listen();
+    closers.push(() => ingest.close());
+    log.info({ host: cfg.listen.host, port: address.port }, 'ingest endpoint listening');
+
+    const streams = Array.from({ length: cfg.streams.shards }, (_, i) => streamKey(prefix, i));
+    const indexer = new BulkIndexer(es, { prefix: esPrefix, log, onRetry: (status) => metrics.esErrors.inc({ status: String(status) }) });
+    for (let i = 0; i < cfg.indexer.consumers; i++) {
+      // Each consumer blocks on its own connection.
+      const conn = createRedis(cfg.redis, `chot-indexer-${instanceId}-${i}`);
+      const consumer = new StreamConsumer(conn, {
+        streams,
+        group: INDEXER_GROUP,
+        consumer: `${instanceId}-${i}`,
+        log,
+        count: cfg.indexer.entriesPerRead,
+        handle: async (entries) => {
+          const actions = entries.flatMap((e) => batchToActions(esPrefix, parseStreamEntry(e.fields)));
+          const out = await indexer.indexAll(actions);
+          metrics.recordsIndexed.inc(out.created + out.existed);
+          metrics.deadLettered.inc(out.deadLettered);
+        },
+      });
+      await consumer.start();
+      closers.push(async () => {
+        await consumer.stop();
+        conn.disconnect();
+      });
+    }
+
+    const housekeeping = setInterval(() => {
+      void (async () => {
+        let length = 0;
+        for (const s of streams) {
+          await trimProcessed(redis, s, [INDEXER_GROUP]);
+          length += await redis.xlen(s);
+        }
+        metrics.streamLength.set(length);
+      })().catch((err: Error) => log.warn({ err: err.message }, 'stream housekeeping failed'));
+    }, 5_000);
+    timers.push(housekeeping);
+
+    const retention = setInterval(() => {
+      void deleteExpiredIndices(es, esPrefix, cfg.retentionDays)
+        .then((deleted) => deleted.length && log.info({ deleted }, 'deleted indices past retention'))
+        .catch((err: Error) => log.warn({ err: err.message }, 'retention run failed'));
+    }, 3_600_000);
+    timers.push(retention);
+
+    const silence = watchSilentSensors({ sensors, es, indexer, prefix: esPrefix, redis, keyPrefix: prefix, log, silentAfterMs: cfg.health.heartbeatSeconds * cfg.health.silentAfterHeartbeats * 1000 });
+    closers.push(() => silence.stop());
+
+    let metricsEndpoint: MetricsEndpoint | undefined;
+    if (cfg.metrics) {
+      metricsEndpoint = await startMetricsEndpoint({ role: 'collector', host: cfg.metrics.host, port: cfg.metrics.port, registry });
+      closers.push(() => metricsEndpoint!.close());
+    }
+    return { ingestPort: address.port, metricsUrl: metricsEndpoint?.url, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
