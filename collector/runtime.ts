@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import { TlsContextManager } from '../certs/tls/context-manager.js';
 import { RuntimeError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
+import { sleep } from '../common/process.js';
 import { startMetricsEndpoint, type MetricsEndpoint } from '../common/metrics.js';
 import type { CollectorConfig } from './config.js';
 import { SensorRegistry } from './fleet/registry.js';
@@ -19,8 +20,24 @@ import { installIndexTemplates } from './index/templates.js';
 import { CollectorMetrics } from './metrics.js';
 import { BatchStore, parseStreamEntry } from './streams/batch-store.js';
 import { StreamConsumer } from './streams/consumer.js';
-import { createRedis, streamKey, type RedisClient } from './streams/redis.js';
+import { createRedis, probeRedisOnce, streamKey, type RedisClient } from './streams/redis.js';
 import { trimProcessed } from './streams/trim.js';
+
+async function whenElasticsearchReady(es: Client, prefix: string, url: string, log: Logger, signal: AbortSignal): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    signal.throwIfAborted();
+    try {
+      const version = await clusterVersion(es);
+      await installIndexTemplates(es, prefix, INDEX_KINDS);
+      log.info({ url, version }, 'Elasticsearch ready, index templates installed');
+      return;
+    } catch (err) {
+      log.warn({ url, err: (err as Error).message, attempt }, 'Elasticsearch not ready; records wait in Redis');
+      await sleep(Math.min(500 * 2 ** Math.min(attempt, 5), 15_000));
+      signal.throwIfAborted();
+    }
+  }
+}
 
 /** Consumer groups every stream entry must pass through before it may be trimmed. */
 export const INDEXER_GROUP = 'indexers';
@@ -52,17 +69,18 @@ export async function startCollector(cfg: CollectorConfig, log: Logger, configFi
   try {
     const es: Client = createEsClient(cfg.elasticsearch, configFile);
     closers.push(() => es.close());
-    const version = await clusterVersion(es).catch((err: Error) => {
-      throw new RuntimeError(`cannot reach Elasticsearch at ${cfg.elasticsearch.url}: ${err.message}`);
-    });
-    await installIndexTemplates(es, esPrefix, INDEX_KINDS);
-    log.info({ url: cfg.elasticsearch.url, version }, 'Elasticsearch ready, index templates installed');
+    // Elasticsearch may be down when we start: sensors are still taken in (Redis holds
+    // their batches) and indexing begins once the templates are in place.
+    const shutdown = new AbortController();
+    closers.push(() => shutdown.abort());
+    const esReady = whenElasticsearchReady(es, esPrefix, cfg.elasticsearch.url, log, shutdown.signal);
+    esReady.catch(() => {}); // rejected only by shutdown
 
-    const redis: RedisClient = createRedis(cfg.redis, `chot-collector-${instanceId}`);
-    closers.push(() => void redis.disconnect());
-    await redis.ping().catch((err: Error) => {
+    await probeRedisOnce(cfg.redis).catch((err: Error) => {
       throw new RuntimeError(`cannot reach Redis at ${new URL(cfg.redis.url).host}: ${err.message}`);
     });
+    const redis: RedisClient = createRedis(cfg.redis, `chot-collector-${instanceId}`);
+    closers.push(() => void redis.disconnect());
 
     const store = new BatchStore(redis, prefix, cfg.streams.shards);
     const sensors = new SensorRegistry(redis, prefix);
@@ -85,6 +103,7 @@ export async function startCollector(cfg: CollectorConfig, log: Logger, configFi
         log,
         count: cfg.indexer.entriesPerRead,
         handle: async (entries) => {
+          await esReady;
           const actions = entries.flatMap((e) => batchToActions(esPrefix, parseStreamEntry(e.fields)));
           const out = await indexer.indexAll(actions);
           metrics.recordsIndexed.inc(out.created + out.existed);

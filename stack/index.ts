@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { RuntimeError } from '../common/errors.js';
+import { withPidLock } from '../common/lock.js';
 import { ensureDistribution } from './elasticsearch/distribution.js';
 import { elasticsearchStatus, esPaths, esRequest, esUrl, esVersion, startElasticsearch, stopElasticsearch, type EsNode } from './elasticsearch/node.js';
 import { resolveStackOptions, type StackOptions } from './options.js';
@@ -33,6 +34,11 @@ function redisNodeFor(opts: StackOptions, secrets: StackSecrets): RedisNode {
  */
 export async function stackUp(partial: Partial<StackOptions> = {}, log: (line: string) => void = () => {}): Promise<StackInfo> {
   const opts = resolveStackOptions(partial);
+  // Two `up`s at once (parallel test runs) would both start a node on the same data.
+  return withPidLock(join(opts.stateDir, '.lock'), { what: opts.stateDir, waitMs: 600_000 }, () => up(opts, log));
+}
+
+async function up(opts: StackOptions, log: (line: string) => void): Promise<StackInfo> {
   // Every missing prerequisite is named before anything starts.
   requireBinary('redis-server', 'redis-server');
   const javaHome = await findJavaHome();
@@ -109,6 +115,11 @@ export async function stackStatus(partial: Partial<StackOptions> = {}): Promise<
 /** Stops exactly what `up` started (by PID file, checked against the process's command line). */
 export async function stackDown(partial: Partial<StackOptions> = {}, log: (line: string) => void = () => {}): Promise<void> {
   const opts = resolveStackOptions(partial);
+  if (!existsSync(opts.stateDir)) return;
+  await withPidLock(join(opts.stateDir, '.lock'), { what: opts.stateDir, waitMs: 600_000 }, () => down(opts, log));
+}
+
+async function down(opts: StackOptions, log: (line: string) => void): Promise<void> {
   const es = await stopElasticsearch(esPaths(opts.stateDir));
   log(`elasticsearch: ${es === 'absent' ? 'not running' : es}`);
   const redis = await stopRedis(redisDir(opts.stateDir), opts.redisPort);

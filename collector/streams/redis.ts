@@ -42,3 +42,17 @@ export function shardOf(sensorId: string, shards: number): number {
   }
   return (h >>> 0) % shards;
 }
+
+/** One PING without retries, so a wrong address fails start-up at once with a clear reason. */
+export async function probeRedisOnce(cfg: RedisConfig): Promise<void> {
+  const url = cfg.clusterNodes?.length ? undefined : cfg.url;
+  if (!url) return;
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 5000, enableOfflineQueue: false });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    await probe.ping();
+  } finally {
+    probe.disconnect();
+  }
+}

@@ -47,11 +47,22 @@ export function esUrl(port: number): string {
 /** The PID of our running node, or undefined; a PID file left by a dead or foreign process doesn't count. */
 export function runningEsPid(paths: EsPaths): number | undefined {
   const pid = readPidFile(paths.pidFile);
-  if (!pid || !isProcessAlive(pid)) return undefined;
+  if (pid && isProcessAlive(pid) && isOurNode(pid, paths)) return pid;
+  // Elasticsearch deletes its PID file when it exits, including when a second start on
+  // the same data fails: so look for our node by its command line too.
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const candidate = Number(entry);
+    if (candidate !== process.pid && isOurNode(candidate, paths) && isProcessAlive(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function isOurNode(pid: number, paths: EsPaths): boolean {
   const cmd = processCommandLine(pid) ?? '';
   // The server's command line does not carry ES_PATH_CONF, but it does carry the
   // temporary directory we gave it, which is unique to this state directory.
-  return cmd.includes('-Des.path.home=') && cmd.includes(`-Djava.io.tmpdir=${paths.tmp} `) ? pid : undefined;
+  return cmd.includes('-Des.path.home=') && cmd.includes(`-Djava.io.tmpdir=${paths.tmp} `);
 }
 
 function runAsEsUser(): boolean {

@@ -61,11 +61,11 @@ describe('the chot executable', () => {
 
   it('exits 1 on a runtime failure, with one clear line', async () => {
     const ok = join(dir, 'ok2.yaml');
-    // Valid, but nothing listens there: a failure while running, not a usage error.
-    writeFileSync(ok, valid.replace('http://127.0.0.1:9200', 'http://127.0.0.1:9'));
+    // Valid, but the key file it names does not exist: a failure while running, not a usage error.
+    writeFileSync(ok, valid.replace('redis://127.0.0.1:6379', 'redis://127.0.0.1:9'));
     const r = await runChot(['collector', 'run', '--config', ok]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^chot: error: cannot reach Elasticsearch at http:\/\/127\.0\.0\.1:9/m);
+    expect(r.stderr).toMatch(/^chot: error: cannot reach Redis at 127\.0\.0\.1:9/m);
     expect(r.stderr.split('\n').filter((l) => l.startsWith('chot:'))).toHaveLength(1);
   });
 });
