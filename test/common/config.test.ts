@@ -19,6 +19,10 @@ const valid = `elasticsearch:
   password: secret
 redis:
   url: redis://:pw@127.0.0.1:6379
+tls:
+  certFile: /etc/chot/collector.crt
+  keyFile: /etc/chot/collector.key
+  caFile: /etc/chot/root.crt
 listen:
   port: 8765
 `;
@@ -38,7 +42,8 @@ describe('loadConfigFile', () => {
     const cfg = loadConfigFile(file('ok.yaml', valid), collectorConfig);
     expect(cfg.listen).toEqual({ host: '0.0.0.0', port: 8765 });
     expect(cfg.elasticsearch.indexPrefix).toBe('chot');
-    expect(cfg.retentionDays).toBe(30);
+    expect(cfg.retentionDays.conn).toBe(30);
+    expect(cfg.tls.crlFiles).toEqual([]);
   });
 
   it('names the file and the full key path of an unknown key', () => {

@@ -1,0 +1,49 @@
+// Shared set-up for benchmarks: a stack of their own (ports apart from dev and tests)
+// and a throw-away PKI, both from the compiled product code.
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stackDown, stackUp } from '../dist/stack/index.js';
+import { initPki } from '../dist/certs/ca/init.js';
+import { issueNodeCertificates } from '../dist/certs/ca/issue.js';
+import { nodeUri } from '../dist/certs/node-id.js';
+import { buildCsr } from '../dist/certs/x509/csr.js';
+import { pemBlocks } from '../dist/certs/x509/pem.js';
+
+export const BENCH_STACK = { stateDir: '/var/lib/chot/bench-stack', esPort: 49200, redisPort: 46379, esHeapMb: 1024 };
+
+export async function benchStack() {
+  return stackUp(BENCH_STACK, (l) => process.stderr.write(`[bench stack] ${l}\n`));
+}
+
+/** Stops the benchmark stack unless CHOT_BENCH_KEEP_STACK=1 (handy when running one benchmark repeatedly). */
+export async function benchStackDown() {
+  if (process.env.CHOT_BENCH_KEEP_STACK !== '1') await stackDown(BENCH_STACK);
+}
+
+export async function benchPki() {
+  const dir = mkdtempSync(join(tmpdir(), 'chot-bench-pki-'));
+  const passphrase = 'bench issuing passphrase';
+  const pki = await initPki({ dir, passphrase, rootPassphrase: 'bench root passphrase', organization: 'Chốt bench', issuingName: 'issuing-1', crlBaseUrl: 'http://pki.bench/crl', actor: 'bench' });
+  const ca = pki.unlock('issuing-1', passphrase);
+  const issue = async (nodeId, role) => {
+    const kp = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const csr = buildCsr({ ...kp, subject: [{ type: 'CN', value: nodeId }], uris: [nodeUri(nodeId)] });
+    const [res] = await issueNodeCertificates(pki, ca, [{ csr, nodeId, role }], { via: 'bulk', actor: 'bench' });
+    if (!res || 'error' in res) throw new Error(`issuance failed for ${nodeId}`);
+    return {
+      key: kp.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      cert: res.pem + ca.certPem,
+      ca: [pki.certPem('root')],
+      crls: pki.allCaNames().flatMap((n) => pemBlocks(pki.crlPem(n)).map((b) => b.text)),
+    };
+  };
+  return { dir, pki, issue };
+}
+
+export function table(rows) {
+  const cols = Object.keys(rows[0]);
+  const line = (cells) => `| ${cells.join(' | ')} |`;
+  return [line(cols), line(cols.map(() => '---')), ...rows.map((r) => line(cols.map((c) => String(r[c]))))].join('\n');
+}

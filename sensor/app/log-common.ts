@@ -1,0 +1,67 @@
+// What every application log row starts with, and the time formats the
+// Zeek and ECS outputs share. Rows are plain value arrays in field order,
+// for the generic writer in sensor/output/zeek-log.ts.
+
+import { formatInterval, formatTime, type ZeekField, type ZeekValue } from '../output/zeek-log.js';
+
+export type { ZeekField, ZeekValue };
+
+/** The connection a row belongs to (ConnRecord has these fields). */
+export interface ConnIds {
+  uid: string;
+  origH: string;
+  origP: number;
+  respH: string;
+  respP: number;
+}
+
+/** One log of the application layer: its Zeek path, columns, and rows for one record's metadata. */
+export interface AppLog<M> {
+  path: string;
+  fields: readonly ZeekField[];
+  rows(conn: ConnIds, meta: M): ZeekValue[][];
+}
+
+export const ID_FIELDS: readonly ZeekField[] = [
+  { name: 'ts', type: 'time' },
+  { name: 'uid', type: 'string' },
+  { name: 'id.orig_h', type: 'addr' },
+  { name: 'id.orig_p', type: 'port' },
+  { name: 'id.resp_h', type: 'addr' },
+  { name: 'id.resp_p', type: 'port' },
+];
+
+export function idValues(conn: ConnIds, tsNs: bigint): ZeekValue[] {
+  return [zeekTime(tsNs), conn.uid, conn.origH, conn.origP, conn.respH, conn.respP];
+}
+
+/** Zeek's time column: seconds with six decimals, exact from nanoseconds. */
+export function zeekTime(tsNs: bigint): string {
+  const sec = tsNs / 1_000_000_000n;
+  return formatTime(Number(sec), Number(tsNs - sec * 1_000_000_000n));
+}
+
+export function zeekInterval(ns: bigint): string {
+  return formatInterval(Number(ns));
+}
+
+/** ECS dates: ISO 8601 with microseconds. */
+export function isoTime(tsNs: bigint): string {
+  const ms = tsNs / 1_000_000n;
+  const us = (tsNs / 1_000n) % 1_000_000n;
+  return new Date(Number(ms)).toISOString().replace(/\.\d{3}Z$/, `.${String(us).padStart(6, '0')}Z`);
+}
+
+/** Drops undefined members (and empty objects/arrays) so ECS documents carry only what was seen. */
+export function compact<T extends Record<string, unknown>>(o: T): T {
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) compact(v as Record<string, unknown>);
+    const empty =
+      v === undefined ||
+      (Array.isArray(v) && v.length === 0) ||
+      (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0);
+    if (empty) delete o[k];
+  }
+  return o;
+}
