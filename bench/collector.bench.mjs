@@ -74,7 +74,7 @@ const files = { keyFile: join(tlsDir, 'k'), certFile: join(tlsDir, 'c'), caFile:
 writeFileSync(files.keyFile, collectorTls.key); writeFileSync(files.certFile, collectorTls.cert); writeFileSync(files.caFile, collectorTls.ca.join('')); writeFileSync(files.crlFiles[0], collectorTls.crls.join(''));
 const collector = await startCollector({
   elasticsearch: { ...esCfg, indexPrefix: prefix }, redis: { url: stack.redis.url, keyPrefix: `bench:${Date.now()}:` },
-  instanceId: 'bench', listen: { host: '127.0.0.1', port: 0 }, tls: files, streams: { shards: 2 }, indexer: { consumers: 2, entriesPerRead: 5 },
+  instanceId: 'bench', listen: { host: '127.0.0.1', port: 0 }, tls: files, streams: { shards: 2 }, indexer: { consumers: 2, entriesPerRead: 5, claimIdleSeconds: 30 },
   limits: { maxBatchBytes: 4 << 20, maxRecordsPerBatch: 10_000, recordsPerSecond: 10_000_000, burstRecords: 10_000_000 },
   health: { heartbeatSeconds: 10, silentAfterHeartbeats: 3 }, retentionDays: { conn: 30, alerts: 365, health: 30, deadletter: 30 },
 }, log);

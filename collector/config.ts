@@ -25,8 +25,13 @@ export const collectorConfig = z.strictObject({
   }),
   streams: z.strictObject({ shards: positive.max(1024).default(4) }).default({ shards: 4 }),
   indexer: z
-    .strictObject({ consumers: positive.max(64).default(2), entriesPerRead: positive.max(1000).default(32) })
-    .default({ consumers: 2, entriesPerRead: 32 }),
+    .strictObject({
+      consumers: positive.max(64).default(2),
+      entriesPerRead: positive.max(1000).default(32),
+      /** Entries pending this long with a consumer are presumed abandoned (its instance died) and claimed. */
+      claimIdleSeconds: positive.max(3600).default(30),
+    })
+    .default({ consumers: 2, entriesPerRead: 32, claimIdleSeconds: 30 }),
   limits: z
     .strictObject({
       maxBatchBytes: positive.default(4 * 1024 * 1024),

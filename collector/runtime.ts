@@ -102,6 +102,7 @@ export async function startCollector(cfg: CollectorConfig, log: Logger, configFi
         consumer: `${instanceId}-${i}`,
         log,
         count: cfg.indexer.entriesPerRead,
+        claimIdleMs: cfg.indexer.claimIdleSeconds * 1000,
         handle: async (entries) => {
           await esReady;
           const actions = entries.flatMap((e) => batchToActions(esPrefix, parseStreamEntry(e.fields)));

@@ -1,0 +1,135 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Client } from '@elastic/elasticsearch';
+import YAML from 'yaml';
+import { chotBin, packageRoot } from '../../common/paths.js';
+import { isPortFree } from '../../common/net.js';
+import { issueNode, makePki, materialFor, tempDir } from '../certs/fixtures.js';
+import type { Pki } from '../../certs/pki.js';
+import type { CertificateAuthority } from '../../certs/ca/authority.js';
+
+/** Everything a spine fault test needs: a PKI on disk, collector configs, sensor credentials. */
+export interface SpineFixture {
+  dir: string;
+  pki: Pki;
+  ca: CertificateAuthority;
+  esPrefix: string;
+  redisKeyPrefix: string;
+  cleanup(): void;
+  /** Writes a collector config for an instance; returns its path. */
+  collectorConfig(p: { instanceId: string; port: number; host?: string; esUrl: string; redisUrl: string; esUser: { username: string; password: string } }): string;
+  sensorTls(nodeId: string): Promise<{ key: string; cert: string; ca: string[]; crls: string[] }>;
+  /** Rewrites the CRL file collectors watch (after a revocation). */
+  refreshCrls(): void;
+}
+
+export async function spineFixture(): Promise<SpineFixture> {
+  const t = tempDir('spine');
+  const { pki, ca } = await makePki(t.dir);
+  const collector = await issueNode(pki, ca, '01', 'collector');
+  const m = materialFor(pki, collector);
+  const files = { keyFile: join(t.dir, 'collector.key'), certFile: join(t.dir, 'collector.crt'), caFile: join(t.dir, 'root.crt'), crlFiles: [join(t.dir, 'all.crl')] };
+  writeFileSync(files.keyFile, m.key, { mode: 0o600 });
+  writeFileSync(files.certFile, m.cert);
+  writeFileSync(files.caFile, m.ca.join(''));
+  const refreshCrls = (): void => writeFileSync(files.crlFiles[0]!, materialFor(pki, collector).crls.join(''));
+  refreshCrls();
+  const esPrefix = `chot-spine-${randomUUID().slice(0, 8)}`;
+  const redisKeyPrefix = `spine:${randomUUID()}:`;
+  return {
+    dir: t.dir,
+    pki,
+    ca,
+    esPrefix,
+    redisKeyPrefix,
+    cleanup: t.cleanup,
+    refreshCrls,
+    collectorConfig: (p) => {
+      const file = join(t.dir, `${p.instanceId}.yaml`);
+      writeFileSync(
+        file,
+        YAML.stringify({
+          elasticsearch: { url: p.esUrl, ...p.esUser, indexPrefix: esPrefix },
+          redis: { url: p.redisUrl, keyPrefix: redisKeyPrefix },
+          instanceId: p.instanceId,
+          listen: { host: p.host ?? '127.0.0.1', port: p.port },
+          tls: files,
+          streams: { shards: 2 },
+          indexer: { consumers: 2, entriesPerRead: 8, claimIdleSeconds: 3 },
+        }),
+      );
+      return file;
+    },
+    sensorTls: async (nodeId) => {
+      const s = await issueNode(pki, ca, nodeId, 'sensor');
+      const sm = materialFor(pki, s);
+      return { key: sm.key, cert: sm.cert, ca: sm.ca, crls: sm.crls };
+    },
+  };
+}
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let p = 20000 + Math.floor(Math.random() * 10000); ; p++) if (await isPortFree(p, host)) return p;
+}
+
+/** Starts `chot collector run` as a child process; resolves once it listens. */
+export function startCollectorProcess(configFile: string, prefixArgv: string[] = []): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const argv = [...prefixArgv, process.execPath, chotBin, 'collector', 'run', '--config', configFile];
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CHOT_LOG_LEVEL: 'warn' } });
+    let err = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      if (d.includes('collector listening')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`collector exited with ${code}: ${err.slice(-800)}`)));
+  });
+}
+
+export interface DriverConfig {
+  spoolDir: string;
+  collectors: string[];
+  tls: { key: string; cert: string; ca: string[]; crls?: string[] };
+  sensorId: string;
+  records: number;
+  batch: number;
+  tsSec: number;
+  uidPrefix: string;
+  window?: number;
+}
+
+/** Starts the stand-in sensor process (optionally inside a lab namespace via prefixArgv). */
+export function startDriver(cfg: DriverConfig, prefixArgv: string[] = []): { child: ChildProcess; done: Promise<number | null>; output: () => string } {
+  const file = join(cfg.spoolDir, '..', `driver-${randomUUID()}.json`);
+  writeFileSync(file, JSON.stringify(cfg));
+  const argv = [...prefixArgv, process.execPath, join(packageRoot, 'test/support/uplink-driver.mjs'), file];
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const done = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, done, output: () => out };
+}
+
+/** Counts the documents of a test's connection indices, and checks that no record is there twice. */
+export async function indexedRecords(es: Client, esPrefix: string): Promise<{ count: number; duplicates: number }> {
+  const index = `${esPrefix}-conn-*`;
+  try {
+    await es.indices.refresh({ index });
+    const count = (await es.count({ index })).count;
+    const twice = await es.search({ index, size: 0, aggs: { d: { terms: { field: 'event.id', min_doc_count: 2, size: 10 } } } });
+    return { count, duplicates: (twice.aggregations!.d as { buckets: unknown[] }).buckets.length };
+  } catch {
+    return { count: 0, duplicates: 0 };
+  }
+}
+
+export async function until(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
