@@ -121,11 +121,19 @@ export async function startCollector(cfg: CollectorConfig, log: Logger, configFi
     const housekeeping = setInterval(() => {
       void (async () => {
         let length = 0;
+        let pending = 0;
+        let oldestPendingMs = Infinity;
         for (const s of streams) {
           await trimProcessed(redis, s, [INDEXER_GROUP]);
           length += await redis.xlen(s);
+          const summary = (await redis.xpending(s, INDEXER_GROUP)) as [number, string | null, string | null, unknown];
+          pending += Number(summary[0]);
+          if (summary[1]) oldestPendingMs = Math.min(oldestPendingMs, Number(summary[1].split('-')[0]));
         }
         metrics.streamLength.set(length);
+        metrics.streamPending.set({ group: INDEXER_GROUP }, pending);
+        // Lag: how old the oldest entry still being worked on is (0 when nothing waits).
+        metrics.streamLagSeconds.set({ group: INDEXER_GROUP }, oldestPendingMs === Infinity ? 0 : Math.max(0, (Date.now() - oldestPendingMs) / 1000));
       })().catch((err: Error) => log.warn({ err: err.message }, 'stream housekeeping failed'));
     }, 5_000);
     timers.push(housekeeping);

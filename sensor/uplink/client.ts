@@ -48,6 +48,8 @@ export class UplinkClient extends EventEmitter {
   private nextToSend = -1;
   private timer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  /** When the collector last showed it is alive (any message or pong). */
+  private lastHeardAt = 0;
   private readonly window: number;
   readonly counters: UplinkCounters = { batchesSent: 0, batchesAcked: 0, batchesRejected: 0, duplicates: 0, reconnects: 0 };
   lastRefusal: string | undefined;
@@ -144,7 +146,11 @@ export class UplinkClient extends EventEmitter {
         ws.terminate();
       });
     });
-    ws.on('message', (data) => this.onMessage(String(data)));
+    ws.on('message', (data) => {
+      this.lastHeardAt = Date.now();
+      this.onMessage(String(data));
+    });
+    ws.on('pong', () => (this.lastHeardAt = Date.now()));
     ws.on('close', (code, reason) => this.onClose(base, code, reason.toString()));
     ws.on('error', (err) => this.opts.log.warn({ collector: base, err: err.message }, 'uplink connection error'));
   }
@@ -212,12 +218,23 @@ export class UplinkClient extends EventEmitter {
 
   private startHeartbeat(): void {
     clearInterval(this.heartbeat);
+    const every = this.opts.heartbeatMs ?? 10_000;
+    this.lastHeardAt = Date.now();
     const beat = (): void => {
       const ws = this.ws;
-      if (ws && ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'heartbeat', stats: this.opts.stats() }));
+      if (!ws || ws.readyState !== ws.OPEN) return;
+      // A cut WAN link gives no error, only silence; TCP alone would notice after many
+      // minutes. Three heartbeats without a word from the collector ends the connection.
+      if (Date.now() - this.lastHeardAt > 3 * every) {
+        this.opts.log.warn({ silentMs: Date.now() - this.lastHeardAt }, 'collector silent; dropping the connection to reconnect');
+        ws.terminate();
+        return;
+      }
+      ws.ping();
+      ws.send(JSON.stringify({ type: 'heartbeat', stats: this.opts.stats() }));
     };
     beat();
-    this.heartbeat = setInterval(beat, this.opts.heartbeatMs ?? 10_000);
+    this.heartbeat = setInterval(beat, every);
     this.heartbeat.unref();
   }
 }

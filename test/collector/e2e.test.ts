@@ -107,7 +107,7 @@ describe('end to end: sensor uplink → collector → Redis → Elasticsearch, t
     pkiDir?.cleanup();
   });
 
-  it('indexes every record exactly once although the collector is SIGKILLed and Elasticsearch is unreachable mid-stream', async () => {
+  it('indexes every record exactly once although the collector is SIGKILLed and Elasticsearch is unreachable for 30 s mid-stream', async () => {
     children.push(await startCollector(configFile));
     const spool = new Spool({ dir: mkdtempSync(join(tmpdir(), 'chot-e2e-spool-')), maxBytes: 256 << 20 });
     const uplink = new UplinkClient({ collectors: [`wss://127.0.0.1:${port}`], tls: sensorTls, sensorId: '01/001/00001', spool, log, stats, backoffBaseMs: 100, backoffMaxMs: 1000 });
@@ -131,7 +131,8 @@ describe('end to end: sensor uplink → collector → Redis → Elasticsearch, t
     await proxy.stop(); // Elasticsearch unreachable for the restarted collector
     children.push(await startCollector(configFile));
     await produce(16_000);
-    await new Promise((r) => setTimeout(r, 3000));
+    // Elasticsearch unreachable for 30 s (connections refused, as when it is stopped).
+    await new Promise((r) => setTimeout(r, 30_000));
     await proxy.start();
     await produce(total);
 
