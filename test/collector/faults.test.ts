@@ -65,7 +65,8 @@ describe('the spine survives failures without losing or duplicating a record', (
   it('the sensor killed with SIGKILL mid-stream and restarted replays its spool', async () => {
     await deleteIndicesWithPrefix(es, fx.esPrefix);
     const port = await freePort();
-    await started(fx.collectorConfig({ instanceId: 'k1', port, esUrl: stack.elasticsearch.url, redisUrl: stack.redis.url, esUser: stack.elasticsearch }));
+    const metricsPort = await freePort();
+    await started(fx.collectorConfig({ instanceId: 'k1', port, esUrl: stack.elasticsearch.url, redisUrl: stack.redis.url, esUser: stack.elasticsearch, metricsPort }));
     const cfg = await driverConfig({ collectors: [`wss://127.0.0.1:${port}`], records: 20_000, sensorId: '01/001/00011' });
     const first = startDriver(cfg);
     await until(() => (first.output().match(/acked/g) ?? []).length >= 20, 30_000, 'some batches acknowledged');
@@ -75,6 +76,17 @@ describe('the spine survives failures without losing or duplicating a record', (
     expect(await second.done).toBe(0);
     expect(second.output()).toContain('idle');
     await expectExactly(20_000);
+    // The collector's metrics tell the same story.
+    // Housekeeping refreshes the stream gauges every few seconds.
+    await until(async () => {
+      const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      return /chot_collector_records_indexed_total\{[^}]*\} 20000/.test(text) && /chot_collector_stream_pending\{[^}]*\} 0/.test(text);
+    }, 20_000, 'the indexed count and an empty queue in the metrics');
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/chot_collector_records_in_total\{[^}]*\} 20000/);
+    expect(metrics).toMatch(/chot_collector_batches_total\{[^}]*outcome="stored"[^}]*\} 200/);
+    expect(metrics).toMatch(/chot_collector_stream_lag_seconds\{[^}]*group="indexers"[^}]*\} 0/);
+    expect(metrics).toMatch(/chot_collector_connected_sensors\{[^}]*\} 0/);
   });
 
   it('two collectors, one killed: the sensor fails over and the other claims what was pending', async () => {

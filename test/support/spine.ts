@@ -19,7 +19,7 @@ export interface SpineFixture {
   redisKeyPrefix: string;
   cleanup(): void;
   /** Writes a collector config for an instance; returns its path. */
-  collectorConfig(p: { instanceId: string; port: number; host?: string; esUrl: string; redisUrl: string; esUser: { username: string; password: string } }): string;
+  collectorConfig(p: { instanceId: string; port: number; host?: string; esUrl: string; redisUrl: string; esUser: { username: string; password: string }; metricsPort?: number }): string;
   sensorTls(nodeId: string): Promise<{ key: string; cert: string; ca: string[]; crls: string[] }>;
   /** Rewrites the CRL file collectors watch (after a revocation). */
   refreshCrls(): void;
@@ -58,6 +58,7 @@ export async function spineFixture(): Promise<SpineFixture> {
           tls: files,
           streams: { shards: 2 },
           indexer: { consumers: 2, entriesPerRead: 8, claimIdleSeconds: 3 },
+          ...(p.metricsPort ? { metrics: { host: '127.0.0.1', port: p.metricsPort } } : {}),
         }),
       );
       return file;
