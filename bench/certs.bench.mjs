@@ -33,6 +33,7 @@ const BATCH = 1000;
 const PASSPHRASE = randomBytes(24).toString('base64url');
 const work = mkdtempSync(join(tmpdir(), 'chot-bench-certs-'));
 const seconds = (ms) => (ms / 1000).toFixed(2);
+const progress = (what) => process.stderr.write(`[certs bench] ${what}\n`);
 const rate = (n, ms) => Math.round(n / (ms / 1000)).toLocaleString('en-US');
 
 try {
@@ -41,6 +42,7 @@ try {
   const pki = await initPki({ dir: join(work, 'pki'), passphrase: PASSPHRASE, rootPassphrase: PASSPHRASE, organization: 'Chốt bench', issuingName: 'issuing-1', crlBaseUrl: 'http://pki.bench/crl', actor: 'bench' });
   const ca = pki.unlock('issuing-1', PASSPHRASE);
 
+  progress(`${nodes.length} nodes; generating their keys and CSRs`);
   let t = performance.now();
   const requests = nodes.map((nodeId) => {
     const kp = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -49,6 +51,7 @@ try {
   const csrMs = performance.now() - t;
 
   // ---- Chốt: issue from CSRs, recorded durably batch by batch --------------------------
+  progress('issuing with Chốt');
   t = performance.now();
   let issued = 0;
   for (let i = 0; i < requests.length; i += BATCH) {
@@ -59,6 +62,7 @@ try {
   if (issued !== nodes.length) throw new Error(`issued ${issued} of ${nodes.length}`);
 
   // ---- openssl ca: the same CSRs, the same CA key, one process per batch ---------------
+  progress('issuing with openssl ca');
   const ossl = join(work, 'openssl');
   mkdirSync(join(ossl, 'csr'), { recursive: true });
   mkdirSync(join(ossl, 'certs'));
@@ -107,6 +111,7 @@ crlDistributionPoints = URI:http://pki.bench/crl/issuing-1.crl
   if (opensslIssued !== nodes.length) throw new Error(`openssl issued ${opensslIssued} of ${nodes.length}`);
 
   // ---- openssl x509 -req, one process per CSR, on a sample ----------------------------
+  progress('openssl x509 -req sample');
   const SAMPLE = 200;
   const plainKey = join(ossl, 'issuing-plain.key');
   execFileSync('openssl', ['pkey', '-in', pki.paths.issuing('issuing-1').key, '-passin', `file:${join(ossl, 'pass')}`, '-out', plainKey]);
@@ -118,6 +123,7 @@ crlDistributionPoints = URI:http://pki.bench/crl/issuing-1.crl
   rmSync(plainKey);
 
   // ---- a 10,000-entry CRL: build, parse, load into a TLS context ---------------------
+  progress('CRL timings');
   const now = Date.now();
   const entries = Array.from({ length: 10_000 }, (_, i) => {
     const b = randomBytes(16);

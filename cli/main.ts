@@ -6,6 +6,7 @@ import { registerLabCommands } from '../lab/cli.js';
 import { registerPendingRoles } from './pending-roles.js';
 import { registerSensorCommands } from '../sensor/cli.js';
 import { registerCollectorCommands } from '../collector/cli.js';
+import { registerCertsCommands } from '../certs/cli.js';
 
 export function buildProgram(): Command {
   const program = new Command('chot')
@@ -18,7 +19,8 @@ export function buildProgram(): Command {
   registerLabCommands(program);
   registerSensorCommands(program);
   registerCollectorCommands(program);
-  registerPendingRoles(program, new Set(['sensor', 'collector']));
+  registerCertsCommands(program);
+  registerPendingRoles(program);
 
   // Usage errors (unknown option, missing argument) exit 2 at every level.
   const applyExitOverride = (cmd: Command): void => {

@@ -19,7 +19,6 @@ interface PendingRole {
 const PENDING: PendingRole[] = [
   { name: 'rules', description: 'the detection rule language: test, lint, import Sigma', issue: 6 },
   { name: 'console', description: 'the SOC console: live alerts, triage, hunting, auditor search', issue: 8, config: consoleConfig },
-  { name: 'certs', description: "the sector's PKI: CAs, enrollment, renewal, revocation", issue: 3 },
   { name: 'appliance', description: 'fleet inventory and sensor appliance provisioning', issue: 0 },
 ];
 

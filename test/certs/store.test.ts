@@ -71,7 +71,7 @@ describe('the issuance store and audit log survive crashes', () => {
     // Nothing acknowledged was lost; whatever was written is complete.
     expect(entries.length).toBeGreaterThanOrEqual(acknowledged);
     for (const e of entries) {
-      const cert = new X509Certificate(Buffer.from(e.cert, 'base64'));
+      const cert = new X509Certificate(reopened.store.certificate(e.serial)!);
       expect(cert.serialNumber).toBe(e.serial);
       expect(cert.verify(key)).toBe(true);
       expect(cert.subjectAltName).toBe(`URI:chot://node/${e.nodeId}`);
@@ -148,9 +148,12 @@ describe('the issuance store and audit log survive crashes', () => {
   it('appends across processes: a second Pki sees what the first wrote', async () => {
     const other = Pki.open(pki.paths.dir);
     const before = other.store.size;
-    await issueNode(pki, ca, '98', 'sensor');
+    const issued = await issueNode(pki, ca, '98', 'sensor');
     await other.exclusive(() => undefined);
     expect(other.store.size).toBe(before + 1);
+    // Certificates stay on disk and are read back from where their record is.
+    expect(other.store.certificate(issued.serial)).toEqual(issued.der);
+    expect(pki.store.certificate(issued.serial)).toEqual(issued.der);
     expect(statSync(pki.paths.issued).mode & 0o777).toBe(0o600);
   });
 });

@@ -10,6 +10,7 @@ import { loadEncryptedPrivateKey } from '../../certs/ca/keys.js';
 import { nodeUri } from '../../certs/node-id.js';
 import type { Pki } from '../../certs/pki.js';
 import { parseCrl } from '../../certs/revoke/crl.js';
+import { normalizeReason } from '../../certs/revoke/reasons.js';
 import { revoke } from '../../certs/revoke/revoke.js';
 import { roleOid } from '../../certs/roles.js';
 import { buildCsr, CsrError, parseCsr } from '../../certs/x509/csr.js';
@@ -204,5 +205,11 @@ describe('the CA hierarchy and certificates, checked by openssl', () => {
     }
     expect(() => encodeOid('1.40.1')).toThrow();
     expect(() => decodeOid('\x80\x01')).toThrow(/minimally/);
+  });
+
+  it('takes revocation reasons by CLI name or RFC 5280 name', () => {
+    expect(normalizeReason('key-compromise')).toBe('key-compromise');
+    expect(normalizeReason('keyCompromise')).toBe('key-compromise');
+    expect(normalizeReason('certificateHold')).toBeUndefined();
   });
 });

@@ -74,6 +74,25 @@ describe("Zeek's log format", () => {
   });
 });
 
+describe('`sensor read` like `zeek -r`: the application logs beside conn.log', () => {
+  it('writes dns.log, http.log, ssl.log, x509.log and ssh.log whose uids are in conn.log', async () => {
+    const { writeCapture } = await import('../../lab/traffic/generate.js');
+    const file = join(dir, 'apps.pcap');
+    await writeCapture(file, { seed: 3, packets: 3000, scenarios: false });
+    const out = join(dir, 'apps');
+    await runCli(['sensor', 'read', file, '--out', out, '-q']);
+    const rowsOf = (log: string) => readFileSync(join(out, `${log}.log`), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    const uids = new Set(rowsOf('conn').map((l) => l.split('\t')[1]));
+    for (const log of ['dns', 'http', 'ssl', 'x509']) {
+      const text = readFileSync(join(out, `${log}.log`), 'utf8');
+      expect(text).toContain(`#path\t${log}`);
+      const rows = rowsOf(log);
+      expect(rows.length).toBeGreaterThan(0);
+      if (log !== 'x509') for (const r of rows) expect(uids.has(r.split('\t')[1])).toBe(true);
+    }
+  });
+});
+
 describe('NDJSON with ECS names', () => {
   it('maps a record to ECS fields', () => {
     const r = only(runFrames(new TcpTalk({ l2: { vlans: [42] } }).c('S').s('SA').c('A').c('PA', 10).frames));

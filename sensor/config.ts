@@ -1,0 +1,99 @@
+/**
+ * The sensor's configuration file (YAML or JSON), validated with zod so that a
+ * mistake is reported as "FILE: key.path: what was expected" before anything starts.
+ */
+import { z } from 'zod';
+import { loadConfigFile } from '../common/config.js';
+import { parseCidr } from './policy/population-data.js';
+
+const port = z.number().int().min(0).max(65535);
+const seconds = z.number().positive();
+
+const cidr = z.string().refine(
+  (s) => {
+    try {
+      parseCidr(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected an IPv4/IPv6 address or CIDR, like 10.1.0.0/16' },
+);
+
+export const InterfaceSchema = z.strictObject({
+  /** Device name (e.g. "eth1", or a lab veth). */
+  name: z.string().min(1),
+  /** BPF filter, in pcap-filter syntax. */
+  bpf: z.string().optional(),
+  /** Bytes kept per packet (headers and the first payload bytes are all the analyzers need). */
+  snaplen: z.number().int().min(64).max(262144).default(65535),
+  /** Kernel capture buffer, MiB: what absorbs bursts while the sensor is busy. */
+  bufferMb: z.number().int().min(1).max(4096).default(64),
+});
+
+export const SensorConfigSchema = z.strictObject({
+  /** Name shown in logs and metrics; the uplink identity comes from the certificate, not from here. */
+  name: z.string().min(1).default('sensor'),
+  interfaces: z.array(InterfaceSchema).min(1),
+  flows: z
+    .strictObject({
+      maxFlows: z.number().int().min(1000).max(50_000_000).default(1_000_000),
+      /** Seconds between interim records of long connections; 0 turns them off. */
+      interimSec: z.number().min(0).default(60),
+      timeouts: z
+        .strictObject({
+          tcpInactivity: seconds.default(300),
+          udpInactivity: seconds.default(60),
+          icmpInactivity: seconds.default(60),
+          otherInactivity: seconds.default(60),
+          tcpAttempt: seconds.default(5),
+          tcpClose: seconds.default(5),
+        })
+        .prefault({}),
+      communityIdSeed: z.number().int().min(0).max(65535).default(0),
+    })
+    .prefault({}),
+  decode: z
+    .strictObject({
+      verifyIpChecksum: z.boolean().default(true),
+      tunnels: z.boolean().default(true),
+      vxlanPorts: z.array(port).default([4789]),
+    })
+    .prefault({}),
+  populationData: z
+    .strictObject({
+      services: z
+        .array(
+          z.strictObject({
+            name: z.string().min(1),
+            cidrs: z.array(cidr).min(1),
+            ports: z.array(port).default([]),
+          }),
+        )
+        .default([]),
+      /** Addresses of the enforcers (the mutual-TLS gateways): connections from them are the sanctioned path. */
+      enforcers: z.array(cidr).default([]),
+    })
+    .prefault({}),
+  metrics: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: port.default(9464),
+    })
+    .prefault({}),
+  output: z
+    .strictObject({
+      /** Where records go while (and besides) the uplink: an NDJSON file, or a directory of Zeek logs. */
+      format: z.enum(['ndjson', 'zeek']).default('ndjson'),
+      file: z.string().min(1).optional(),
+      dir: z.string().min(1).optional(),
+    })
+    .prefault({}),
+});
+
+export type SensorConfig = z.infer<typeof SensorConfigSchema>;
+
+export function loadSensorConfig(file: string): SensorConfig {
+  return loadConfigFile(file, SensorConfigSchema);
+}

@@ -1,0 +1,136 @@
+/**
+ * Community ID v1 (the flow hash Zeek, Suricata and Elastic share):
+ * "1:" + base64(SHA-1(seed16 · saddr · daddr · proto · 0 · sport · dport)),
+ * with the endpoints ordered so both directions give the same value, and
+ * ICMP types/codes in the port fields. The input is at most 40 bytes, one
+ * SHA-1 block, so a small single-block SHA-1 here avoids a crypto object per
+ * record (this runs once per connection record).
+ */
+import type { Conn } from './conn.js';
+
+const W = new Int32Array(80);
+const M = new Uint8Array(64);
+const OUT = new Uint8Array(20);
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+function rotl(x: number, n: number): number {
+  return (x << n) | (x >>> (32 - n));
+}
+
+/** SHA-1 of M[0, len) for len <= 55 (one block). */
+function sha1OneBlock(len: number): void {
+  M.fill(0, len);
+  M[len] = 0x80;
+  const bits = len * 8;
+  M[62] = bits >>> 8;
+  M[63] = bits & 0xff;
+  for (let i = 0; i < 16; i++) W[i] = (M[i * 4]! << 24) | (M[i * 4 + 1]! << 16) | (M[i * 4 + 2]! << 8) | M[i * 4 + 3]!;
+  for (let i = 16; i < 80; i++) W[i] = rotl(W[i - 3]! ^ W[i - 8]! ^ W[i - 14]! ^ W[i - 16]!, 1);
+  let a = 0x67452301;
+  let b = 0xefcdab89 | 0;
+  let c = 0x98badcfe | 0;
+  let d = 0x10325476;
+  let e = 0xc3d2e1f0 | 0;
+  for (let i = 0; i < 80; i++) {
+    let f: number;
+    let k: number;
+    if (i < 20) {
+      f = (b & c) | (~b & d);
+      k = 0x5a827999;
+    } else if (i < 40) {
+      f = b ^ c ^ d;
+      k = 0x6ed9eba1;
+    } else if (i < 60) {
+      f = (b & c) | (b & d) | (c & d);
+      k = 0x8f1bbcdc | 0;
+    } else {
+      f = b ^ c ^ d;
+      k = 0xca62c1d6 | 0;
+    }
+    const t = (rotl(a, 5) + f + e + k + W[i]!) | 0;
+    e = d;
+    d = c;
+    c = rotl(b, 30);
+    b = a;
+    a = t;
+  }
+  const h = [(0x67452301 + a) | 0, ((0xefcdab89 | 0) + b) | 0, ((0x98badcfe | 0) + c) | 0, (0x10325476 + d) | 0, ((0xc3d2e1f0 | 0) + e) | 0];
+  for (let i = 0; i < 5; i++) {
+    OUT[i * 4] = h[i]! >>> 24;
+    OUT[i * 4 + 1] = (h[i]! >>> 16) & 0xff;
+    OUT[i * 4 + 2] = (h[i]! >>> 8) & 0xff;
+    OUT[i * 4 + 3] = h[i]! & 0xff;
+  }
+}
+
+function base64(bytes: Uint8Array, n: number): string {
+  let s = '';
+  let i = 0;
+  for (; i + 2 < n; i += 3) {
+    const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    s += B64[v >>> 18]! + B64[(v >>> 12) & 63]! + B64[(v >>> 6) & 63]! + B64[v & 63]!;
+  }
+  if (n - i === 2) {
+    const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
+    s += B64[v >>> 18]! + B64[(v >>> 12) & 63]! + B64[(v >>> 6) & 63]! + '=';
+  } else if (n - i === 1) {
+    const v = bytes[i]! << 16;
+    s += B64[v >>> 18]! + B64[(v >>> 12) & 63]! + '==';
+  }
+  return s;
+}
+
+function put32(o: number, v: number): number {
+  M[o] = v >>> 24;
+  M[o + 1] = (v >>> 16) & 0xff;
+  M[o + 2] = (v >>> 8) & 0xff;
+  M[o + 3] = v & 0xff;
+  return o + 4;
+}
+
+/** ICMP ports per the spec: the type and the type of its answer (or the code, for one-way messages). */
+export function communityId(c: Conn, seed = 0): string {
+  const v4 = c.ipVersion === 4;
+  let sa0 = c.oa0, sa1 = c.oa1, sa2 = c.oa2, sa3 = c.oa3, sp = c.op;
+  let da0 = c.ra0, da1 = c.ra1, da2 = c.ra2, da3 = c.ra3, dp = c.rp;
+  const hasPorts = c.proto === 6 || c.proto === 17 || c.proto === 1 || c.proto === 58 || c.proto === 132;
+  // Order the endpoints: smaller address first, then smaller port (one-way ICMP keeps its direction).
+  let swap = false;
+  if (!c.oneWay) {
+    const cmp = sa0 !== da0 ? sa0 - da0 : sa1 !== da1 ? sa1 - da1 : sa2 !== da2 ? sa2 - da2 : sa3 - da3;
+    swap = cmp > 0 || (cmp === 0 && hasPorts && sp > dp);
+  }
+  if (swap) {
+    [sa0, da0] = [da0, sa0];
+    [sa1, da1] = [da1, sa1];
+    [sa2, da2] = [da2, sa2];
+    [sa3, da3] = [da3, sa3];
+    [sp, dp] = [dp, sp];
+  }
+  let o = 0;
+  M[o++] = (seed >>> 8) & 0xff;
+  M[o++] = seed & 0xff;
+  if (v4) {
+    o = put32(o, sa3);
+    o = put32(o, da3);
+  } else {
+    o = put32(o, sa0);
+    o = put32(o, sa1);
+    o = put32(o, sa2);
+    o = put32(o, sa3);
+    o = put32(o, da0);
+    o = put32(o, da1);
+    o = put32(o, da2);
+    o = put32(o, da3);
+  }
+  M[o++] = c.proto;
+  M[o++] = 0;
+  if (hasPorts) {
+    M[o++] = sp >>> 8;
+    M[o++] = sp & 0xff;
+    M[o++] = dp >>> 8;
+    M[o++] = dp & 0xff;
+  }
+  sha1OneBlock(o);
+  return '1:' + base64(OUT, 20);
+}

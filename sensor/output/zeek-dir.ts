@@ -1,0 +1,57 @@
+/**
+ * A directory of Zeek logs, as `zeek -r` leaves them: conn.log and weird.log
+ * here, and the application logs (dns.log, ssl.log, http.log...) through the
+ * writers of sensor/app, which know those records.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ConnWeird } from '../flow/table.js';
+import type { RecordOutput } from '../pipeline.js';
+import type { ConnRecord } from '../record.js';
+import { ConnLogWriter } from './conn-log.js';
+import { WeirdLogWriter } from './weird-log.js';
+
+/** The application logs: given each final connection record (with its app metadata), they write their rows. */
+export interface AppLogSet {
+  record(r: ConnRecord): void;
+  close(): void;
+}
+
+export type AppLogFactory = (dir: string) => AppLogSet;
+
+export class ZeekDirOutput implements RecordOutput {
+  private readonly conn: ConnLogWriter;
+  private readonly weird: WeirdLogWriter;
+  private readonly app: AppLogSet | undefined;
+
+  constructor(
+    readonly dir: string,
+    appLogs?: AppLogFactory,
+  ) {
+    mkdirSync(dir, { recursive: true });
+    this.conn = new ConnLogWriter(join(dir, 'conn.log'));
+    this.weird = new WeirdLogWriter(join(dir, 'weird.log'));
+    this.app = appLogs?.(dir);
+  }
+
+  record(r: ConnRecord): void {
+    this.conn.write(r);
+    // Metadata drains: what an interim record carries is not repeated by the final one, so both go to the app logs.
+    if (r.app !== undefined && this.app !== undefined) this.app.record(r);
+  }
+
+  connWeird(w: ConnWeird): void {
+    this.weird.connWeird(w);
+  }
+
+  packetWeird(name: string, tsSec: number, tsNsec: number): void {
+    this.weird.packetWeird(name, tsSec, tsNsec);
+  }
+
+  close(): void {
+    this.conn.close();
+    this.weird.close();
+    this.app?.close();
+  }
+}
+

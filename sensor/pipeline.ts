@@ -1,0 +1,150 @@
+/**
+ * The sensor's data path: packet source → decode → flow table → records →
+ * outputs. `chot sensor read` and `chot sensor run` both drive one of these;
+ * it is a PacketSink, so any source (file reader, live capture) feeds it.
+ */
+import type { AnalyzerFactory } from './app/analyzer.js';
+import type { PacketSink } from './capture/source.js';
+import { Decoder, type DecoderOptions } from './decode/frame.js';
+import { DECODE_DROP, DECODE_FLOW, DECODE_TUNNEL, Packet } from './decode/packet.js';
+import { weirdId, weirdName, WeirdCounters } from './decode/weird.js';
+import type { Conn } from './flow/conn.js';
+import { FlowTable, type ConnWeird, type FlowOutput, type FlowTableOptions } from './flow/table.js';
+import type { PopulationDataPolicyChecker } from './policy/population-data.js';
+import type { ConnRecord } from './record.js';
+
+const W_TIME_BACKWARDS = weirdId('non_monotonic_timestamp');
+const W_INTERNAL = weirdId('internal_error');
+
+/** Where records (and weird rows) go: conn.log, NDJSON, the uplink, a test's array... */
+export interface RecordOutput {
+  record(r: ConnRecord): void;
+  connWeird?(w: ConnWeird): void;
+  packetWeird?(name: string, tsSec: number, tsNsec: number): void;
+  close?(): void;
+}
+
+export interface PipelineOptions {
+  decoder?: DecoderOptions;
+  flows?: Omit<FlowTableOptions, 'analyzers' | 'policy'>;
+  analyzers?: AnalyzerFactory;
+  policy?: PopulationDataPolicyChecker;
+  outputs: RecordOutput[];
+}
+
+export class PipelineStats {
+  packets = 0;
+  bytes = 0;
+  /** Frames decoded to no flow (malformed, non-IP, fragments held back). */
+  undecoded = 0;
+  /** Packets whose processing failed on a bug (caught, counted, never fatal). */
+  internalErrors = 0;
+}
+
+export class Pipeline implements PacketSink {
+  readonly weirds = new WeirdCounters();
+  readonly decoder: Decoder;
+  readonly table: FlowTable;
+  readonly stats = new PipelineStats();
+  private readonly p = new Packet();
+  private readonly outputs: RecordOutput[];
+  private baseSec = -1;
+  private lastNow = 0;
+  private lastSweep = 0;
+  private curSec = 0;
+  private curNsec = 0;
+
+  constructor(opts: PipelineOptions) {
+    this.outputs = opts.outputs;
+    this.decoder = new Decoder(this.weirds, opts.decoder);
+    const outs = opts.outputs;
+    const fanout: FlowOutput =
+      outs.length === 1
+        ? { record: (r) => outs[0]!.record(r), connWeird: (w) => outs[0]!.connWeird?.(w) }
+        : {
+            record: (r) => {
+              for (const o of outs) o.record(r);
+            },
+            connWeird: (w) => {
+              for (const o of outs) o.connWeird?.(w);
+            },
+          };
+    this.table = new FlowTable(this.weirds, fanout, { ...opts.flows, analyzers: opts.analyzers, policy: opts.policy });
+    if (outs.some((o) => o.packetWeird !== undefined)) {
+      this.weirds.sink = {
+        onWeird: (id: number) => {
+          const name = weirdName(id);
+          for (const o of outs) o.packetWeird?.(name, this.curSec, this.curNsec);
+        },
+      };
+    }
+  }
+
+  packet(buf: Uint8Array, off: number, caplen: number, wirelen: number, tsSec: number, tsNsec: number, linkType: number): void {
+    try {
+      this.process(buf, off, caplen, wirelen, tsSec, tsNsec, linkType);
+    } catch {
+      // A bug must cost one packet, never the sensor: counted (and alarmed on through the metrics).
+      this.stats.internalErrors++;
+      this.weirds.inc(W_INTERNAL);
+    }
+  }
+
+  private process(buf: Uint8Array, off: number, caplen: number, wirelen: number, tsSec: number, tsNsec: number, linkType: number): void {
+    const st = this.stats;
+    st.packets++;
+    st.bytes += wirelen;
+    if (this.baseSec < 0) {
+      this.baseSec = tsSec;
+      this.table.baseSec = tsSec;
+    }
+    let now = (tsSec - this.baseSec) * 1e9 + tsNsec;
+    if (now < this.lastNow) {
+      // Capture order is not time order (merged captures): keep time from running backwards for the timers.
+      this.weirds.inc(W_TIME_BACKWARDS);
+      now = this.lastNow;
+    }
+    this.lastNow = now;
+    this.curSec = tsSec;
+    this.curNsec = tsNsec;
+    const p = this.p;
+    let r = this.decoder.decodeFrame(p, linkType, buf, off, caplen, wirelen, now);
+    const table = this.table;
+    if (r === DECODE_FLOW) {
+      table.process(p, now, null);
+    } else if (r === DECODE_DROP) {
+      st.undecoded++;
+      table.tick(now);
+    } else {
+      let parent: Conn | null = null;
+      while (r === DECODE_TUNNEL) {
+        parent = table.process(p, now, parent);
+        r = this.decoder.decodeInner(p, now);
+      }
+      if (r === DECODE_FLOW) table.process(p, now, parent);
+      else st.undecoded++;
+    }
+    if (now - this.lastSweep > 1e9) {
+      this.lastSweep = now;
+      if (this.decoder.frags.size > 0) this.decoder.frags.expire(now);
+    }
+  }
+
+  /**
+   * Lets time pass without packets (a live link gone quiet): timers fire as of
+   * the given wall-clock time. Ignored before the first packet.
+   */
+  tick(tsSec: number, tsNsec: number): void {
+    if (this.baseSec < 0) return;
+    const now = (tsSec - this.baseSec) * 1e9 + tsNsec;
+    if (now <= this.lastNow) return;
+    this.lastNow = now;
+    this.table.tick(now);
+  }
+
+  /** End of input: every connection still open gets its record, outputs are closed. */
+  finish(): void {
+    this.table.flush();
+    for (const o of this.outputs) o.close?.();
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * `chot sensor run`: one capture and one pipeline per configured interface
+ * (connections never span links), records to the configured file (and to
+ * the uplink, when one is handed in), and a Prometheus endpoint with packets,
+ * drops, active flows, records and weirds. Ends cleanly on SIGINT/SIGTERM:
+ * captures stop, every open connection is written, files are closed.
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { startMetricsEndpoint } from '../common/metrics.js';
+import type { Logger } from '../common/log.js';
+import type { AnalyzerFactory } from './app/analyzer.js';
+import { LiveCapture } from './capture/live.js';
+import type { SensorConfig } from './config.js';
+import { NdjsonOutput } from './output/ndjson-output.js';
+import { ZeekDirOutput, type AppLogFactory } from './output/zeek-dir.js';
+import { Pipeline, type RecordOutput } from './pipeline.js';
+import { PopulationDataPolicyChecker } from './policy/population-data.js';
+import type { ConnRecord } from './record.js';
+
+export interface LiveOptions {
+  log: Logger;
+  analyzers?: AnalyzerFactory;
+  appLogs?: AppLogFactory;
+  /** More destinations for records (the uplink). */
+  outputs?: RecordOutput[];
+  /** Stops the sensor when aborted (tests); otherwise SIGINT/SIGTERM do. */
+  signal?: AbortSignal;
+  /** Called once capture is running on every interface, with the metrics URL. */
+  onReady?: (info: { metricsUrl: string }) => void;
+}
+
+interface Link {
+  name: string;
+  capture: LiveCapture;
+  pipeline: Pipeline;
+}
+
+/** Shares one output between pipelines, closing it once. */
+class Shared implements RecordOutput {
+  private users = 0;
+  constructor(private readonly inner: RecordOutput) {}
+  use(): RecordOutput {
+    this.users++;
+    return {
+      record: (r: ConnRecord) => this.inner.record(r),
+      connWeird: this.inner.connWeird?.bind(this.inner),
+      packetWeird: this.inner.packetWeird?.bind(this.inner),
+      close: () => {
+        if (--this.users === 0) this.inner.close?.();
+      },
+    };
+  }
+  record(r: ConnRecord): void {
+    this.inner.record(r);
+  }
+}
+
+function registerMetrics(registry: Registry, links: Link[]): void {
+  const seen = new Map<string, number>();
+  const advance = (c: Counter<string>, key: string, labels: Record<string, string>, value: number | undefined) => {
+    if (value === undefined) return;
+    const k = `${(c as unknown as { name: string }).name}|${key}`;
+    const prev = seen.get(k) ?? 0;
+    if (value > prev) c.inc(labels, value - prev);
+    seen.set(k, Math.max(prev, value));
+  };
+  const packets = new Counter({
+    name: 'chot_sensor_packets_total',
+    help: 'Packets captured, per interface',
+    labelNames: ['interface'],
+    registers: [registry],
+    collect() {
+      for (const l of links) advance(this, l.name, { interface: l.name }, l.capture.stats().received);
+    },
+  });
+  void packets;
+  new Counter({
+    name: 'chot_sensor_dropped_total',
+    help: 'Packets dropped before the sensor saw them: by the interface (driver), or truncated to the snaplen',
+    labelNames: ['interface', 'where'],
+    registers: [registry],
+    collect() {
+      for (const l of links) {
+        const s = l.capture.stats();
+        advance(this, `${l.name}|interface`, { interface: l.name, where: 'interface' }, s.droppedInterface);
+        advance(this, `${l.name}|kernel`, { interface: l.name, where: 'kernel' }, s.droppedKernel);
+        advance(this, `${l.name}|truncated`, { interface: l.name, where: 'truncated' }, s.truncated);
+      }
+    },
+  });
+  new Gauge({
+    name: 'chot_sensor_active_flows',
+    help: 'Connections in the flow table',
+    labelNames: ['interface'],
+    registers: [registry],
+    collect() {
+      for (const l of links) this.set({ interface: l.name }, l.pipeline.table.size);
+    },
+  });
+  new Counter({
+    name: 'chot_sensor_records_total',
+    help: 'Connection records produced (rate() gives records/s)',
+    labelNames: ['interface', 'kind'],
+    registers: [registry],
+    collect() {
+      for (const l of links) {
+        const t = l.pipeline.table.stats;
+        advance(this, `${l.name}|final`, { interface: l.name, kind: 'final' }, t.records);
+        advance(this, `${l.name}|interim`, { interface: l.name, kind: 'interim' }, t.interims);
+      }
+    },
+  });
+  let lastRecords = 0;
+  let lastAt = performance.now();
+  new Gauge({
+    name: 'chot_sensor_records_per_second',
+    help: 'Connection records per second since the previous scrape',
+    registers: [registry],
+    collect() {
+      const total = links.reduce((a, l) => a + l.pipeline.table.stats.records + l.pipeline.table.stats.interims, 0);
+      const now = performance.now();
+      const dt = (now - lastAt) / 1000;
+      this.set(dt > 0 ? (total - lastRecords) / dt : 0);
+      lastRecords = total;
+      lastAt = now;
+    },
+  });
+  new Counter({
+    name: 'chot_sensor_flow_evictions_total',
+    help: 'Connections ended early because the flow table was full',
+    labelNames: ['interface'],
+    registers: [registry],
+    collect() {
+      for (const l of links) advance(this, l.name, { interface: l.name }, l.pipeline.table.stats.evicted);
+    },
+  });
+  new Counter({
+    name: 'chot_sensor_weird_total',
+    help: 'Anomalies ("weirds", as Zeek names them), by name',
+    labelNames: ['interface', 'name'],
+    registers: [registry],
+    collect() {
+      for (const l of links) for (const [name, n] of Object.entries(l.pipeline.weirds.snapshot())) advance(this, `${l.name}|${name}`, { interface: l.name, name }, n);
+    },
+  });
+}
+
+export async function runLive(cfg: SensorConfig, opts: LiveOptions): Promise<void> {
+  const { log } = opts;
+  const file: RecordOutput | undefined =
+    cfg.output.format === 'zeek'
+      ? cfg.output.dir !== undefined
+        ? new ZeekDirOutput(cfg.output.dir, opts.appLogs)
+        : undefined
+      : cfg.output.file !== undefined
+        ? new NdjsonOutput(cfg.output.file)
+        : undefined;
+  const shared = [...(file ? [file] : []), ...(opts.outputs ?? [])].map((o) => new Shared(o));
+  const policy = new PopulationDataPolicyChecker(cfg.populationData.services, cfg.populationData.enforcers);
+  const links: Link[] = [];
+  try {
+    for (const itf of cfg.interfaces) {
+      const capture = new LiveCapture({ device: itf.name, bpf: itf.bpf, snaplen: itf.snaplen, bufferMb: itf.bufferMb });
+      capture.open();
+      const pipeline = new Pipeline({
+        outputs: shared.map((s) => s.use()),
+        analyzers: opts.analyzers,
+        policy,
+        decoder: { verifyIpChecksum: cfg.decode.verifyIpChecksum, tunnels: cfg.decode.tunnels, vxlanPorts: cfg.decode.vxlanPorts },
+        flows: { maxFlows: cfg.flows.maxFlows, interimSec: cfg.flows.interimSec, timeouts: cfg.flows.timeouts, communityIdSeed: cfg.flows.communityIdSeed },
+      });
+      links.push({ name: itf.name, capture, pipeline });
+    }
+  } catch (err) {
+    for (const l of links) l.capture.stop();
+    throw err;
+  }
+  const metrics = await startMetricsEndpoint({ role: 'sensor', host: cfg.metrics.host, port: cfg.metrics.port });
+  registerMetrics(metrics.registry, links);
+  const runs = links.map((l) => l.capture.run(l.pipeline));
+  // A quiet link must still time out its connections: time passes without packets.
+  const ticker = setInterval(() => {
+    const ms = Date.now();
+    for (const l of links) l.pipeline.tick(Math.floor(ms / 1000), (ms % 1000) * 1e6);
+  }, 1000);
+  log.info({ interfaces: links.map((l) => l.name), metrics: metrics.url }, 'sensor capturing');
+  opts.onReady?.({ metricsUrl: metrics.url });
+
+  await new Promise<void>((resolveStop) => {
+    const stop = () => resolveStop();
+    if (opts.signal) {
+      if (opts.signal.aborted) stop();
+      opts.signal.addEventListener('abort', stop, { once: true });
+    } else {
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    }
+  });
+  clearInterval(ticker);
+  for (const l of links) l.capture.stop();
+  await Promise.all(runs);
+  for (const l of links) {
+    l.pipeline.finish();
+    const s = l.capture.stats();
+    log.info({ interface: l.name, packets: s.received, droppedInterface: s.droppedInterface, records: l.pipeline.table.stats.records }, 'capture stopped');
+  }
+  await metrics.close();
+}

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+/** The `uplink` section of the sensor config: where records go, with what identity, spooled where. */
+export const uplinkConfigSchema = z.strictObject({
+  /** Collector base URLs, tried in turn (failover): wss://host:port */
+  collectors: z.array(z.url({ protocol: /^wss$/ })).min(1),
+  tls: z.strictObject({
+    keyFile: z.string().min(1),
+    certFile: z.string().min(1),
+    caFile: z.string().min(1),
+    crlFiles: z.array(z.string().min(1)).default([]),
+  }),
+  spool: z
+    .strictObject({
+      dir: z.string().min(1).default('/var/lib/chot/sensor/spool'),
+      maxMb: z.number().int().min(1).max(1_048_576).default(2048),
+      fsync: z.enum(['always', 'interval', 'never']).default('interval'),
+    })
+    .prefault({}),
+  batch: z
+    .strictObject({
+      maxRecords: z.number().int().min(1).max(10_000).default(1000),
+      /** Records wait at most this long before their batch is sent (alerts must be fast). */
+      maxDelayMs: z.number().int().min(10).max(60_000).default(200),
+    })
+    .prefault({}),
+  heartbeatSeconds: z.number().int().min(1).max(3600).default(10),
+});
+export type UplinkConfig = z.infer<typeof uplinkConfigSchema>;

@@ -1,0 +1,78 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { identityFromPeerCertificate } from '../../certs/identity.js';
+import { pemBlocks } from '../../certs/x509/pem.js';
+import { RuntimeError } from '../../common/errors.js';
+import type { Logger } from '../../common/log.js';
+import { version } from '../../common/version.js';
+import type { RecordOutput } from '../pipeline.js';
+import type { ConnRecord } from '../record.js';
+import { RecordBatcher } from './batcher.js';
+import { UplinkClient } from './client.js';
+import type { UplinkConfig } from './config.js';
+import type { SensorStats } from './protocol.js';
+import { Spool } from './spool.js';
+
+function read(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new RuntimeError(`cannot read the uplink ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
+
+/**
+ * The uplink as a destination for the sensor's records: each record is batched into the
+ * spool (so nothing is lost if no collector answers) and streamed from there.
+ */
+export class UplinkOutput implements RecordOutput {
+  private readonly spool: Spool;
+  private readonly batcher: RecordBatcher;
+  readonly client: UplinkClient;
+  private recordsOut = 0;
+
+  constructor(cfg: UplinkConfig, log: Logger, sensorStats: () => Omit<SensorStats, 'version' | 'spoolBatches' | 'spoolBytes' | 'spoolDropped' | 'recordsOut' | 'certNotAfter'>) {
+    const cert = read(cfg.tls.certFile, 'certificate');
+    const leaf = pemBlocks(cert).find((b) => b.label === 'CERTIFICATE');
+    if (!leaf) throw new RuntimeError(`${cfg.tls.certFile}: no certificate in it`);
+    // Our own identity, read from our certificate; the collector checks it again on its side.
+    const identity = identityFromPeerCertificate(new X509Certificate(leaf.text), { roles: ['sensor'] });
+    this.spool = new Spool({ dir: cfg.spool.dir, maxBytes: cfg.spool.maxMb * 1024 * 1024, fsync: cfg.spool.fsync });
+    const tls = {
+      key: read(cfg.tls.keyFile, 'key'),
+      cert,
+      ca: pemBlocks(read(cfg.tls.caFile, 'CA file')).filter((b) => b.label === 'CERTIFICATE').map((b) => b.text),
+      crls: cfg.tls.crlFiles.flatMap((f) => pemBlocks(read(f, 'CRL file')).map((b) => b.text)),
+    };
+    this.client = new UplinkClient({
+      collectors: cfg.collectors,
+      tls,
+      sensorId: identity.nodeId,
+      spool: this.spool,
+      log,
+      heartbeatMs: cfg.heartbeatSeconds * 1000,
+      stats: () => {
+        const s = this.spool.stats();
+        return { ...sensorStats(), version, recordsOut: this.recordsOut, spoolBatches: s.depthBatches, spoolBytes: s.depthBytes, spoolDropped: s.droppedBatches, certNotAfter: identity.notAfter.toISOString() };
+      },
+    });
+    this.batcher = new RecordBatcher(this.spool, () => this.client.pump(), { maxRecords: cfg.batch.maxRecords, maxBytes: 1024 * 1024, maxDelayMs: cfg.batch.maxDelayMs });
+    this.client.start();
+  }
+
+  record(r: ConnRecord): void {
+    this.recordsOut++;
+    this.batcher.add(r);
+  }
+
+  /** Flushes the last batch into the spool; unsent batches stay there for the next start. */
+  async closeAsync(): Promise<void> {
+    this.batcher.flush();
+    await this.client.stop();
+    this.spool.close();
+  }
+
+  close(): void {
+    void this.closeAsync();
+  }
+}
