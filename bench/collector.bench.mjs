@@ -62,6 +62,7 @@ await Promise.all([0, 1].map(async () => {
   }
 }));
 const bareS = (performance.now() - t0) / 1000;
+process.stderr.write(`bare loader: ${N} in ${bareS.toFixed(1)} s\n`);
 
 // 2. Through the product: uplink (TLS, compression) → collector → Redis → indexers → ES.
 const { issue } = await benchPki();
@@ -78,7 +79,7 @@ const collector = await startCollector({
   limits: { maxBatchBytes: 4 << 20, maxRecordsPerBatch: 10_000, recordsPerSecond: 10_000_000, burstRecords: 10_000_000 },
   health: { heartbeatSeconds: 10, silentAfterHeartbeats: 3 }, retentionDays: { conn: 30, alerts: 365, health: 30, deadletter: 30 },
 }, log);
-const spool = new Spool({ dir: mkdtempSync(join(tmpdir(), 'chot-bench-spool-')), maxBytes: 2 << 30, fsync: 'interval' });
+const spool = new Spool({ dir: mkdtempSync(join(tmpdir(), 'chot-bench-spool-')), maxBytes: 2 * 1024 ** 3, fsync: 'interval' });
 const uplink = new UplinkClient({ collectors: [`wss://127.0.0.1:${collector.ingestPort}`], tls: sensorTls, sensorId: '01/001/00001', spool, log, window: 32,
   stats: () => ({ version: 'bench', uptimeS: 0, packets: 0, captureDropsKernel: 0, captureDropsInterface: 0, activeFlows: 0, recordsOut: 0, spoolBatches: 0, spoolBytes: 0, spoolDropped: 0 }) });
 uplink.start();
@@ -91,7 +92,14 @@ for (let i = 0; i < N; i++) {
 }
 batcher.flush();
 const index = `${prefix}-conn-*`;
-while ((await countOf(es, index)) < N) await new Promise((r) => setTimeout(r, 200));
+let lastReport = 0;
+for (let c = 0; (c = await countOf(es, index)) < N; ) {
+  if (performance.now() - lastReport > 5000) {
+    lastReport = performance.now();
+    process.stderr.write(`through the collector: ${c} indexed, spool ${spool.stats().depthBatches} batches\n`);
+  }
+  await new Promise((r) => setTimeout(r, 200));
+}
 const collS = (performance.now() - t0) / 1000;
 await uplink.stop();
 spool.close();

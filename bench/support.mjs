@@ -13,13 +13,20 @@ import { pemBlocks } from '../dist/certs/x509/pem.js';
 
 export const BENCH_STACK = { stateDir: '/var/lib/chot/bench-stack', esPort: 49200, redisPort: 46379, esHeapMb: 1024 };
 
+let startedHere = false;
+
 export async function benchStack() {
-  return stackUp(BENCH_STACK, (l) => process.stderr.write(`[bench stack] ${l}\n`));
+  const info = await stackUp(BENCH_STACK, (l) => process.stderr.write(`[bench stack] ${l}\n`));
+  startedHere = info.started.elasticsearch || info.started.redis;
+  return info;
 }
 
-/** Stops the benchmark stack unless CHOT_BENCH_KEEP_STACK=1 (handy when running one benchmark repeatedly). */
+/**
+ * Stops the benchmark stack if this run started it (another benchmark may be using one it
+ * found running), unless CHOT_BENCH_KEEP_STACK=1.
+ */
 export async function benchStackDown() {
-  if (process.env.CHOT_BENCH_KEEP_STACK !== '1') await stackDown(BENCH_STACK);
+  if (startedHere && process.env.CHOT_BENCH_KEEP_STACK !== '1') await stackDown(BENCH_STACK);
 }
 
 export async function benchPki() {

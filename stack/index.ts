@@ -18,6 +18,8 @@ export interface StackInfo {
   redis: { url: string; version: string; pid: number; aof: boolean };
   /** The connection config every role can load (elasticsearch + redis sections), mode 0600. */
   configFile: string;
+  /** Whether this call started the service (false: it was already running), so a caller stops only what it started. */
+  started: { elasticsearch: boolean; redis: boolean };
 }
 
 function esNodeFor(opts: StackOptions, home: string, javaHome: string, secrets: StackSecrets): EsNode {
@@ -81,6 +83,7 @@ async function up(opts: StackOptions, log: (line: string) => void): Promise<Stac
     },
     redis: { url: redisUrl(redisNode), version: redisProbe.version ?? 'unknown', pid: redis.pid, aof: redisProbe.aof },
     configFile,
+    started: { elasticsearch: !es.alreadyRunning, redis: !redis.alreadyRunning },
   };
 }
 

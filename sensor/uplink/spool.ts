@@ -70,6 +70,7 @@ export class Spool {
   private readonly recentMaxBytes: number;
 
   constructor(private readonly opts: SpoolOptions) {
+    if (!Number.isSafeInteger(opts.maxBytes) || opts.maxBytes < 1) throw new RangeError(`spool maxBytes must be a positive whole number of bytes (got ${opts.maxBytes})`);
     this.segmentBytes = opts.segmentBytes ?? 8 * 1024 * 1024;
     this.policy = opts.fsync ?? 'interval';
     this.recentMaxBytes = opts.cacheBytes ?? 32 * 1024 * 1024;

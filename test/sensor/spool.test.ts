@@ -49,6 +49,11 @@ describe('the uplink spool', () => {
     spool.close();
   });
 
+  it('refuses a size bound that makes no sense instead of dropping everything', () => {
+    expect(() => new Spool({ dir: fresh(), maxBytes: 2 << 30 })).toThrow(/spool maxBytes must be a whole number of bytes, at least 1024 \(got -2147483648\)/);
+    expect(() => new Spool({ dir: fresh(), maxBytes: Number.NaN })).toThrow(/maxBytes/);
+  });
+
   it('deletes segments once all their batches are acknowledged', () => {
     const dir = fresh();
     const spool = new Spool({ dir, maxBytes: 1 << 20, segmentBytes: 350 });
