@@ -50,7 +50,7 @@ describe('the uplink spool', () => {
   });
 
   it('refuses a size bound that makes no sense instead of dropping everything', () => {
-    expect(() => new Spool({ dir: fresh(), maxBytes: 2 << 30 })).toThrow(/spool maxBytes must be a whole number of bytes, at least 1024 \(got -2147483648\)/);
+    expect(() => new Spool({ dir: fresh(), maxBytes: 2 << 30 })).toThrow(/spool maxBytes must be a positive whole number of bytes \(got -2147483648\)/);
     expect(() => new Spool({ dir: fresh(), maxBytes: Number.NaN })).toThrow(/maxBytes/);
   });
 
