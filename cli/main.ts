@@ -7,6 +7,7 @@ import { registerPendingRoles } from './pending-roles.js';
 import { registerSensorCommands } from '../sensor/cli.js';
 import { registerCollectorCommands } from '../collector/cli.js';
 import { registerCertsCommands } from '../certs/cli.js';
+import { registerConsoleCommands } from '../console/cli.js';
 
 export function buildProgram(): Command {
   const program = new Command('chot')
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerSensorCommands(program);
   registerCollectorCommands(program);
   registerCertsCommands(program);
+  registerConsoleCommands(program);
   registerPendingRoles(program);
 
   // Usage errors (unknown option, missing argument) exit 2 at every level.

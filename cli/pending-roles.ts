@@ -3,7 +3,6 @@ import type { z } from 'zod';
 import { loadConfigFile } from '../common/config.js';
 import { RuntimeError } from '../common/errors.js';
 
-import { consoleConfig } from '../console/config.js';
 
 interface PendingRole {
   name: string;
@@ -18,7 +17,6 @@ interface PendingRole {
 // checked now; running one says plainly which issue brings it.
 const PENDING: PendingRole[] = [
   { name: 'rules', description: 'the detection rule language: test, lint, import Sigma', issue: 6 },
-  { name: 'console', description: 'the SOC console: live alerts, triage, hunting, auditor search', issue: 8, config: consoleConfig },
   { name: 'appliance', description: 'fleet inventory and sensor appliance provisioning', issue: 0 },
 ];
 

@@ -8,3 +8,5 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund
 fi
 npm run --silent build
+# The console's web client (Vite): type-checked and bundled into dist/console-web/.
+node console/web/build.mjs

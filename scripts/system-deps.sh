@@ -16,8 +16,8 @@ needs=(
   "make:make"
   "g++:g++"
   "python3:python3"                # node-gyp
+  "chromium:chromium"              # the console's browser tests (playwright-core drives Debian's build)
 )
-case " ${CHOT_EXTRA_PACKAGES:-} " in *" chromium "*) needs+=("chromium:chromium");; esac
 
 missing=()
 for pair in "${needs[@]}"; do

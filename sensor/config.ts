@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { loadConfigFile } from '../common/config.js';
 import { parseCidr } from './policy/population-data.js';
+import { uplinkConfigSchema } from './uplink/config.js';
 
 const port = z.number().int().min(0).max(65535);
 const seconds = z.number().positive();
@@ -82,6 +83,8 @@ export const SensorConfigSchema = z.strictObject({
       port: port.default(9464),
     })
     .prefault({}),
+  /** Where records are streamed: collectors over mutual TLS, with an on-disk spool. Absent: file output only. */
+  uplink: uplinkConfigSchema.optional(),
   output: z
     .strictObject({
       /** Where records go while (and besides) the uplink: an NDJSON file, or a directory of Zeek logs. */

@@ -108,22 +108,45 @@ export class Pipeline implements PacketSink {
     this.curSec = tsSec;
     this.curNsec = tsNsec;
     const p = this.p;
-    let r = this.decoder.decodeFrame(p, linkType, buf, off, caplen, wirelen, now);
+    p.now = now;
+    let r = this.decoder.decodeFrame(p, linkType, buf, off, caplen, wirelen);
     const table = this.table;
     if (r === DECODE_FLOW) {
-      table.process(p, now, null);
+      table.process(p, null);
     } else if (r === DECODE_DROP) {
       st.undecoded++;
       table.tick(now);
     } else {
       let parent: Conn | null = null;
       while (r === DECODE_TUNNEL) {
-        parent = table.process(p, now, parent);
-        r = this.decoder.decodeInner(p, now);
+        parent = table.process(p, parent);
+        r = this.decoder.decodeInner(p);
       }
-      if (r === DECODE_FLOW) table.process(p, now, parent);
+      if (r === DECODE_FLOW) table.process(p, parent);
       else st.undecoded++;
     }
+    if (now - this.lastSweep > 1e9) {
+      this.lastSweep = now;
+      if (this.decoder.frags.size > 0) this.decoder.frags.expire(now);
+    }
+  }
+
+  /**
+   * A packet that another worker of `sensor read --workers` accounts went by:
+   * time moves exactly as process() would move it (the same time base, the
+   * same clamp against time running backwards, timers and fragment expiry at
+   * the same instants), so each worker's records are those one pipeline makes.
+   * Weirds about the packet are the owner's to count.
+   */
+  passBy(tsSec: number, tsNsec: number): void {
+    if (this.baseSec < 0) {
+      this.baseSec = tsSec;
+      this.table.baseSec = tsSec;
+    }
+    const now = (tsSec - this.baseSec) * 1e9 + tsNsec;
+    if (now <= this.lastNow) return;
+    this.lastNow = now;
+    this.table.tick(now);
     if (now - this.lastSweep > 1e9) {
       this.lastSweep = now;
       if (this.decoder.frags.size > 0) this.decoder.frags.expire(now);

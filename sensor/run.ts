@@ -27,6 +27,17 @@ export interface LiveOptions {
   signal?: AbortSignal;
   /** Called once capture is running on every interface, with the metrics URL. */
   onReady?: (info: { metricsUrl: string }) => void;
+  /** Handed a reader of the live counters (for the uplink's heartbeats). */
+  onStats?: (read: () => LiveStats) => void;
+}
+
+/** Totals over every captured interface, as heartbeats report them. */
+export interface LiveStats {
+  uptimeS: number;
+  packets: number;
+  captureDropsKernel: number;
+  captureDropsInterface: number;
+  activeFlows: number;
 }
 
 interface Link {
@@ -178,6 +189,18 @@ export async function runLive(cfg: SensorConfig, opts: LiveOptions): Promise<voi
   const metrics = await startMetricsEndpoint({ role: 'sensor', host: cfg.metrics.host, port: cfg.metrics.port });
   registerMetrics(metrics.registry, links);
   const runs = links.map((l) => l.capture.run(l.pipeline));
+  const startedAt = Date.now();
+  opts.onStats?.(() => {
+    const t: LiveStats = { uptimeS: (Date.now() - startedAt) / 1000, packets: 0, captureDropsKernel: 0, captureDropsInterface: 0, activeFlows: 0 };
+    for (const l of links) {
+      const s = l.capture.stats();
+      t.packets += s.received;
+      t.captureDropsKernel += s.droppedKernel ?? 0;
+      t.captureDropsInterface += s.droppedInterface ?? 0;
+      t.activeFlows += l.pipeline.table.size;
+    }
+    return t;
+  });
   // A quiet link must still time out its connections: time passes without packets.
   const ticker = setInterval(() => {
     const ms = Date.now();

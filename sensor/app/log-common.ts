@@ -20,6 +20,43 @@ export interface AppLog<M> {
   path: string;
   fields: readonly ZeekField[];
   rows(conn: ConnIds, meta: M): ZeekValue[][];
+  /**
+   * The same rows written field by field, without the value arrays (the hot
+   * path of `sensor read`): must give exactly the bytes rows() gives through
+   * the generic writer, which test/sensor/app/log.test.ts checks.
+   */
+  write(w: RowWriter, conn: ConnIds, meta: M): void;
+}
+
+/**
+ * Writes a row field by field, each formatted by its Zeek type as the generic
+ * writer formats values (sensor/output/zeek-log.ts): undefined is "-", strings
+ * are escaped, lists are joined by ",", an empty list is "(empty)".
+ */
+export interface RowWriter {
+  /** A time column from ns since the epoch (what zeekTime gives). */
+  time(tsNs: bigint): void;
+  /** An interval column from ns (what zeekInterval gives); undefined is unset. */
+  interval(ns: bigint | undefined): void;
+  /** A string, enum or addr column. */
+  str(v: string | undefined): void;
+  /** A count, int or port column. */
+  count(v: number | undefined): void;
+  bool(v: boolean | undefined): void;
+  /** A set or vector column. */
+  list(v: readonly (string | number)[] | undefined): void;
+  /** Ends the row. */
+  end(): void;
+}
+
+/** The six id columns every application log starts with (idValues, written). */
+export function writeIds(w: RowWriter, conn: ConnIds, tsNs: bigint): void {
+  w.time(tsNs);
+  w.str(conn.uid);
+  w.str(conn.origH);
+  w.count(conn.origP);
+  w.str(conn.respH);
+  w.count(conn.respP);
 }
 
 export const ID_FIELDS: readonly ZeekField[] = [
@@ -35,8 +72,16 @@ export function idValues(conn: ConnIds, tsNs: bigint): ZeekValue[] {
   return [zeekTime(tsNs), conn.uid, conn.origH, conn.origP, conn.respH, conn.respP];
 }
 
+const MAX_EXACT_NS = 2n ** 53n * 1000n;
+
 /** Zeek's time column: seconds with six decimals, exact from nanoseconds. */
 export function zeekTime(tsNs: bigint): string {
+  if (tsNs >= 0n && tsNs < MAX_EXACT_NS) {
+    // One division: microseconds since the epoch are exact in a double until the year 2255.
+    const us = Number(tsNs / 1000n);
+    const sec = Math.floor(us / 1e6);
+    return formatTime(sec, (us - sec * 1e6) * 1000);
+  }
   const sec = tsNs / 1_000_000_000n;
   return formatTime(Number(sec), Number(tsNs - sec * 1_000_000_000n));
 }

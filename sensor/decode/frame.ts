@@ -100,7 +100,7 @@ export class Decoder {
    * packet for the flow table, DECODE_TUNNEL when it also encapsulates another
    * frame (call decodeInner after accounting the outer one), DECODE_DROP otherwise.
    */
-  decodeFrame(p: Packet, linkType: number, b: Uint8Array, off: number, caplen: number, wirelen: number, now: number): number {
+  decodeFrame(p: Packet, linkType: number, b: Uint8Array, off: number, caplen: number, wirelen: number): number {
     p.reset();
     p.buf = b;
     const end = off + caplen;
@@ -147,11 +147,11 @@ export class Decoder {
         return DECODE_DROP;
     }
     if (o < 0) return DECODE_DROP;
-    return this.decodeLink(p, b, o, now);
+    return this.decodeLink(p, b, o);
   }
 
   /** Decodes the frame encapsulated in the packet just returned with DECODE_TUNNEL. */
-  decodeInner(p: Packet, now: number): number {
+  decodeInner(p: Packet): number {
     if (++p.depth > MAX_TUNNEL_DEPTH) {
       this.wc.inc(W.exceeded_tunnel_max_depth);
       return DECODE_DROP;
@@ -160,20 +160,20 @@ export class Decoder {
     const o = p.innerOff;
     p.etherType = p.innerEtherType;
     p.resetNetwork();
-    return this.decodeLink(p, p.buf, o, now);
+    return this.decodeLink(p, p.buf, o);
   }
 
   /** From an EtherType onwards: tags and labels, then IP. */
-  private decodeLink(p: Packet, b: Uint8Array, o: number, now: number): number {
+  private decodeLink(p: Packet, b: Uint8Array, o: number): number {
     const wc = this.wc;
     let nesting = 0;
     for (;;) {
       const end = p.end;
       switch (p.etherType) {
         case ETH_IPV4:
-          return this.decodeIp(p, b, decodeIpv4(p, b, o, end, wc, this.verifyIp), now);
+          return this.decodeIp(p, b, decodeIpv4(p, b, o, end, wc, this.verifyIp));
         case ETH_IPV6:
-          return this.decodeIp(p, b, decodeIpv6(p, b, o, end, wc), now);
+          return this.decodeIp(p, b, decodeIpv6(p, b, o, end, wc));
         case ETH_VLAN:
         case ETH_QINQ:
         case ETH_QINQ_OLD:
@@ -213,11 +213,11 @@ export class Decoder {
     }
   }
 
-  private decodeIp(p: Packet, b: Uint8Array, o: number, now: number): number {
+  private decodeIp(p: Packet, b: Uint8Array, o: number): number {
     if (o < 0) return DECODE_DROP;
     if (p.isFragment) {
       this.stats.fragments++;
-      if (!this.frags.add(p, now)) return DECODE_DROP;
+      if (!this.frags.add(p, p.now)) return DECODE_DROP;
       this.stats.reassembled++;
       b = p.buf;
       o = p.l4Off;

@@ -32,6 +32,14 @@ export const TUNNEL_IPIP = 4;
 
 export const MAX_MPLS = 8;
 
+/**
+ * Zero, as a number V8 does not store as a small integer: the fields that hold
+ * 32-bit words and times start with it, so their layout is a double from the
+ * first packet on, rather than changing (and discarding the optimized code of
+ * every decoder) when the first address or sequence number above 2^31 arrives.
+ */
+const NOT_SMALL = -0;
+
 export class Packet {
   // --- capture ---
   /** The bytes the current layers live in (the capture buffer, or a reassembled datagram). */
@@ -44,6 +52,12 @@ export class Packet {
   end = 0;
   /** Where the frame would end on the wire (may lie beyond buf when the capture was cut by snaplen). */
   wireEnd = 0;
+  /**
+   * The packet's time, ns from the pipeline's time base (set before decoding).
+   * Carried here rather than passed as an argument: a time in ns is no small
+   * integer, and every call that passed it would allocate a number for it.
+   */
+  now = NOT_SMALL;
 
   // --- link layer ---
   etherType = 0;
@@ -64,16 +78,16 @@ export class Packet {
   ipLen = 0;
   proto = 0;
   ttl = 0;
-  s0 = 0;
-  s1 = 0;
-  s2 = 0;
-  s3 = 0;
-  d0 = 0;
-  d1 = 0;
-  d2 = 0;
-  d3 = 0;
+  s0 = NOT_SMALL;
+  s1 = NOT_SMALL;
+  s2 = NOT_SMALL;
+  s3 = NOT_SMALL;
+  d0 = NOT_SMALL;
+  d1 = NOT_SMALL;
+  d2 = NOT_SMALL;
+  d3 = NOT_SMALL;
   /** IPv4 identification or IPv6 fragment identification. */
-  fragId = 0;
+  fragId = NOT_SMALL;
   /** Fragment offset in bytes; fragMore = MF flag; isFragment when either is set. */
   fragOffset = 0;
   fragMore = false;
@@ -90,8 +104,8 @@ export class Packet {
   sport = 0;
   dport = 0;
   tcpFlags = 0;
-  seq = 0;
-  ack = 0;
+  seq = NOT_SMALL;
+  ack = NOT_SMALL;
   win = 0;
   tcpHdrLen = 0;
   /** UDP length field. */

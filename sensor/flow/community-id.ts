@@ -63,21 +63,28 @@ function sha1OneBlock(len: number): void {
   }
 }
 
-function base64(bytes: Uint8Array, n: number): string {
-  let s = '';
+/** "1:" and the base64 of the 20-byte digest, built as one flat string. */
+const TEXT = new Uint16Array(30);
+TEXT[0] = 0x31; // '1'
+TEXT[1] = 0x3a; // ':'
+
+function digestText(bytes: Uint8Array): string {
+  let o = 2;
   let i = 0;
-  for (; i + 2 < n; i += 3) {
+  for (; i + 2 < 20; i += 3) {
     const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    s += B64[v >>> 18]! + B64[(v >>> 12) & 63]! + B64[(v >>> 6) & 63]! + B64[v & 63]!;
+    TEXT[o++] = B64.charCodeAt(v >>> 18);
+    TEXT[o++] = B64.charCodeAt((v >>> 12) & 63);
+    TEXT[o++] = B64.charCodeAt((v >>> 6) & 63);
+    TEXT[o++] = B64.charCodeAt(v & 63);
   }
-  if (n - i === 2) {
-    const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    s += B64[v >>> 18]! + B64[(v >>> 12) & 63]! + B64[(v >>> 6) & 63]! + '=';
-  } else if (n - i === 1) {
-    const v = bytes[i]! << 16;
-    s += B64[v >>> 18]! + B64[(v >>> 12) & 63]! + '==';
-  }
-  return s;
+  // 20 = 6 * 3 + 2: two bytes left, one '=' of padding.
+  const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
+  TEXT[o++] = B64.charCodeAt(v >>> 18);
+  TEXT[o++] = B64.charCodeAt((v >>> 12) & 63);
+  TEXT[o++] = B64.charCodeAt((v >>> 6) & 63);
+  TEXT[o++] = 0x3d;
+  return String.fromCharCode.apply(null, TEXT as unknown as number[]);
 }
 
 function put32(o: number, v: number): number {
@@ -132,5 +139,5 @@ export function communityId(c: Conn, seed = 0): string {
     M[o++] = dp & 0xff;
   }
   sha1OneBlock(o);
-  return '1:' + base64(OUT, 20);
+  return digestText(OUT);
 }

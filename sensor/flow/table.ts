@@ -82,8 +82,14 @@ export class FlowTable implements TcpHost {
   baseSec = 0;
   private active = 0;
   private readonly max: number;
-  private readonly buckets: (Conn | null)[];
-  private readonly mask: number;
+  /**
+   * Hash buckets, grown with the number of live connections (not sized for
+   * maxFlows up front): a table of a few thousand connections then has a
+   * bucket array that stays in the CPU cache, where one sized for a million
+   * costs a cache miss on every packet.
+   */
+  private buckets: (Conn | null)[];
+  private mask: number;
   private readonly pool: Conn[] = [];
   private readonly arena = new Arena();
   private readonly lists: TimeoutLists;
@@ -102,6 +108,10 @@ export class FlowTable implements TcpHost {
   /** The packet being processed: its time (ns, relative) and exact absolute time, for analyzers and weirds. */
   private nowNs = 0;
   private readonly appEvents: AppEvents & { current: Conn | null };
+  private ts = 0n;
+  private tsFor = -1;
+  private tsBase = 0n;
+  private tsBaseSec = -1;
   /** TLS summaries per connection kept for the policy verdict (metadata drains, the verdict needs them later). */
   private readonly tlsSeen = new WeakMap<Conn, { gen: number; tls: TlsInfo }>();
 
@@ -111,10 +121,8 @@ export class FlowTable implements TcpHost {
     opts: FlowTableOptions = {},
   ) {
     this.max = Math.max(16, opts.maxFlows ?? 1_000_000);
-    let size = 1024;
-    while (size < this.max) size *= 2;
-    this.buckets = new Array<Conn | null>(size).fill(null);
-    this.mask = size - 1;
+    this.buckets = new Array<Conn | null>(MIN_BUCKETS).fill(null);
+    this.mask = MIN_BUCKETS - 1;
     const t = { ...ZEEK_TIMEOUTS, ...opts.timeouts };
     this.lists = new TimeoutLists(t);
     this.lingerNs = 5e9; // Zeek's tcp_connection_linger
@@ -142,11 +150,12 @@ export class FlowTable implements TcpHost {
   // ------------------------------------------------------------------ packets
 
   /**
-   * Accounts one decoded IP packet (p) at time now (ns relative to baseSec) to
+   * Accounts one decoded IP packet (p) at its time p.now (ns relative to baseSec) to
    * its connection, creating it if needed. parent: the tunnel connection it
    * came out of. Returns the connection (a tunnel's inner packets need it).
    */
-  process(p: Packet, now: number, parent: Conn | null): Conn {
+  process(p: Packet, parent: Conn | null): Conn {
+    const now = p.now;
     if (now >= this.nextCheck) this.advance(now);
     this.nowNs = now;
     const proto = p.proto;
@@ -181,7 +190,7 @@ export class FlowTable implements TcpHost {
       }
       c = c.next;
     }
-    if (c !== null && proto === 6 && p.tcpFlags & TH_SYN && isReuse(c, p, this, now)) {
+    if (c !== null && proto === 6 && p.tcpFlags & TH_SYN && isReuse(c, p, this)) {
       this.stats.reused++;
       this.finish(c, false);
       c = null;
@@ -197,7 +206,7 @@ export class FlowTable implements TcpHost {
     if (p.mplsCount !== 0) this.noteMpls(c, p);
 
     if (proto === 6) {
-      processTcp(c, isOrig, p, now, this);
+      processTcp(c, isOrig, p, this);
     } else {
       c.last = now;
       ep.bytes += p.payLen;
@@ -253,6 +262,7 @@ export class FlowTable implements TcpHost {
     }
     if (flip) c.flip();
     this.createdFlipped = flip;
+    if (this.active >= this.buckets.length) this.growBuckets();
     const b = this.buckets;
     const i = h & this.mask;
     c.next = b[i]!;
@@ -272,6 +282,26 @@ export class FlowTable implements TcpHost {
       if (c.interimDue < this.nextCheck) this.nextCheck = c.interimDue;
     }
     return c;
+  }
+
+  /** Twice the buckets (at one connection per bucket on average), every chain rehashed. */
+  private growBuckets(): void {
+    const old = this.buckets;
+    const size = old.length * 2;
+    const b = new Array<Conn | null>(size).fill(null);
+    const mask = size - 1;
+    for (let i = 0; i < old.length; i++) {
+      let c: Conn | null = old[i]!;
+      while (c !== null) {
+        const next: Conn | null = c.next;
+        const j = c.hash & mask;
+        c.next = b[j]!;
+        b[j] = c;
+        c = next;
+      }
+    }
+    this.buckets = b;
+    this.mask = mask;
   }
 
   private noteMpls(c: Conn, p: Packet): void {
@@ -366,8 +396,17 @@ export class FlowTable implements TcpHost {
     if (a.done) c.appState = APP_NONE;
   }
 
+  /** The packet's absolute time for the analyzers (a BigInt: made once per packet, and only when one is delivered). */
   private tsNs(): bigint {
-    return BigInt(this.baseSec) * 1_000_000_000n + BigInt(this.nowNs);
+    if (this.tsFor !== this.nowNs || this.tsBaseSec !== this.baseSec) {
+      if (this.tsBaseSec !== this.baseSec) {
+        this.tsBaseSec = this.baseSec;
+        this.tsBase = BigInt(this.baseSec) * 1_000_000_000n;
+      }
+      this.tsFor = this.nowNs;
+      this.ts = this.tsBase + BigInt(this.nowNs);
+    }
+    return this.ts;
   }
 
   // ------------------------------------------------------------------ time
@@ -518,7 +557,11 @@ export class FlowTable implements TcpHost {
     let y = Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) ^ this.uidCounter;
     const a = x >>> 0;
     y = y >>> 0;
-    return 'C' + base62(a, 6) + base62(y, 6) + base62(this.uidCounter % 238328, 3);
+    UID[0] = 0x43; // 'C'
+    base62(a, 1, 6);
+    base62(y, 7, 6);
+    base62(this.uidCounter % 238328, 13, 3);
+    return String.fromCharCode.apply(null, UID as unknown as number[]);
   }
 
   private makeRecord(c: Conn, interim: boolean): ConnRecord {
@@ -589,18 +632,20 @@ export class FlowTable implements TcpHost {
 }
 
 const W_APP_EXCEPTION = weirdId('app_analyzer_exception');
+const MIN_BUCKETS = 4096;
 /** Shared empty lists for the (usual) records without tunnels, labels or weirds: no allocation per record. */
 const NONE: readonly string[] = Object.freeze([]);
 const NO_LABELS: readonly number[] = Object.freeze([]);
 
 const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-function base62(n: number, width: number): string {
-  let s = '';
+/** The characters of a uid, filled in place and made a string at once. */
+const UID = new Uint16Array(16);
+/** width base-62 digits of n into UID from at, least significant first. */
+function base62(n: number, at: number, width: number): void {
   for (let i = 0; i < width; i++) {
-    s += B62[n % 62];
+    UID[at + i] = B62.charCodeAt(n % 62);
     n = Math.floor(n / 62);
   }
-  return s;
 }
 
 function heapPush(h: InterimEntry[], e: InterimEntry): void {

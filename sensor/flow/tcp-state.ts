@@ -74,8 +74,20 @@ function seqDelta(a: number, b: number): number {
   return (a - b) | 0;
 }
 
-/** Zeek's get_relative_seq: the 64-bit offset of cur from the endpoint's initial sequence number. */
-function relativeSeq(ep: Endpoint, cur: number, last: number, wraps: number): number {
+// Sequence and acknowledgment numbers are read from the packet by the
+// functions below rather than passed to them (or returned): half of all
+// 32-bit sequence numbers are beyond V8's small integers, and each call
+// passing one would allocate a number for it, several per packet.
+
+/**
+ * Zeek's get_relative_seq: the 64-bit offset of the segment's sequence number
+ * (ofAck: its acknowledgment number) from the initial sequence number of ep
+ * (the sender; for an acknowledgment, the peer).
+ */
+function relativeSeq(ep: Endpoint, p: Packet, ofAck: boolean): number {
+  const cur = ofAck ? p.ack : p.seq;
+  const last = ofAck ? ep.ackSeq : ep.lastSeq;
+  let wraps = ofAck ? ep.ackWraps : ep.seqWraps;
   const delta = seqDelta(cur, last);
   if (delta < 0) {
     if (wraps !== 0 && cur > last) wraps--; // part of the previous 32-bit sequence space
@@ -90,7 +102,9 @@ function relativeSeq(ep: Endpoint, cur: number, last: number, wraps: number): nu
   return wraps * 4294967296 + cur - ep.startSeq;
 }
 
-function initEndpoint(c: Conn, ep: Endpoint, host: TcpHost, flags: number, first: number, last: number): void {
+function initEndpoint(c: Conn, ep: Endpoint, host: TcpHost, flags: number, p: Packet, segLen: number): void {
+  const first = p.seq;
+  let last = (first + segLen) >>> 0; // just past the segment (SYN and FIN count one each)
   switch (ep.state) {
     case TCP_INACTIVE:
       if (flags & TH_SYN) {
@@ -177,7 +191,8 @@ function initPeer(c: Conn, peer: Endpoint, ep: Endpoint, host: TcpHost, flags: n
   peer.lastSeq = base;
 }
 
-function updateAckSeq(ep: Endpoint, ack: number): void {
+function updateAckSeq(ep: Endpoint, p: Packet): void {
+  const ack = p.ack;
   const d = seqDelta(ack, ep.ackSeq);
   if (ack === 0 && d > TOO_LARGE_SEQ_DELTA) return; // more likely a broken ack than a wrap landing on 0
   if (d > 0) {
@@ -186,7 +201,8 @@ function updateAckSeq(ep: Endpoint, ack: number): void {
   }
 }
 
-function updateLastSeq(c: Conn, ep: Endpoint, last: number, flags: number, len: number): number {
+function updateLastSeq(c: Conn, ep: Endpoint, p: Packet, segLen: number, flags: number, len: number): number {
+  const last = (p.seq + segLen) >>> 0;
   const d = seqDelta(last, ep.lastSeq);
   if (flags & (TH_SYN | TH_RST) && (d > TOO_LARGE_SEQ_DELTA || d < -TOO_LARGE_SEQ_DELTA)) {
     // Do not trust a wild jump on a SYN or RST.
@@ -319,7 +335,7 @@ function updateReset(c: Conn, host: TcpHost, len: number, flags: number): void {
  * Whether a SYN on an existing connection starts a new one on the same
  * addresses and ports (Zeek's IsReuse); the caller then ends the old record.
  */
-export function isReuse(c: Conn, p: Packet, host: TcpHost, now: number): boolean {
+export function isReuse(c: Conn, p: Packet, host: TcpHost): boolean {
   const flags = p.tcpFlags;
   if (!(flags & TH_SYN)) return false;
   let connOrig = c.o;
@@ -338,17 +354,15 @@ export function isReuse(c: Conn, p: Packet, host: TcpHost, now: number): boolean
     host.weird(c, connOrig.state === TCP_SYN_SENT ? TW.SYN_seq_jump : TW.active_connection_reuse);
   } else if (((o.state !== TCP_INACTIVE && !o.didClose) || (r.state !== TCP_INACTIVE && !r.didClose)) && o.state !== TCP_RESET && r.state !== TCP_RESET) {
     host.weird(c, TW.active_connection_reuse);
-  } else if (now - c.last < host.lingerNs && o.state !== TCP_RESET && r.state !== TCP_RESET) {
+  } else if (p.now - c.last < host.lingerNs && o.state !== TCP_RESET && r.state !== TCP_RESET) {
     host.weird(c, TW.premature_connection_reuse);
   }
   return true;
 }
 
 /** Processes one TCP packet of connection c; isOrig tells which side sent it. */
-export function processTcp(c: Conn, isOrig: boolean, p: Packet, now: number, host: TcpHost): void {
+export function processTcp(c: Conn, isOrig: boolean, p: Packet, host: TcpHost): void {
   const flags = p.tcpFlags;
-  const baseSeq = p.seq;
-  const ackSeq = p.ack;
   const len = p.payLen;
   const ep = isOrig ? c.o : c.r;
   const peer = isOrig ? c.r : c.o;
@@ -362,12 +376,10 @@ export function processTcp(c: Conn, isOrig: boolean, p: Packet, now: number, hos
   if (flags & TH_SYN) segLen++;
   if (flags & TH_FIN) segLen++;
   if (flags & TH_RST) segLen -= len; // data on a RST is not part of the stream
-  const onePast = (baseSeq + segLen) >>> 0;
-
-  initEndpoint(c, ep, host, flags, baseSeq, onePast);
+  initEndpoint(c, ep, host, flags, p, segLen);
 
   underflow = false;
-  const relSeq = relativeSeq(ep, baseSeq, ep.lastSeq, ep.seqWraps);
+  const relSeq = relativeSeq(ep, p, false);
   const seqUnderflow = underflow;
   if (seqUnderflow && !(flags & TH_RST)) host.weird(c, TW.TCP_seq_underflow_or_misorder);
 
@@ -375,7 +387,7 @@ export function processTcp(c: Conn, isOrig: boolean, p: Packet, now: number, hos
   // A zero window is interesting unless it comes with or after a RST, or after the peer's FIN.
   if (p.win === 0 && !(flags & TH_RST) && peer.state !== TCP_CLOSED && ep.state !== TCP_RESET) zeroWindow(c, ep);
 
-  if (!c.o.didClose || !c.r.didClose) c.last = now;
+  if (!c.o.didClose || !c.r.didClose) c.last = p.now;
 
   if (flags & TH_SYN) {
     if (flags & TH_RST) host.weird(c, TW.TCP_christmas);
@@ -392,18 +404,18 @@ export function processTcp(c: Conn, isOrig: boolean, p: Packet, now: number, hos
   if (flags & TH_ACK) {
     if (peer.state === TCP_INACTIVE) {
       relAck = 1;
-      initPeer(c, peer, ep, host, flags, ackSeq);
+      initPeer(c, peer, ep, host, flags, p.ack);
     } else {
       underflow = false;
-      relAck = relativeSeq(peer, ackSeq, peer.ackSeq, peer.ackWraps);
+      relAck = relativeSeq(peer, p, true);
       if (underflow) {
         relAck = 0;
         host.weird(c, TW.TCP_ack_underflow_or_misorder);
-      } else if (!(flags & TH_RST)) updateAckSeq(peer, ackSeq); // acks on RSTs are not trusted
+      } else if (!(flags & TH_RST)) updateAckSeq(peer, p); // acks on RSTs are not trusted
     }
   }
 
-  const deltaLast = updateLastSeq(c, ep, onePast, flags, len);
+  const deltaLast = updateLastSeq(c, ep, p, segLen, flags, len);
 
   doClose = false;
   switch (ep.state) {

@@ -5,28 +5,38 @@
  * is opened on its first row, as Zeek does (no empty logs).
  */
 import { join } from 'node:path';
-import { APP_LOGS, appLogRows } from '../app/logs.js';
+import { dnsLog } from '../app/dns/log.js';
+import { httpLog } from '../app/http/log.js';
+import type { AppLog } from '../app/log-common.js';
+import { sshLog } from '../app/ssh/log.js';
+import { sslLog, x509Log } from '../app/tls/log.js';
 import type { ConnRecord } from '../record.js';
-import type { AppLogSet } from './zeek-dir.js';
-import { ZeekLogWriter } from './zeek-log.js';
+import type { AppLogSet, RowStreamOpener } from './zeek-dir.js';
+import { ZeekLogWriter, ZeekRowWriter } from './zeek-log.js';
 
-export function createAppLogs(dir: string): AppLogSet {
-  const writers = new Map<string, ZeekLogWriter>();
-  const fieldsOf = new Map(APP_LOGS.map((l) => [l.path, l.fields]));
+export function createAppLogs(dir: string, streams?: RowStreamOpener): AppLogSet {
+  const rowsOf = (log: AppLog<never>): ZeekRowWriter =>
+    new ZeekRowWriter(() => new ZeekLogWriter(join(dir, `${log.path}.log`), log.path, log.fields, undefined, streams?.(log.path)));
+  const dns = rowsOf(dnsLog as AppLog<never>);
+  const http = rowsOf(httpLog as AppLog<never>);
+  const ssl = rowsOf(sslLog as AppLog<never>);
+  const x509 = rowsOf(x509Log as AppLog<never>);
+  const ssh = rowsOf(sshLog as AppLog<never>);
   return {
     record(r: ConnRecord): void {
-      if (r.app === undefined) return;
-      for (const { path, rows } of appLogRows(r, r.app)) {
-        let w = writers.get(path);
-        if (w === undefined) {
-          w = new ZeekLogWriter(join(dir, `${path}.log`), path, fieldsOf.get(path)!);
-          writers.set(path, w);
-        }
-        for (const row of rows) w.row(row);
+      const m = r.app;
+      if (m === undefined) return;
+      // In the order of appLogRows (sensor/app/logs.ts).
+      if (m.dns !== undefined) dnsLog.write(dns, r, m.dns);
+      if (m.http !== undefined) httpLog.write(http, r, m.http);
+      if (m.tls !== undefined) {
+        sslLog.write(ssl, r, m.tls);
+        x509Log.write(x509, r, m.tls);
       }
+      if (m.ssh !== undefined) sshLog.write(ssh, r, m.ssh);
     },
     close(): void {
-      for (const w of writers.values()) w.close();
+      for (const w of [dns, http, ssl, x509, ssh]) w.close();
     },
   };
 }

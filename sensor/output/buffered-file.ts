@@ -1,19 +1,17 @@
 /**
- * Line output for logs: each line is encoded straight into a large
- * preallocated buffer that is written out when full. Keeping rows as strings
- * until a flush would keep every row's pieces alive (concatenated strings are
- * trees in V8), which costs far more in garbage collection than the copy.
+ * Line output to a file (or standard output): rows are written as bytes into
+ * a large preallocated buffer (see line-buffer.ts) that goes out with one
+ * write when full. Keeping rows as strings until a flush would keep every
+ * row's pieces alive (concatenated strings are trees in V8), which costs far
+ * more in garbage collection than writing them out as bytes at once.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { LineBuffer } from './line-buffer.js';
 
-const SIZE = 1 << 20;
-
-export class BufferedFile {
-  private readonly buf = Buffer.allocUnsafe(SIZE);
-  private pos = 0;
+/** A file descriptor that takes whole blocks; a reader gone away (EPIPE) ends the output quietly. */
+export class FileSink {
   private readonly fd: number;
   private readonly own: boolean;
-  private closed = false;
   /** The reader went away (a pipe into `head`): further output is dropped, quietly, as other CLI tools do. */
   private broken = false;
 
@@ -23,26 +21,7 @@ export class BufferedFile {
     this.fd = this.own ? openSync(path, 'w') : 1;
   }
 
-  write(text: string): void {
-    if (this.broken) return;
-    // Worst case 3 bytes per UTF-16 unit.
-    if (this.pos + text.length * 3 > SIZE) {
-      this.flush();
-      if (text.length * 3 > SIZE) {
-        this.out(Buffer.from(text, 'utf8'));
-        return;
-      }
-    }
-    this.pos += this.buf.write(text, this.pos, 'utf8');
-  }
-
-  flush(): void {
-    if (this.pos === 0) return;
-    this.out(this.buf.subarray(0, this.pos));
-    this.pos = 0;
-  }
-
-  private out(data: Uint8Array): void {
+  readonly write = (data: Uint8Array): void => {
     if (this.broken) return;
     try {
       writeAll(this.fd, data);
@@ -50,12 +29,44 @@ export class BufferedFile {
       if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
       this.broken = true;
     }
+  };
+
+  close(): void {
+    if (this.own) closeSync(this.fd);
+  }
+}
+
+export class BufferedFile {
+  readonly lines: LineBuffer;
+  private readonly file: { close(): void };
+  private closed = false;
+
+  /** path, or '-' for standard output; or, given a stream, the lines go there (and path is not opened). */
+  constructor(path: string, stream?: { sink: (bytes: Uint8Array) => void; close(): void }) {
+    if (stream !== undefined) {
+      this.file = stream;
+      this.lines = new LineBuffer(stream.sink);
+    } else {
+      const f = new FileSink(path);
+      this.file = f;
+      this.lines = new LineBuffer(f.write);
+    }
+  }
+
+  /** One whole line (without its newline). */
+  line(text: string): void {
+    this.lines.text(text);
+    this.lines.endLine();
+  }
+
+  flush(): void {
+    this.lines.flush();
   }
 
   close(): void {
     if (this.closed) return;
-    this.flush();
-    if (this.own) closeSync(this.fd);
+    this.lines.flush();
+    this.file.close();
     this.closed = true;
   }
 }

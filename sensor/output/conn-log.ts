@@ -6,7 +6,8 @@
  * that lasted no time (a single packet).
  */
 import type { ConnRecord } from '../record.js';
-import { escapeZeek, formatInterval, formatTime, ZeekLogWriter, type ZeekField } from './zeek-log.js';
+import type { LineBuffer } from './line-buffer.js';
+import { escapeZeek, formatInterval, formatTime, ZeekLogWriter, type RowStream, type ZeekField } from './zeek-log.js';
 
 export const CONN_FIELDS: readonly ZeekField[] = [
   { name: 'ts', type: 'time' },
@@ -83,15 +84,99 @@ export function connLogLine(r: ConnRecord): string {
   );
 }
 
+/** conn.log rows, written field by field (the same bytes as connLogLine, without building the line). */
 export class ConnLogWriter {
   readonly log: ZeekLogWriter;
-  constructor(file: string) {
-    this.log = new ZeekLogWriter(file, 'conn', CONN_FIELDS);
+  constructor(file: string, stream?: RowStream) {
+    this.log = new ZeekLogWriter(file, 'conn', CONN_FIELDS, undefined, stream);
   }
+
   write(r: ConnRecord): void {
-    this.log.line(connLogLine(r));
+    const o = this.log.out;
+    const lasted = r.durationNs > 0;
+    o.time(r.tsSec, r.tsNsec);
+    o.tab();
+    o.text(r.uid);
+    o.tab();
+    o.text(r.origH);
+    o.tab();
+    o.num(r.origP);
+    o.tab();
+    o.text(r.respH);
+    o.tab();
+    o.num(r.respP);
+    o.tab();
+    o.text(r.proto);
+    o.tab();
+    if (r.service === undefined) o.byte(DASH);
+    else o.zeek(r.service);
+    o.tab();
+    if (lasted) {
+      const sec = Math.floor(r.durationNs / 1e9);
+      o.time(sec, r.durationNs - sec * 1e9);
+      o.tab();
+      o.num(r.origBytes);
+      o.tab();
+      o.num(r.respBytes);
+    } else {
+      o.text('-\t-\t-');
+    }
+    o.tab();
+    o.text(r.connState);
+    o.text('\t-\t-\t');
+    o.num(r.missedBytes);
+    o.tab();
+    if (r.history === '') o.byte(DASH);
+    else o.text(r.history);
+    o.tab();
+    o.num(r.origPkts);
+    o.tab();
+    o.num(r.origIpBytes);
+    o.tab();
+    o.num(r.respPkts);
+    o.tab();
+    o.num(r.respIpBytes);
+    o.tab();
+    list(o, r.tunnelParents);
+    o.tab();
+    o.num(r.ipProto);
+    o.tab();
+    if (r.vlan === undefined) o.byte(DASH);
+    else o.num(r.vlan);
+    o.tab();
+    if (r.innerVlan === undefined) o.byte(DASH);
+    else o.num(r.innerVlan);
+    o.tab();
+    if (r.communityId === undefined) o.byte(DASH);
+    else o.text(r.communityId);
+    o.tab();
+    list(o, r.mplsLabels);
+    o.tab();
+    o.byte(r.interim ? 0x54 : 0x46);
+    o.tab();
+    const pd = r.policy;
+    if (pd === undefined) o.text('-\t-\t-\t-\t-\t-');
+    else o.text(`${escapeZeek(pd.service)}\t${pd.transport}\t${pd.tlsVersion ?? '-'}\t${bool(pd.clientCertificate)}\t${bool(pd.viaEnforcer)}\t${bool(pd.bypass)}`);
+    this.log.endRow();
   }
+
   close(): void {
     this.log.close();
+  }
+}
+
+const DASH = 0x2d;
+
+/** A list joined by ',' as connLogLine joins it (no escaping: uids and numbers), or '-' when empty. */
+function list(o: LineBuffer, v: readonly (string | number)[]): void {
+  if (v.length === 0) {
+    o.byte(DASH);
+    return;
+  }
+  for (let i = 0; i < v.length; i++) {
+    if (i > 0) o.byte(0x2c);
+    const x = v[i]!;
+    if (typeof x === 'number') o.num(x);
+    else o.text(x);
   }
 }

@@ -4,6 +4,7 @@
  * Elasticsearch, Kibana and the collector read it without a mapping step.
  */
 import { BufferedFile } from './buffered-file.js';
+import type { RowStream } from './zeek-log.js';
 import { appEcsEvents } from '../app/logs.js';
 import type { ConnRecord } from '../record.js';
 
@@ -99,15 +100,14 @@ export class NdjsonWriter {
   private readonly out: BufferedFile;
   rows = 0;
 
-  /** file: a path, or '-' for standard output. */
-  constructor(file: string) {
-    this.out = new BufferedFile(file);
+  /** file: a path, or '-' for standard output; or, given a stream, its lines go there. */
+  constructor(file: string, stream?: RowStream) {
+    this.out = new BufferedFile(file, stream);
   }
 
   write(r: ConnRecord): void {
     this.rows++;
-    this.out.write(ndjsonLine(r));
-    this.out.write('\n');
+    this.out.line(ndjsonLine(r));
   }
 
   flush(): void {

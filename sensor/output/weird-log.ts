@@ -5,7 +5,7 @@
  * flood of garbage cannot flood the log. The counters stay exact regardless.
  */
 import type { ConnWeird } from '../flow/table.js';
-import { escapeZeek, formatTime, ZeekLogWriter, type ZeekField } from './zeek-log.js';
+import { escapeZeek, formatTime, ZeekLogWriter, type RowStream, type ZeekField } from './zeek-log.js';
 
 export const WEIRD_FIELDS: readonly ZeekField[] = [
   { name: 'ts', type: 'time' },
@@ -31,8 +31,9 @@ export class WeirdLogWriter {
   constructor(
     file: string,
     private readonly peer = 'chot',
+    stream?: RowStream,
   ) {
-    this.log = new ZeekLogWriter(file, 'weird', WEIRD_FIELDS);
+    this.log = new ZeekLogWriter(file, 'weird', WEIRD_FIELDS, undefined, stream);
   }
 
   connWeird(w: ConnWeird): void {

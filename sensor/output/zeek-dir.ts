@@ -10,6 +10,7 @@ import type { RecordOutput } from '../pipeline.js';
 import type { ConnRecord } from '../record.js';
 import { ConnLogWriter } from './conn-log.js';
 import { WeirdLogWriter } from './weird-log.js';
+import type { RowStream } from './zeek-log.js';
 
 /** The application logs: given each final connection record (with its app metadata), they write their rows. */
 export interface AppLogSet {
@@ -17,7 +18,13 @@ export interface AppLogSet {
   close(): void;
 }
 
-export type AppLogFactory = (dir: string) => AppLogSet;
+/**
+ * Where a log's rows go when not to a file of its own: in a worker of
+ * `sensor read --workers`, a stream to the thread that writes the directory.
+ */
+export type RowStreamOpener = (path: string) => RowStream;
+
+export type AppLogFactory = (dir: string, streams?: RowStreamOpener) => AppLogSet;
 
 export class ZeekDirOutput implements RecordOutput {
   private readonly conn: ConnLogWriter;
@@ -27,11 +34,12 @@ export class ZeekDirOutput implements RecordOutput {
   constructor(
     readonly dir: string,
     appLogs?: AppLogFactory,
+    streams?: RowStreamOpener,
   ) {
-    mkdirSync(dir, { recursive: true });
-    this.conn = new ConnLogWriter(join(dir, 'conn.log'));
-    this.weird = new WeirdLogWriter(join(dir, 'weird.log'));
-    this.app = appLogs?.(dir);
+    if (streams === undefined) mkdirSync(dir, { recursive: true });
+    this.conn = new ConnLogWriter(join(dir, 'conn.log'), streams?.('conn'));
+    this.weird = new WeirdLogWriter(join(dir, 'weird.log'), undefined, streams?.('weird'));
+    this.app = appLogs?.(dir, streams);
   }
 
   record(r: ConnRecord): void {

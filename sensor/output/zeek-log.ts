@@ -6,7 +6,8 @@
  * does: the separator, non-printable bytes and a value that would read as
  * "unset" or "empty" become \xNN. Output is buffered and written in large blocks.
  */
-import { BufferedFile } from './buffered-file.js';
+import { FileSink } from './buffered-file.js';
+import { LineBuffer, type LineSink } from './line-buffer.js';
 
 export type ZeekType = 'time' | 'interval' | 'string' | 'addr' | 'port' | 'count' | 'int' | 'double' | 'bool' | 'enum' | 'set[string]' | 'set[count]' | 'vector[string]' | 'vector[count]' | 'vector[interval]';
 
@@ -79,45 +80,136 @@ export function formatZeekValue(type: ZeekType, v: ZeekValue): string {
   }
 }
 
+/** Where a log's rows go instead of a file of their own (a worker's rows, to the thread that writes the file). */
+export interface RowStream {
+  /** Receives whole lines; must consume or copy them before returning. */
+  sink: LineSink;
+  close(): void;
+}
+
+const KIND_OTHER = 0;
+const KIND_BOOL = 1;
+const KIND_FIXED = 2;
+const KIND_INT = 3;
+const KIND_LIST = 4;
+
+function kindOf(type: ZeekType): number {
+  switch (type) {
+    case 'bool':
+      return KIND_BOOL;
+    case 'time':
+    case 'interval':
+    case 'double':
+      return KIND_FIXED;
+    case 'count':
+    case 'int':
+    case 'port':
+      return KIND_INT;
+    case 'set[string]':
+    case 'set[count]':
+    case 'vector[string]':
+    case 'vector[count]':
+    case 'vector[interval]':
+      return KIND_LIST;
+    default:
+      return KIND_OTHER;
+  }
+}
+
+/** Writes one value as formatZeekValue formats it (the same bytes, without the intermediate string). */
+function writeValue(o: LineBuffer, kind: number, v: ZeekValue): void {
+  if (v === undefined || v === null) {
+    o.byte(0x2d);
+    return;
+  }
+  switch (kind) {
+    case KIND_BOOL:
+      o.byte(v ? 0x54 : 0x46);
+      return;
+    case KIND_FIXED:
+      o.text(typeof v === 'number' ? v.toFixed(6) : String(v));
+      return;
+    case KIND_INT:
+      if (typeof v === 'number') o.num(Math.trunc(v));
+      else o.text(String(v));
+      return;
+    case KIND_LIST: {
+      if (!Array.isArray(v)) {
+        o.zeek(String(v), true);
+        return;
+      }
+      const arr = v as readonly (string | number)[];
+      if (arr.length === 0) {
+        o.text('(empty)');
+        return;
+      }
+      for (let i = 0; i < arr.length; i++) {
+        if (i > 0) o.byte(0x2c);
+        const x = arr[i]!;
+        if (typeof x === 'string') o.zeek(x, true);
+        else o.text(String(x));
+      }
+      return;
+    }
+    default:
+      o.zeek(typeof v === 'string' ? v : String(v));
+  }
+}
+
 export class ZeekLogWriter {
-  private readonly out: BufferedFile;
+  /** The row bytes; writers of hot logs (conn.log) fill it field by field, then call endRow(). */
+  readonly out: LineBuffer;
+  private readonly target: { close(): void };
+  private readonly kinds: number[];
+  private readonly own: boolean;
   private closed = false;
   rows = 0;
 
+  /**
+   * A log file with Zeek's header lines; or, given a stream, just the rows
+   * (whoever receives them writes the header and #close of the file).
+   */
   constructor(
     readonly file: string,
     readonly path: string,
     readonly fields: readonly ZeekField[],
     openedAt = new Date(),
+    stream?: RowStream,
   ) {
-    this.out = new BufferedFile(file);
-    this.out.write(
-      '#separator \\x09\n' +
-        '#set_separator\t,\n' +
-        '#empty_field\t(empty)\n' +
-        '#unset_field\t-\n' +
-        `#path\t${path}\n` +
-        `#open\t${zeekOpenTime(openedAt)}\n` +
-        `#fields\t${fields.map((f) => f.name).join('\t')}\n` +
-        `#types\t${fields.map((f) => f.type).join('\t')}\n`,
-    );
+    this.kinds = fields.map((f) => kindOf(f.type));
+    this.own = stream === undefined;
+    if (stream === undefined) {
+      const f = new FileSink(file);
+      this.target = f;
+      this.out = new LineBuffer(f.write);
+      this.out.text(zeekHeader(path, fields, openedAt));
+    } else {
+      this.target = stream;
+      this.out = new LineBuffer(stream.sink);
+    }
   }
 
   /** A row from values in field order (formatted by type). */
   row(values: readonly ZeekValue[]): void {
-    let line = '';
-    for (let i = 0; i < this.fields.length; i++) {
-      if (i > 0) line += '\t';
-      line += formatZeekValue(this.fields[i]!.type, values[i]);
+    const o = this.out;
+    const kinds = this.kinds;
+    for (let i = 0; i < kinds.length; i++) {
+      if (i > 0) o.tab();
+      writeValue(o, kinds[i]!, values[i]);
     }
-    this.line(line);
+    this.endRow();
+  }
+
+  /** Ends a row written field by field into out. */
+  endRow(): void {
+    this.rows++;
+    this.out.endLine();
   }
 
   /** A row already formatted (fields joined by tabs, escaped). */
   line(text: string): void {
-    this.rows++;
-    this.out.write(text);
-    this.out.write('\n');
+    this.out.text(text);
+    this.endRow();
   }
 
   flush(): void {
@@ -126,8 +218,114 @@ export class ZeekLogWriter {
 
   close(closedAt = new Date()): void {
     if (this.closed) return;
-    this.out.write(`#close\t${zeekOpenTime(closedAt)}\n`);
-    this.out.close();
+    if (this.own) {
+      this.out.text(zeekFooter(closedAt));
+      this.out.endLine();
+    }
+    this.out.flush();
+    this.target.close();
     this.closed = true;
   }
+}
+
+/**
+ * Rows written field by field (the application logs' write functions use it):
+ * each field formatted as writeValue formats a value of its type, without the
+ * array of values or any intermediate string. The log is opened by its first
+ * field, so a log that gets no row is never created (as Zeek leaves none).
+ */
+export class ZeekRowWriter {
+  private first = true;
+  private log: ZeekLogWriter | undefined;
+  private o: LineBuffer | undefined;
+
+  constructor(private readonly open: () => ZeekLogWriter) {}
+
+  private sep(): void {
+    if (!this.first) {
+      this.o!.tab();
+      return;
+    }
+    this.first = false;
+    if (this.log === undefined) {
+      this.log = this.open();
+      this.o = this.log.out;
+    }
+  }
+
+  time(tsNs: bigint): void {
+    this.sep();
+    if (tsNs >= 0n && tsNs < MAX_EXACT_NS) {
+      // As zeekTime: microseconds since the epoch are exact in a double, one division.
+      const us = Number(tsNs / 1000n);
+      const sec = Math.floor(us / 1e6);
+      this.o!.time(sec, (us - sec * 1e6) * 1000);
+      return;
+    }
+    const sec = tsNs / 1_000_000_000n;
+    this.o!.time(Number(sec), Number(tsNs - sec * 1_000_000_000n));
+  }
+
+  interval(ns: bigint | undefined): void {
+    this.sep();
+    if (ns === undefined) {
+      this.o!.byte(0x2d);
+      return;
+    }
+    const n = Number(ns);
+    const sec = Math.floor(n / 1e9);
+    this.o!.time(sec, n - sec * 1e9);
+  }
+
+  str(v: string | undefined): void {
+    this.sep();
+    if (v === undefined || v === null) this.o!.byte(0x2d);
+    else this.o!.zeek(v);
+  }
+
+  count(v: number | undefined): void {
+    this.sep();
+    if (v === undefined || v === null) this.o!.byte(0x2d);
+    else this.o!.num(Math.trunc(v));
+  }
+
+  bool(v: boolean | undefined): void {
+    this.sep();
+    this.o!.byte(v === undefined || v === null ? 0x2d : v ? 0x54 : 0x46);
+  }
+
+  list(v: readonly (string | number)[] | undefined): void {
+    this.sep();
+    writeValue(this.o!, KIND_LIST, v);
+  }
+
+  end(): void {
+    this.log!.endRow();
+    this.first = true;
+  }
+
+  close(): void {
+    this.log?.close();
+  }
+}
+
+const MAX_EXACT_NS = 2n ** 53n * 1000n;
+
+/** The header lines of a Zeek log (each ending in a newline). */
+export function zeekHeader(path: string, fields: readonly ZeekField[], openedAt: Date): string {
+  return (
+    '#separator \\x09\n' +
+    '#set_separator\t,\n' +
+    '#empty_field\t(empty)\n' +
+    '#unset_field\t-\n' +
+    `#path\t${path}\n` +
+    `#open\t${zeekOpenTime(openedAt)}\n` +
+    `#fields\t${fields.map((f) => f.name).join('\t')}\n` +
+    `#types\t${fields.map((f) => f.type).join('\t')}\n`
+  );
+}
+
+/** The last line of a Zeek log (without its newline). */
+export function zeekFooter(closedAt: Date): string {
+  return `#close\t${zeekOpenTime(closedAt)}`;
 }

@@ -1,5 +1,10 @@
 import type { Spool } from './spool.js';
 
+/** Nanosecond timestamps in app metadata are bigints: sent as exact decimal strings. */
+function bigintAsString(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}
+
 /**
  * Groups records into spooled batches: a batch closes when it reaches its record or byte
  * limit, or when its oldest record has waited `maxDelayMs` (alerts must reach the console
@@ -17,7 +22,7 @@ export class RecordBatcher {
   ) {}
 
   add(record: unknown): void {
-    const json = JSON.stringify(record);
+    const json = JSON.stringify(record, bigintAsString);
     if (this.parts.length > 0 && this.bytes + json.length + 1 > this.limits.maxBytes) this.flush();
     this.parts.push(json);
     this.bytes += json.length + 1;

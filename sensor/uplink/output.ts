@@ -30,6 +30,7 @@ export class UplinkOutput implements RecordOutput {
   private readonly batcher: RecordBatcher;
   readonly client: UplinkClient;
   private recordsOut = 0;
+  private closing: Promise<void> | undefined;
 
   constructor(cfg: UplinkConfig, log: Logger, sensorStats: () => Omit<SensorStats, 'version' | 'spoolBatches' | 'spoolBytes' | 'spoolDropped' | 'recordsOut' | 'certNotAfter'>) {
     const cert = read(cfg.tls.certFile, 'certificate');
@@ -66,10 +67,24 @@ export class UplinkOutput implements RecordOutput {
   }
 
   /** Flushes the last batch into the spool; unsent batches stay there for the next start. */
-  async closeAsync(): Promise<void> {
-    this.batcher.flush();
-    await this.client.stop();
-    this.spool.close();
+  /** Flushes the last batch, gives the collector a moment to take what is queued, then stops; the rest waits in the spool. */
+  closeAsync(drainMs = 5000): Promise<void> {
+    this.closing ??= (async () => {
+      this.batcher.flush();
+      this.client.pump();
+      if (this.client.connected && !this.client.idle) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, drainMs);
+          this.client.once('idle', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+      await this.client.stop();
+      this.spool.close();
+    })();
+    return this.closing;
   }
 
   close(): void {

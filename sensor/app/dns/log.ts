@@ -1,7 +1,7 @@
 // dns.log (Zeek's base/protocols/dns columns, in Zeek's order) and the ECS
 // fields of one DNS transaction.
 
-import { compact, ID_FIELDS, idValues, zeekInterval, type AppLog, type ConnIds, type ZeekField, type ZeekValue } from '../log-common.js';
+import { compact, ID_FIELDS, idValues, writeIds, zeekInterval, type AppLog, type ConnIds, type RowWriter, type ZeekField, type ZeekValue } from '../log-common.js';
 import { ecsClassName, ecsTypeName, opcodeName, qclassName, qtypeName, rcodeName, TYPE } from './consts.js';
 import type { DnsTransaction } from './types.js';
 
@@ -28,7 +28,15 @@ export const DNS_FIELDS: readonly ZeekField[] = [
 ];
 
 /** ASCII lowercase only: Zeek downcases queries this way; escapes (\DDD) are unaffected. */
-const lower = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+const lower = (s: string): string => (hasUpper(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s);
+
+function hasUpper(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) return true;
+  }
+  return false;
+}
 
 export function dnsRow(conn: ConnIds, t: DnsTransaction): ZeekValue[] {
   const answered = t.sawReply && t.answers.length > 0;
@@ -55,10 +63,43 @@ export function dnsRow(conn: ConnIds, t: DnsTransaction): ZeekValue[] {
   ];
 }
 
+/** dnsRow, written field by field. */
+export function writeDnsRow(w: RowWriter, conn: ConnIds, t: DnsTransaction): void {
+  const answered = t.sawReply && t.answers.length > 0;
+  writeIds(w, conn, t.tsNs);
+  w.str(t.proto);
+  w.count(t.transId);
+  w.interval(t.rttNs);
+  w.str(t.query === undefined ? undefined : lower(t.query));
+  w.count(t.qclass);
+  w.str(t.qclass === undefined ? undefined : qclassName(t.qclass));
+  w.count(t.qtype);
+  w.str(t.qtype === undefined ? undefined : qtypeName(t.qtype));
+  w.count(t.rcode);
+  w.str(t.rcode === undefined ? undefined : rcodeName(t.rcode));
+  w.bool(t.AA);
+  w.bool(t.TC);
+  w.bool(t.RD);
+  w.bool(t.RA);
+  w.count(t.Z);
+  if (answered) {
+    w.list(t.answers.map((a) => a.data));
+    w.list(t.answers.map((a) => `${a.ttl}.000000`));
+  } else {
+    w.list(undefined);
+    w.list(undefined);
+  }
+  w.bool(t.rejected);
+  w.end();
+}
+
 export const dnsLog: AppLog<DnsTransaction[]> = {
   path: 'dns',
   fields: DNS_FIELDS,
   rows: (conn, txs) => txs.map((t) => dnsRow(conn, t)),
+  write: (w, conn, txs) => {
+    for (const t of txs) writeDnsRow(w, conn, t);
+  },
 };
 
 /** ECS dns.* for one transaction (https://www.elastic.co/guide/en/ecs/current/ecs-dns.html). */

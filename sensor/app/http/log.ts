@@ -2,7 +2,7 @@
 // columns stay unset: the sensor does no file analysis) and the ECS http.*,
 // url.* and user_agent.* fields of one transaction.
 
-import { compact, ID_FIELDS, idValues, type AppLog, type ConnIds, type ZeekField, type ZeekValue } from '../log-common.js';
+import { compact, ID_FIELDS, idValues, writeIds, type AppLog, type ConnIds, type RowWriter, type ZeekField, type ZeekValue } from '../log-common.js';
 import type { HttpTransaction } from './types.js';
 
 export const HTTP_FIELDS: readonly ZeekField[] = [
@@ -63,10 +63,40 @@ export function httpRow(conn: ConnIds, t: HttpTransaction): ZeekValue[] {
   ];
 }
 
+const NO_TAGS: readonly string[] = [];
+
+/** httpRow, written field by field. */
+export function writeHttpRow(w: RowWriter, conn: ConnIds, t: HttpTransaction): void {
+  writeIds(w, conn, t.tsNs);
+  w.count(t.transDepth);
+  w.str(t.method);
+  w.str(t.host);
+  w.str(t.uri);
+  w.str(t.referrer);
+  w.str(t.responseVersion ?? t.requestVersion);
+  w.str(t.userAgent);
+  w.str(t.origin);
+  w.count(t.requestBodyLen);
+  w.count(t.responseBodyLen);
+  w.count(t.statusCode);
+  w.str(t.statusMsg);
+  w.count(t.infoCode);
+  w.str(t.infoMsg);
+  w.list(NO_TAGS);
+  w.str(t.username);
+  w.str(undefined);
+  w.list(t.proxied);
+  for (let i = 0; i < 6; i++) w.list(undefined);
+  w.end();
+}
+
 export const httpLog: AppLog<HttpTransaction[]> = {
   path: 'http',
   fields: HTTP_FIELDS,
   rows: (conn, txs) => txs.map((t) => httpRow(conn, t)),
+  write: (w, conn, txs) => {
+    for (const t of txs) writeHttpRow(w, conn, t);
+  },
 };
 
 /** Host header to ECS url.domain and url.port ("[2001:db8::1]:8080" included). */

@@ -2,7 +2,7 @@
 // ECS-style ssh.* fields. ECS has no SSH field set: ssh.client / ssh.server
 // are Chốt's custom names, shaped like ECS's tls.client / tls.server.
 
-import { compact, ID_FIELDS, idValues, type AppLog, type ConnIds, type ZeekField, type ZeekValue } from '../log-common.js';
+import { compact, ID_FIELDS, idValues, writeIds, type AppLog, type ConnIds, type RowWriter, type ZeekField, type ZeekValue } from '../log-common.js';
 import type { SshInfo } from './types.js';
 
 export const SSH_FIELDS: readonly ZeekField[] = [
@@ -47,10 +47,33 @@ export function sshRow(conn: ConnIds, s: SshInfo): ZeekValue[] {
   ];
 }
 
+/** sshRow, written field by field. */
+export function writeSshRow(w: RowWriter, conn: ConnIds, s: SshInfo): void {
+  writeIds(w, conn, s.tsNs);
+  w.count(s.version);
+  w.bool(undefined);
+  w.count(undefined);
+  w.str(undefined);
+  w.str(s.client);
+  w.str(s.server);
+  w.str(s.cipherAlg);
+  w.str(s.macAlg);
+  w.str(s.compressionAlg);
+  w.str(s.kexAlg);
+  w.str(s.hostKeyAlg);
+  w.str(s.hostKey);
+  w.str(s.hassh);
+  w.str(s.hasshServer);
+  w.str(s.hasshAlgorithms);
+  w.str(s.hasshServerAlgorithms);
+  w.end();
+}
+
 export const sshLog: AppLog<SshInfo> = {
   path: 'ssh',
   fields: SSH_FIELDS,
   rows: (conn, info) => [sshRow(conn, info)],
+  write: writeSshRow,
 };
 
 export function sshEcs(s: SshInfo): Record<string, unknown> {

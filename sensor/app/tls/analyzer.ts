@@ -13,21 +13,21 @@ import { TlsSession } from './session.js';
 export class TlsAnalyzer extends GuardedAnalyzer {
   private session: TlsSession | undefined;
   private readonly records: [RecordReader, RecordReader];
-  private readonly handshakes: [HandshakeReader, HandshakeReader];
+  /** Made on the first handshake record of each direction (many connections never send one from both). */
+  private readonly handshakes: [HandshakeReader | undefined, HandshakeReader | undefined] = [undefined, undefined];
   private reported = false;
   private tsNs = 0n;
 
   constructor(events: AppEvents) {
     super(events, 'tls_analyzer_error');
-    const dirs: Direction[] = [0, 1];
-    this.handshakes = dirs.map(
-      (d) =>
-        new HandshakeReader({
-          message: (type, b, s, e) => this.sess().handshake(d, type, b, s, e),
-          tooLarge: (type) => this.sess().handshakeTooLarge(d, type),
-        }),
-    ) as [HandshakeReader, HandshakeReader];
-    this.records = dirs.map((d) => new RecordReader(this.recordHandler(d), true)) as [RecordReader, RecordReader];
+    this.records = [new RecordReader(this.recordHandler(0), true), new RecordReader(this.recordHandler(1), true)];
+  }
+
+  private handshakeReader(d: Direction): HandshakeReader {
+    return (this.handshakes[d] ??= new HandshakeReader({
+      message: (type, b, s, e) => this.sess().handshake(d, type, b, s, e),
+      tooLarge: (type) => this.sess().handshakeTooLarge(d, type),
+    }));
   }
 
   private sess(): TlsSession {
@@ -38,7 +38,7 @@ export class TlsAnalyzer extends GuardedAnalyzer {
   private recordHandler(d: Direction): RecordHandler {
     return {
       record: (type) => this.sess().record(d, type),
-      handshake: (b, s, e) => this.handshakes[d].feed(b, s, e),
+      handshake: (b, s, e) => this.handshakeReader(d).feed(b, s, e),
       alert: (level, desc) => this.sess().alert(d, level, desc),
       v2record: (b, s, e) => {
         if (!this.sess().v2record(d, b, s, e)) this.violation('tls_v2_hello_malformed');

@@ -2,7 +2,7 @@
 // ja3/ja4 packages, in that order, then Chốt's two client-authentication
 // columns), x509.log for the certificates decoded, and the ECS tls.* fields.
 
-import { compact, ID_FIELDS, idValues, isoTime, zeekTime, type AppLog, type ConnIds, type ZeekField, type ZeekValue } from '../log-common.js';
+import { compact, ID_FIELDS, idValues, isoTime, writeIds, zeekTime, type AppLog, type ConnIds, type RowWriter, type ZeekField, type ZeekValue } from '../log-common.js';
 import { alertName, cipherName, curveName, ecsVersion, versionName } from './consts.js';
 import type { TlsInfo, X509Info } from './types.js';
 
@@ -62,10 +62,39 @@ export function sslRow(conn: ConnIds, i: TlsInfo): ZeekValue[] {
   ];
 }
 
+/** sslRow, written field by field. */
+export function writeSslRow(w: RowWriter, conn: ConnIds, i: TlsInfo): void {
+  writeIds(w, conn, i.tsNs);
+  w.str(i.version === undefined ? undefined : versionName(i.version));
+  w.str(i.cipher === undefined ? undefined : cipherName(i.cipher));
+  w.str(i.curve === undefined ? undefined : curveName(i.curve));
+  w.str(i.serverName);
+  w.bool(i.resumed);
+  w.str(i.lastAlert === undefined ? undefined : alertName(i.lastAlert));
+  w.str(i.nextProtocol);
+  w.bool(i.established);
+  w.str(i.history);
+  w.list(i.serverCertFps.length > 0 ? i.serverCertFps : undefined);
+  w.list(i.clientCertFps.length > 0 ? i.clientCertFps : undefined);
+  w.str(i.serverCert?.subject);
+  w.str(i.serverCert?.issuer);
+  w.str(i.clientCert?.subject);
+  w.str(i.clientCert?.issuer);
+  w.bool(i.sniMatchesCert);
+  w.str(undefined);
+  w.str(i.ja3);
+  w.str(i.ja3s);
+  w.str(i.ja4);
+  w.str(i.clientCertificate);
+  w.bool(i.certificateRequested);
+  w.end();
+}
+
 export const sslLog: AppLog<TlsInfo> = {
   path: 'ssl',
   fields: SSL_FIELDS,
   rows: (conn, info) => [sslRow(conn, info)],
+  write: writeSslRow,
 };
 
 /** x509.log as Zeek ≥ 5 writes it (one row per certificate, keyed by fingerprint), for the leaf certificates decoded. */
@@ -122,6 +151,32 @@ export function x509Row(tsNs: bigint, c: X509Info, client: boolean): ZeekValue[]
   ];
 }
 
+/** x509Row, written field by field. */
+export function writeX509Row(w: RowWriter, tsNs: bigint, c: X509Info, client: boolean): void {
+  w.time(tsNs);
+  w.str(c.sha256);
+  w.count(c.version);
+  w.str(c.serial);
+  w.str(c.subject);
+  w.str(c.issuer);
+  w.time(ms(c.notBefore));
+  w.time(ms(c.notAfter));
+  w.str(c.keyAlg);
+  w.str(c.sigAlg);
+  w.str(c.keyType === 'ec' ? 'ecdsa' : c.keyType);
+  w.count(c.keyLength);
+  w.str(c.curve);
+  w.list(list(c.sanDns));
+  w.list(list(c.sanUri));
+  w.list(list(c.sanEmail));
+  w.list(list(c.sanIp));
+  w.bool(c.ca);
+  w.count(c.pathLen);
+  w.bool(!client);
+  w.bool(client);
+  w.end();
+}
+
 export const x509Log: AppLog<TlsInfo> = {
   path: 'x509',
   fields: X509_FIELDS,
@@ -130,6 +185,10 @@ export const x509Log: AppLog<TlsInfo> = {
     if (i.serverCert) rows.push(x509Row(i.tsNs, i.serverCert, false));
     if (i.clientCert) rows.push(x509Row(i.tsNs, i.clientCert, true));
     return rows;
+  },
+  write: (w, _conn, i) => {
+    if (i.serverCert) writeX509Row(w, i.tsNs, i.serverCert, false);
+    if (i.clientCert) writeX509Row(w, i.tsNs, i.clientCert, true);
   },
 };
 

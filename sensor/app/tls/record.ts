@@ -28,12 +28,21 @@ export interface RecordHandler {
 }
 
 export class RecordReader {
-  private readonly header = new Uint8Array(5);
+  // The header and alert bytes are plain fields, not small typed arrays: a
+  // reader is made per direction of every TLS connection, and each typed
+  // array would be two more objects to allocate and collect.
+  /** The five header bytes as they arrive: type, version (2), length (2). */
+  private h0 = 0;
+  private h1 = 0;
+  private h2 = 0;
+  private h3 = 0;
+  private h4 = 0;
   private headerLen = 0;
   private remaining = 0;
   private body: Body = Body.Skip;
   private alertLen = 0;
-  private readonly alertBytes = new Uint8Array(2);
+  private alert0 = 0;
+  private alert1 = 0;
   private first = true;
   private v2: Carry | undefined;
   private v2Need = 0;
@@ -56,7 +65,10 @@ export class RecordReader {
         const n = Math.min(this.remaining, end - off);
         if (this.body === Body.Handshake) this.h.handshake(b, off, off + n);
         else if (this.body === Body.Alert) {
-          for (let i = 0; i < n && this.alertLen < 2; i++) this.alertBytes[this.alertLen++] = b[off + i]!;
+          for (let i = 0; i < n && this.alertLen < 2; i++) {
+            if (this.alertLen++ === 0) this.alert0 = b[off + i]!;
+            else this.alert1 = b[off + i]!;
+          }
         }
         this.remaining -= n;
         off += n;
@@ -68,10 +80,19 @@ export class RecordReader {
         this.v2 = new Carry(2 + 0x7fff);
         continue;
       }
-      const n = Math.min(5 - this.headerLen, end - off);
-      this.header.set(b.subarray(off, off + n), this.headerLen);
-      this.headerLen += n;
-      off += n;
+      if (this.headerLen === 0 && end - off >= 5) {
+        // The whole header in this delivery (the usual case).
+        this.h0 = b[off]!;
+        this.h1 = b[off + 1]!;
+        this.h2 = b[off + 2]!;
+        this.h3 = b[off + 3]!;
+        this.h4 = b[off + 4]!;
+        off += 5;
+        this.headerLen = 5;
+        this.startRecord();
+        continue;
+      }
+      this.headerByte(this.headerLen++, b[off++]!);
       if (this.headerLen === 5) this.startRecord();
     }
   }
@@ -87,14 +108,22 @@ export class RecordReader {
     return false;
   }
 
+  private headerByte(i: number, v: number): void {
+    if (i === 0) this.h0 = v;
+    else if (i === 1) this.h1 = v;
+    else if (i === 2) this.h2 = v;
+    else if (i === 3) this.h3 = v;
+    else this.h4 = v;
+  }
+
   private startRecord(): void {
     this.headerLen = 0;
     this.first = false;
-    const type = this.header[0]!;
-    const version = u16(this.header, 1);
-    const length = u16(this.header, 3);
+    const type = this.h0;
+    const version = (this.h1 << 8) | this.h2;
+    const length = (this.h3 << 8) | this.h4;
     if (type < 20 || type > 24) return this.stop('tls_unknown_content_type');
-    if (this.header[1] !== 3) return this.stop('tls_invalid_record_version');
+    if (this.h1 !== 3) return this.stop('tls_invalid_record_version');
     if (length > MAX_RECORD) return this.stop('tls_record_too_large');
     this.body = this.h.record(type, version, length);
     if (this.stopped) return;
@@ -104,7 +133,7 @@ export class RecordReader {
   }
 
   private endRecord(): void {
-    if (this.body === Body.Alert && this.alertLen === 2) this.h.alert(this.alertBytes[0]!, this.alertBytes[1]!);
+    if (this.body === Body.Alert && this.alertLen === 2) this.h.alert(this.alert0, this.alert1);
     this.body = Body.Skip;
   }
 

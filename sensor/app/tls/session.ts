@@ -11,11 +11,11 @@ import { u16, u24 } from '../bytes.js';
 import type { AppEvents } from '../events.js';
 import { CONTENT, EXT, HS, isEcdheCipher, isGrease, TLS13 } from './consts.js';
 import { parseClientHello, parseServerHello, parseV2ClientHello, type ClientHello, type ServerHello } from './hello.js';
-import { ja3, ja3s } from './ja3.js';
-import { ja4 } from './ja4.js';
+import { clientFingerprints, serverFingerprint } from './fingerprints.js';
 import { Body } from './record.js';
 import type { TlsInfo } from './types.js';
-import { hostMatchesCert, parseCertificate, sha256Hex } from './x509.js';
+import { certificateFingerprint, decodeCertificate } from './cert-memo.js';
+import { hostMatchesCert } from './x509.js';
 
 const MAX_HISTORY = 100;
 const MAX_CHAIN = 10;
@@ -183,8 +183,9 @@ export class TlsSession {
     const offered = ch.supportedVersions.filter((v) => !isGrease(v));
     i.clientVersion = ch.extensions.includes(EXT.SUPPORTED_VERSIONS) && offered.length > 0 ? Math.max(...offered) : ch.version;
     i.clientCiphers = ch.ciphers.filter((c) => !isGrease(c));
-    i.ja3 = ja3(ch);
-    i.ja4 = ja4(ch);
+    const fp = clientFingerprints(ch);
+    i.ja3 = fp.ja3;
+    i.ja4 = fp.ja4;
   }
 
   private serverHelloMessage(client: boolean, b: Uint8Array, start: number, end: number): void {
@@ -200,7 +201,7 @@ export class TlsSession {
     const version = sh.selectedVersion ?? sh.version;
     i.version = version;
     i.cipher = sh.cipher;
-    if (!this.serverHello || this.serverHello.hrr) i.ja3s = ja3s(sh);
+    if (!this.serverHello || this.serverHello.hrr) i.ja3s = serverFingerprint(sh);
     this.serverHello = sh;
     if (sh.hrr) return; // a second ClientHello and the real ServerHello follow in the clear
 
@@ -222,7 +223,8 @@ export class TlsSession {
     if (end - start < 3) return this.events.weird('tls_certificate_malformed');
     const listEnd = Math.min(end, start + 3 + u24(b, start));
     const fps: string[] = [];
-    let leaf: [number, number] | undefined;
+    let leafStart = -1;
+    let leafEnd = -1;
     let off = start + 3;
     while (off + 3 <= listEnd) {
       const len = u24(b, off);
@@ -235,11 +237,14 @@ export class TlsSession {
         this.events.weird('tls_certificate_chain_too_long');
         break;
       }
-      if (!leaf) leaf = [off, off + len];
-      fps.push(sha256Hex(b, off, off + len));
+      if (leafStart < 0) {
+        leafStart = off;
+        leafEnd = off + len;
+      }
+      fps.push(certificateFingerprint(b, off, off + len));
       off += len;
     }
-    const cert = leaf ? parseCertificate(b, leaf[0], leaf[1], this.events) : undefined;
+    const cert = leafStart >= 0 ? decodeCertificate(b, leafStart, leafEnd, this.events) : undefined;
     const i = this.info;
     if (client) {
       i.clientCertFps = fps;

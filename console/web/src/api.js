@@ -1,0 +1,67 @@
+import { signal } from './signal.js';
+
+/** The logged-in user ({ name, roles, scope, ... }) or null. */
+export const session = signal(undefined);
+let csrf = '';
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.error?.message ?? `HTTP ${status}`);
+    this.status = status;
+    this.code = body?.error?.code ?? 'http';
+    this.details = body?.error?.details;
+  }
+}
+
+/**
+ * Calls the console's REST API. Same origin only, the session cookie goes by itself,
+ * and every state-changing call carries the CSRF token.
+ */
+export async function api(method, path, body) {
+  const headers = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET') headers['x-csrf-token'] = csrf;
+  const res = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+  const json = (res.headers.get('content-type') ?? '').includes('json') ? await res.json() : undefined;
+  if (res.status === 401 && path !== '/api/login') session.value = null;
+  if (!res.ok) throw new ApiError(res.status, json);
+  if (json?.csrf) csrf = json.csrf;
+  return json;
+}
+
+export async function loadSession() {
+  try {
+    const r = await api('GET', '/api/session');
+    session.value = r.user;
+  } catch {
+    session.value = null;
+  }
+}
+
+export async function login(username, password, totp) {
+  const r = await api('POST', '/api/login', { username, password, ...(totp ? { totp } : {}) });
+  session.value = r.user;
+}
+
+export async function logout() {
+  try {
+    await api('POST', '/api/logout');
+  } finally {
+    session.value = null;
+  }
+}
+
+export function hasRole(...roles) {
+  const u = session.value;
+  return !!u && roles.some((r) => u.roles.includes(r));
+}
+
+export function qs(params) {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)) continue;
+    p.set(k, Array.isArray(v) ? v.join(',') : String(v));
+  }
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}

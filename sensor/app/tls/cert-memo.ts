@@ -1,0 +1,52 @@
+// Certificate fingerprints and decodings, once per distinct certificate.
+//
+// A server sends the same chain to every client, and a client its same
+// certificate to every server: hashing and decoding the DER again for each
+// connection was most of what TLS 1.2 handshakes cost. Results are kept keyed
+// by the certificate's bytes (a latin1 string of the DER, which V8 hashes
+// natively), with the weirds the decoding reported so that a hit reports
+// them again. A decoded X509Info is shared by every connection that presented
+// that certificate: it is never modified after decoding.
+
+import { view } from '../bytes.js';
+import type { AppEvents } from '../events.js';
+import { Memo } from './memo.js';
+import type { X509Info } from './types.js';
+import { parseCertificate, sha256Hex } from './x509.js';
+
+interface Known {
+  sha256: string;
+  decoded: boolean;
+  info: X509Info | undefined;
+  weirds: string[] | undefined;
+}
+
+const known = new Memo<Known>(4096);
+
+function entry(b: Uint8Array, start: number, end: number): Known {
+  const key = view(b, start, end).toString('latin1');
+  let k = known.get(key);
+  if (k === undefined) {
+    k = { sha256: sha256Hex(b, start, end), decoded: false, info: undefined, weirds: undefined };
+    known.set(key, k);
+  }
+  return k;
+}
+
+/** SHA-256 of the DER in b[start, end), lowercase hex (sha256Hex, remembered). */
+export function certificateFingerprint(b: Uint8Array, start: number, end: number): string {
+  return entry(b, start, end).sha256;
+}
+
+/** parseCertificate of b[start, end), remembered; its weirds are reported on every call. */
+export function decodeCertificate(b: Uint8Array, start: number, end: number, events: AppEvents): X509Info | undefined {
+  const k = entry(b, start, end);
+  if (!k.decoded) {
+    const weirds: string[] = [];
+    k.info = parseCertificate(b, start, end, { weird: (name) => weirds.push(name) });
+    k.weirds = weirds.length > 0 ? weirds : undefined;
+    k.decoded = true;
+  }
+  if (k.weirds !== undefined) for (const w of k.weirds) events.weird(w);
+  return k.info;
+}

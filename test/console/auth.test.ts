@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { totpAt } from '../../console/server/auth/totp.js';
+import { UserStore } from '../../console/server/auth/users.js';
+import { hashPassword, verifyPassword } from '../../console/server/auth/password.js';
+import { PASSWORD, startConsoleStack, type ConsoleStack } from './support/console-stack.js';
+
+describe('console sessions and login (real Redis, Elasticsearch, HTTPS)', () => {
+  let s: ConsoleStack;
+  beforeAll(async () => {
+    s = await startConsoleStack({ name: 'auth', overrides: { login: { maxFailuresPerUser: 3, maxAttemptsPerAddress: 1000, windowMinutes: 1 } } });
+  });
+  afterAll(async () => {
+    await s?.stop();
+  });
+
+  it('stores passwords under scrypt and verifies them', async () => {
+    const h = await hashPassword('a long enough passphrase');
+    expect(h).toMatch(/^scrypt\$32768\$8\$1\$/);
+    expect((await verifyPassword('a long enough passphrase', h)).ok).toBe(true);
+    expect((await verifyPassword('a long enough passphrasE', h)).ok).toBe(false);
+  });
+
+  it('logs in with a session cookie that is HttpOnly, Secure, SameSite=Strict and __Host-', async () => {
+    const c = s.client();
+    const res = await c.login('analyst', PASSWORD);
+    expect(res.status).toBe(200);
+    const cookie = String((res.headers['set-cookie'] as string[])[0]);
+    expect(cookie).toMatch(/^__Host-chot_session=[A-Za-z0-9_-]{43};/);
+    expect(cookie).toContain('HttpOnly');
+    expect(cookie).toContain('Secure');
+    expect(cookie).toContain('SameSite=Strict');
+    expect(res.body.user).toMatchObject({ name: 'analyst', roles: ['analyst'] });
+    expect(res.body.user.passwordHash).toBeUndefined();
+    const me = await c.call('GET', '/api/session');
+    expect(me.status).toBe(200);
+    expect(me.body.csrf).toBe(c.csrf);
+  });
+
+  it('answers every response with a CSP that forbids inline script, and the other hardening headers', async () => {
+    const res = await s.client().call('GET', '/api/session');
+    expect(res.status).toBe(401);
+    expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(res.headers['content-security-policy']).not.toContain('unsafe-inline');
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['strict-transport-security']).toBeDefined();
+    expect(res.body.error.code).toBe('unauthenticated');
+  });
+
+  it('refuses a wrong password and an unknown user alike', async () => {
+    const a = await s.client().login('engineer', 'wrong password!!');
+    const b = await s.client().login('nobody-here', 'wrong password!!');
+    expect(a.status).toBe(401);
+    expect(b.status).toBe(401);
+    expect(a.body).toEqual(b.body);
+  });
+
+  it('locks an account after repeated failures, for every instance (the counter is in Redis)', async () => {
+    for (let i = 0; i < 3; i++) expect((await s.client().login('auditor', 'not the password')).status).toBe(401);
+    const locked = await s.client().login('auditor', PASSWORD);
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    await s.redis.del(`${s.keyPrefix}console:login-failures:auditor`);
+    expect((await s.client().login('auditor', PASSWORD)).status).toBe(200);
+  });
+
+  it('requires the CSRF token on every state-changing request', async () => {
+    const c = await s.loggedIn('analyst');
+    const without = await c.call('POST', '/api/logout', { csrf: false });
+    expect(without.status).toBe(403);
+    expect(without.body.error.code).toBe('csrf');
+    const wrongToken = await c.call('POST', '/api/logout', { csrf: false, headers: { 'x-csrf-token': 'x'.repeat(43) } });
+    expect(wrongToken.status).toBe(403);
+    const crossSite = await c.call('POST', '/api/logout', { headers: { origin: 'https://evil.example' } });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.body.error.code).toBe('bad_origin');
+    expect((await c.call('POST', '/api/logout')).status).toBe(200);
+    expect((await c.call('GET', '/api/session')).status).toBe(401);
+  });
+
+  it('refuses a form-encoded body (only JSON, which needs a CORS preflight cross-site)', async () => {
+    const res = await s.client().call('POST', '/api/login', { body: 'username=analyst&password=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(res.status).toBe(415);
+  });
+
+  it('checks schemas and answers clear JSON errors', async () => {
+    const res = await s.client().call('POST', '/api/login', { body: { username: 'analyst' } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('invalid_input');
+    expect(res.body.error.message).toContain('password');
+    const extra = await s.client().call('POST', '/api/login', { body: { username: 'a', password: 'b', admin: true } });
+    expect(extra.status).toBe(400);
+    const c = await s.loggedIn('analyst');
+    expect((await c.call('GET', '/api/session?debug=1')).status).toBe(400);
+    expect((await c.call('GET', '/api/alerts?size=100000')).body.error.details.issues[0].path).toBe('size');
+  });
+
+  it('asks for a TOTP code when the user has one, accepts it once, refuses a replay', async () => {
+    const users = new UserStore(s.redis, s.keyPrefix);
+    const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+    await users.create({ name: 'totp-user', displayName: 'T', roles: ['analyst'], passwordHash: await hashPassword(PASSWORD), totpSecret: secret });
+    const first = await s.client().login('totp-user', PASSWORD);
+    expect(first.status).toBe(401);
+    expect(first.body.error.code).toBe('totp_required');
+    const code = totpAt(secret, Date.now());
+    expect((await s.client().login('totp-user', PASSWORD, code)).status).toBe(200);
+    const replay = await s.client().login('totp-user', PASSWORD, code);
+    expect(replay.status).toBe(401);
+    expect(replay.body.error.code).toBe('bad_totp');
+  });
+
+  it('ends the sessions of a disabled user at once', async () => {
+    const c = await s.loggedIn('engineer');
+    expect((await c.call('GET', '/api/session')).status).toBe(200);
+    const admin = await s.loggedIn('admin');
+    expect((await admin.call('PATCH', '/api/users/engineer', { body: { disabled: true } })).status).toBe(200);
+    expect((await c.call('GET', '/api/session')).status).toBe(401);
+    expect((await s.client().login('engineer', PASSWORD)).status).toBe(401);
+    expect((await admin.call('PATCH', '/api/users/engineer', { body: { disabled: false } })).status).toBe(200);
+  });
+
+  it('serves a session to any console instance (sessions live in Redis)', async () => {
+    const c = await s.loggedIn('analyst');
+    await s.restart();
+    expect((await c.call('GET', '/api/session')).status).toBe(200);
+  });
+});

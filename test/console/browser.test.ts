@@ -1,0 +1,137 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { makeAlert, raiseAlert } from './support/alerts.js';
+import { tempDir } from '../certs/fixtures.js';
+import { buildWebClient, launchBrowser, logIn, openSession, type Session } from './support/browser.js';
+import { PASSWORD, startConsoleStack, type ConsoleStack } from './support/console-stack.js';
+
+describe('console in a real browser (Chromium, the real stack)', () => {
+  let s: ConsoleStack;
+  let browser: Browser;
+  let proxy: TcpProxy;
+  let url: string;
+  const sessions: Session[] = [];
+  let webDir: { dir: string; cleanup: () => void } | undefined;
+
+  const raise = async (spec: Parameters<typeof makeAlert>[0] = {}) => {
+    const doc = makeAlert(spec);
+    await raiseAlert(s.es, s.redis, s.esPrefix, s.keyPrefix, doc);
+    return doc;
+  };
+  const open = async (user: string): Promise<Session> => {
+    const session = await openSession(browser, url);
+    sessions.push(session);
+    await logIn(session, user, PASSWORD);
+    return session;
+  };
+  const rowsOf = (session: Session, id: string) => session.page.locator(`tr[data-alert-id="${id}"]`);
+
+  beforeAll(async () => {
+    webDir = tempDir('console-web-web');
+    await buildWebClient(webDir.dir);
+    s = await startConsoleStack({ name: 'web', webRoot: webDir.dir });
+    // The browser reaches the console through a proxy the test can cut: a dropped network.
+    proxy = new TcpProxy('127.0.0.1', s.console.port);
+    await proxy.start();
+    url = `https://127.0.0.1:${proxy.port}/`;
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    for (const x of sessions) await x.context.close().catch(() => {});
+    await browser?.close();
+    await proxy?.stop();
+    await s?.stop();
+    webDir?.cleanup();
+  });
+
+  it('logs in, and an alert raised afterwards appears in the queue', async () => {
+    const a = await open('analyst');
+    await a.page.waitForSelector('[data-live=live]');
+    const doc = await raise({ severity: 'critical', summary: 'Quét cổng từ 10.1.2.3 tới 63 máy chủ' });
+    await rowsOf(a, doc.event.id).waitFor({ timeout: 5000 });
+    await expect(rowsOf(a, doc.event.id).locator('.summary').textContent()).resolves.toBe('Quét cổng từ 10.1.2.3 tới 63 máy chủ');
+    expect(a.errors).toEqual([]);
+    expect(a.cspViolations).toEqual([]);
+  });
+
+  it('an acknowledgement made in one session shows in another within a second', async () => {
+    const a = await open('analyst');
+    const b = await open('analyst2');
+    await a.page.waitForSelector('[data-live=live]');
+    await b.page.waitForSelector('[data-live=live]');
+    const doc = await raise();
+    await rowsOf(b, doc.event.id).waitFor();
+    await s.es.indices.refresh({ index: `${s.esPrefix}-alerts-*` });
+    await a.page.goto(`${url}#/alerts/${doc.event.id}`);
+    await a.page.waitForSelector('button[data-action=acknowledge]');
+    const t0 = Date.now();
+    await a.page.click('button[data-action=acknowledge]');
+    await b.page.waitForSelector(`tr[data-alert-id="${doc.event.id}"][data-status=acknowledged]`, { timeout: 1000 });
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
+  it('after a dropped connection, and after a console restart, every alert raised meanwhile appears, none twice', async () => {
+    const a = await open('analyst');
+    await a.page.waitForSelector('[data-live=live]');
+    const before = await raise();
+    await rowsOf(a, before.event.id).waitFor();
+
+    await proxy.stop();
+    await a.page.waitForSelector('[data-live=reconnecting]');
+    const duringDrop = [];
+    for (let i = 0; i < 5; i++) duringDrop.push((await raise()).event.id);
+    await proxy.start();
+    for (const id of duringDrop) await rowsOf(a, id).waitFor({ timeout: 10_000 });
+
+    const restarting = s.restart();
+    const duringRestart = [];
+    for (let i = 0; i < 5; i++) duringRestart.push((await raise()).event.id);
+    await restarting;
+    for (const id of duringRestart) await rowsOf(a, id).waitFor({ timeout: 15_000 });
+    const after = await raise();
+    await rowsOf(a, after.event.id).waitFor({ timeout: 5000 });
+    for (const id of [before.event.id, ...duringDrop, ...duringRestart, after.event.id]) expect(await rowsOf(a, id).count()).toBe(1);
+    const all = await a.page.locator('tr[data-alert-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-alert-id')));
+    expect(new Set(all).size).toBe(all.length);
+  });
+
+  it('two analysts close one alert at once: one wins, the other is told', async () => {
+    const doc = await raise();
+    await s.es.indices.refresh({ index: `${s.esPrefix}-alerts-*` });
+    const a = await open('analyst');
+    const b = await open('analyst2');
+    for (const x of [a, b]) {
+      await x.page.goto(`${url}#/alerts/${doc.event.id}`);
+      await x.page.click('button[data-action=close]');
+      await x.page.fill('input[name=reason]', `closed by ${x === a ? 'A' : 'B'}`);
+    }
+    await Promise.all([a.page.click('.triage-form button[type=submit]'), b.page.click('.triage-form button[type=submit]')]);
+    // Each form closes when its answer is in: success, or the conflict notice.
+    await Promise.all([a, b].map((x) => x.page.waitForSelector('.triage-form', { state: 'detached' })));
+    await Promise.all([a, b].map((x) => x.page.waitForSelector('.status-closed')));
+    const told = await Promise.all([a, b].map((x) => x.page.locator('.notice.conflict').count()));
+    const loser = told[0] ? a : b;
+    expect([...told].sort()).toEqual([0, 1]);
+    await expect(loser.page.locator('.notice.conflict').textContent()).resolves.toMatch(/analyst2?/);
+  });
+
+  it('renders attacker-controlled names as text: no markup, no script', async () => {
+    const sni = '<img src=x onerror=alert(1)>';
+    const dns = '"><script>alert(2)</script>';
+    const doc = await raise({ sni, dnsName: dns, summary: `TLS to ${sni} after DNS ${dns}` });
+    const a = await open('analyst');
+    await rowsOf(a, doc.event.id).waitFor();
+    await expect(rowsOf(a, doc.event.id).locator('.summary').textContent()).resolves.toBe(`TLS to ${sni} after DNS ${dns}`);
+    await s.es.indices.refresh({ index: `${s.esPrefix}-alerts-*` });
+    await a.page.goto(`${url}#/alerts/${doc.event.id}`);
+    await a.page.waitForSelector('[data-group-field="tls.server_name"]');
+    await expect(a.page.locator('[data-group-field="tls.server_name"]').textContent()).resolves.toBe(sni);
+    await expect(a.page.locator('[data-group-field="dns.question.name"]').textContent()).resolves.toBe(dns);
+    await expect(a.page.locator('[data-field=summary]').textContent()).resolves.toContain(sni);
+    expect(await a.page.locator('img[src=x]').count()).toBe(0);
+    expect(await a.page.locator('script:not([src])').count()).toBe(0);
+    await a.page.waitForTimeout(300);
+    expect(a.dialogs).toEqual([]);
+  });
+});
