@@ -21,6 +21,12 @@ describe('the spine survives failures without losing or duplicating a record', (
   const children: ChildProcess[] = [];
   const tmp = mkdtempSync(join(tmpdir(), 'chot-faults-'));
   let uid = 0;
+  const usedPrefixes: string[] = [];
+  /** Each case gets its own indices and Redis keys. */
+  const newScope = (): void => {
+    fx.newScope();
+    usedPrefixes.push(fx.esPrefix);
+  };
 
   const driverConfig = async (p: { collectors: string[]; records: number; sensorId: string }): Promise<DriverConfig> => ({
     spoolDir: mkdtempSync(join(tmp, 'spool-')),
@@ -42,7 +48,7 @@ describe('the spine survives failures without losing or duplicating a record', (
 
   beforeAll(async () => {
     fx = await spineFixture();
-    es = createEsClient({ ...stack.elasticsearch, indexPrefix: fx.esPrefix });
+    es = createEsClient({ ...stack.elasticsearch, indexPrefix: 'chot' });
   });
 
   afterEach(async () => {
@@ -50,7 +56,7 @@ describe('the spine survives failures without losing or duplicating a record', (
   });
 
   afterAll(async () => {
-    await deleteIndicesWithPrefix(es, fx.esPrefix);
+    for (const prefix of usedPrefixes) await deleteIndicesWithPrefix(es, prefix);
     await es.close();
     fx.cleanup();
     rmSync(tmp, { recursive: true, force: true });
@@ -63,7 +69,7 @@ describe('the spine survives failures without losing or duplicating a record', (
   };
 
   it('the sensor killed with SIGKILL mid-stream and restarted replays its spool', async () => {
-    await deleteIndicesWithPrefix(es, fx.esPrefix);
+    newScope();
     const port = await freePort();
     const metricsPort = await freePort();
     await started(fx.collectorConfig({ instanceId: 'k1', port, esUrl: stack.elasticsearch.url, redisUrl: stack.redis.url, esUser: stack.elasticsearch, metricsPort }));
@@ -90,7 +96,7 @@ describe('the spine survives failures without losing or duplicating a record', (
   });
 
   it('two collectors, one killed: the sensor fails over and the other claims what was pending', async () => {
-    await deleteIndicesWithPrefix(es, fx.esPrefix);
+    newScope();
     const [p1, p2] = [await freePort(), await freePort()];
     const c1 = await started(fx.collectorConfig({ instanceId: 'a', port: p1, esUrl: stack.elasticsearch.url, redisUrl: stack.redis.url, esUser: stack.elasticsearch }));
     await started(fx.collectorConfig({ instanceId: 'b', port: p2, esUrl: stack.elasticsearch.url, redisUrl: stack.redis.url, esUser: stack.elasticsearch }));
@@ -103,7 +109,7 @@ describe('the spine survives failures without losing or duplicating a record', (
   });
 
   it('Redis restarted mid-stream', async () => {
-    await deleteIndicesWithPrefix(es, fx.esPrefix);
+    newScope();
     const redisDir = mkdtempSync(join(tmp, 'redis-'));
     const redisNode = { port: await freePort(), password: 'fault-test-redis-password', dir: redisDir };
     await startRedis(redisNode);
@@ -124,7 +130,7 @@ describe('the spine survives failures without losing or duplicating a record', (
   });
 
   it('a revoked sensor is refused with the reason, and another sensor keeps streaming', async () => {
-    await deleteIndicesWithPrefix(es, fx.esPrefix);
+    newScope();
     const port = await freePort();
     await started(fx.collectorConfig({ instanceId: 'v1', port, esUrl: stack.elasticsearch.url, redisUrl: stack.redis.url, esUser: stack.elasticsearch }));
     const bad = await driverConfig({ collectors: [`wss://127.0.0.1:${port}`], records: 100, sensorId: '01/001/00014' });

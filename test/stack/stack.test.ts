@@ -4,13 +4,15 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { isProcessAlive } from '../../common/process.js';
 import { runChot } from '../support/chot.js';
 
 // Its own state directory and ports, so this life-cycle test never touches a developer's
 // stack or the one other test files share.
-const stateDir = '/var/lib/chot/test-stack-lifecycle';
-const esPort = 39200;
-const redisPort = 36379;
+// Per run, so two runs on one machine (developers, CI) never stop each other's stack.
+const stateDir = `/var/lib/chot/test-stack-lifecycle-${process.pid}`;
+const esPort = 39200 + (process.pid % 50);
+const redisPort = 36379 + (process.pid % 50);
 const portArgs = ['--state-dir', stateDir, '--es-port', String(esPort), '--redis-port', String(redisPort)];
 
 interface StackYaml {
@@ -44,6 +46,7 @@ describe('chot stack', () => {
 
   afterAll(async () => {
     await runChot(['stack', 'down', ...portArgs]);
+    rmSync(stateDir, { recursive: true, force: true });
   }, 120_000);
 
   it('comes up and prints both URLs', () => {
@@ -85,7 +88,8 @@ describe('chot stack', () => {
     } finally {
       redis.disconnect();
     }
-    const anonymous = new Redis({ port: redisPort, maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
+    // No ready check: its INFO would itself be refused (NOAUTH) and close the connection first.
+    const anonymous = new Redis({ port: redisPort, maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true, enableReadyCheck: false });
     anonymous.on('error', () => {});
     await anonymous.connect();
     await expect(anonymous.ping()).rejects.toThrow(/NOAUTH/);
@@ -107,7 +111,7 @@ describe('chot stack', () => {
     const squatter: Server = createServer();
     await new Promise<void>((r) => squatter.listen(36399, '127.0.0.1', r));
     try {
-      const r = await runChot(['stack', 'up', '--state-dir', `${stateDir}-squatted`, '--es-port', '39300', '--redis-port', '36399']);
+      const r = await runChot(['stack', 'up', '--state-dir', `${stateDir}-squatted`, '--es-port', String(esPort + 1000), '--redis-port', '36399']);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/port 36399 on 127\.0\.0\.1 is in use/);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -123,8 +127,9 @@ describe('chot stack', () => {
     expect(down.code).toBe(0);
     expect(processesMentioning(stateDir)).toEqual([]);
     expect(processesMentioning(`127.0.0.1:${redisPort}`)).toEqual([]);
-    expect(() => process.kill(status.elasticsearch.pid, 0)).toThrow();
-    expect(() => process.kill(status.redis.pid, 0)).toThrow();
+    // Ended (a zombie briefly waiting for PID 1 to reap it counts as ended).
+    expect(isProcessAlive(status.elasticsearch.pid)).toBe(false);
+    expect(isProcessAlive(status.redis.pid)).toBe(false);
     const after = await runChot(['stack', 'status', ...portArgs]);
     expect(after.code).toBe(1);
     expect(after.stdout).toMatch(/elasticsearch\s+down/);

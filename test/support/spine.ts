@@ -17,6 +17,8 @@ export interface SpineFixture {
   ca: CertificateAuthority;
   esPrefix: string;
   redisKeyPrefix: string;
+  /** Fresh index and key prefixes, so one test's leftovers (pending entries of a killed collector) never reach the next. */
+  newScope(): void;
   cleanup(): void;
   /** Writes a collector config for an instance; returns its path. */
   collectorConfig(p: { instanceId: string; port: number; host?: string; esUrl: string; redisUrl: string; esUser: { username: string; password: string }; metricsPort?: number }): string;
@@ -36,14 +38,16 @@ export async function spineFixture(): Promise<SpineFixture> {
   writeFileSync(files.caFile, m.ca.join(''));
   const refreshCrls = (): void => writeFileSync(files.crlFiles[0]!, materialFor(pki, collector).crls.join(''));
   refreshCrls();
-  const esPrefix = `chot-spine-${randomUUID().slice(0, 8)}`;
-  const redisKeyPrefix = `spine:${randomUUID()}:`;
-  return {
+  const fixture: SpineFixture = {
     dir: t.dir,
     pki,
     ca,
-    esPrefix,
-    redisKeyPrefix,
+    esPrefix: '',
+    redisKeyPrefix: '',
+    newScope: () => {
+      fixture.esPrefix = `chot-spine-${randomUUID().slice(0, 8)}`;
+      fixture.redisKeyPrefix = `spine:${randomUUID()}:`;
+    },
     cleanup: t.cleanup,
     refreshCrls,
     collectorConfig: (p) => {
@@ -51,8 +55,8 @@ export async function spineFixture(): Promise<SpineFixture> {
       writeFileSync(
         file,
         YAML.stringify({
-          elasticsearch: { url: p.esUrl, ...p.esUser, indexPrefix: esPrefix },
-          redis: { url: p.redisUrl, keyPrefix: redisKeyPrefix },
+          elasticsearch: { url: p.esUrl, ...p.esUser, indexPrefix: fixture.esPrefix },
+          redis: { url: p.redisUrl, keyPrefix: fixture.redisKeyPrefix },
           instanceId: p.instanceId,
           listen: { host: p.host ?? '127.0.0.1', port: p.port },
           tls: files,
@@ -69,6 +73,8 @@ export async function spineFixture(): Promise<SpineFixture> {
       return { key: sm.key, cert: sm.cert, ca: sm.ca, crls: sm.crls };
     },
   };
+  fixture.newScope();
+  return fixture;
 }
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
