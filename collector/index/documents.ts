@@ -1,4 +1,4 @@
-import type { ConnRecord } from '../../sensor/record.js';
+import { decodeRecords } from '../../sensor/uplink/record-codec.js';
 import { toEcs } from '../../sensor/output/ndjson.js';
 import type { StoredBatch } from '../streams/batch-store.js';
 import type { IndexAction } from './bulk.js';
@@ -29,13 +29,29 @@ export function observerOf(nodeId: string): Record<string, unknown> {
  * the records.
  */
 export function batchToActions(prefix: string, batch: StoredBatch): IndexAction[] {
-  const records = JSON.parse(batch.recordsJson) as ConnRecord[];
+  const records = decodeRecords(batch.recordsJson);
   const observer = observerOf(batch.node);
   const ingested = new Date(batch.receivedMs).toISOString();
   return records.map((r, i) => {
-    const doc = toEcs(r);
-    doc.observer = observer;
-    (doc.event as Record<string, unknown>).ingested = ingested;
-    return { index: dailyIndex(prefix, 'conn', r.tsSec * 1000), id: `${batch.sensorId}:${batch.seq}:${i}`, doc };
+    const id = `${batch.sensorId}:${batch.seq}:${i}`;
+    try {
+      const doc = toEcs(r);
+      doc.observer = observer;
+      (doc.event as Record<string, unknown>).ingested = ingested;
+      return { index: dailyIndex(prefix, 'conn', r.tsSec * 1000), id, doc };
+    } catch (err) {
+      // A record that cannot be turned into a document must not hold up its stream:
+      // it is kept, with the reason, where the dead letters go.
+      return {
+        index: dailyIndex(prefix, 'deadletter', batch.receivedMs),
+        id,
+        doc: {
+          '@timestamp': ingested,
+          error: { status: 0, type: 'record_conversion', reason: (err as Error).message },
+          original: { index: dailyIndex(prefix, 'conn', batch.receivedMs), id },
+          document: JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+        },
+      };
+    }
   });
 }

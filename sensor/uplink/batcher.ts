@@ -1,9 +1,6 @@
+import type { ConnRecord } from '../record.js';
+import { encodeRecord } from './record-codec.js';
 import type { Spool } from './spool.js';
-
-/** Nanosecond timestamps in app metadata are bigints: sent as exact decimal strings. */
-function bigintAsString(_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? value.toString() : value;
-}
 
 /**
  * Groups records into spooled batches: a batch closes when it reaches its record or byte
@@ -21,8 +18,8 @@ export class RecordBatcher {
     private readonly limits: { maxRecords: number; maxBytes: number; maxDelayMs: number } = { maxRecords: 1000, maxBytes: 1024 * 1024, maxDelayMs: 200 },
   ) {}
 
-  add(record: unknown): void {
-    const json = JSON.stringify(record, bigintAsString);
+  add(record: ConnRecord): void {
+    const json = encodeRecord(record);
     if (this.parts.length > 0 && this.bytes + json.length + 1 > this.limits.maxBytes) this.flush();
     this.parts.push(json);
     this.bytes += json.length + 1;

@@ -32,7 +32,7 @@ export class UplinkOutput implements RecordOutput {
   private recordsOut = 0;
   private closing: Promise<void> | undefined;
 
-  constructor(cfg: UplinkConfig, log: Logger, sensorStats: () => Omit<SensorStats, 'version' | 'spoolBatches' | 'spoolBytes' | 'spoolDropped' | 'recordsOut' | 'certNotAfter'>) {
+  constructor(cfg: UplinkConfig, private readonly log: Logger, sensorStats: () => Omit<SensorStats, 'version' | 'spoolBatches' | 'spoolBytes' | 'spoolDropped' | 'recordsOut' | 'certNotAfter'>) {
     const cert = read(cfg.tls.certFile, 'certificate');
     const leaf = pemBlocks(cert).find((b) => b.label === 'CERTIFICATE');
     if (!leaf) throw new RuntimeError(`${cfg.tls.certFile}: no certificate in it`);
@@ -72,6 +72,8 @@ export class UplinkOutput implements RecordOutput {
     this.closing ??= (async () => {
       this.batcher.flush();
       this.client.pump();
+      const before = this.spool.stats();
+      this.log.info({ pendingBatches: before.depthBatches, connected: this.client.connected }, 'uplink draining before stop');
       if (this.client.connected && !this.client.idle) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, drainMs);
@@ -82,6 +84,8 @@ export class UplinkOutput implements RecordOutput {
         });
       }
       await this.client.stop();
+      const left = this.spool.stats().depthBatches;
+      this.log[left ? 'warn' : 'info']({ pendingBatches: left }, left ? 'uplink stopped; unsent batches stay in the spool for the next start' : 'uplink stopped; everything delivered');
       this.spool.close();
     })();
     return this.closing;

@@ -139,3 +139,25 @@ describe('collector Elasticsearch indexing (real Elasticsearch)', () => {
     expect(remaining).toBe(true);
   });
 });
+
+describe('documents from stored batches', () => {
+  it('sends a record that cannot be converted to the dead letters instead of blocking its stream', async () => {
+    const { batchToActions } = await import('../../collector/index/documents.js');
+    const { sampleRecord } = await import('../support/records.js');
+    const good = sampleRecord(1);
+    const broken = { ...sampleRecord(2), app: { dns: [{ tsNs: 'not-a-number' }] } };
+    const actions = batchToActions('chot-x', { sensorId: 's', seq: 7, node: '01/001/00001', receivedMs: Date.UTC(2026, 0, 2), count: 2, recordsJson: JSON.stringify([good, broken]) });
+    expect(actions[0]!.index).toBe(`chot-x-conn-${new Date(good.tsSec * 1000).toISOString().slice(0, 10).replace(/-/g, '.')}`);
+    expect(actions[1]!.index).toBe('chot-x-deadletter-2026.01.02');
+    expect(actions[1]!.id).toBe('s:7:1');
+    expect((actions[1]!.doc.error as { type: string }).type).toBe('record_conversion');
+  });
+
+  it('turns nanosecond times sent as strings back into exact bigints', async () => {
+    const { encodeRecord, decodeRecords } = await import('../../sensor/uplink/record-codec.js');
+    const { sampleRecord } = await import('../support/records.js');
+    const r = { ...sampleRecord(3), app: { dns: [{ tsNs: 1_790_000_000_123_456_789n, rttNs: 1234n, query: '12345' }] } };
+    const back = decodeRecords(`[${encodeRecord(r as never)}]`)[0]!;
+    expect((back.app as unknown as { dns: Array<{ tsNs: bigint; rttNs: bigint; query: string }> }).dns[0]).toEqual({ tsNs: 1_790_000_000_123_456_789n, rttNs: 1234n, query: '12345' });
+  });
+});
