@@ -8,6 +8,7 @@ import { registerSensorCommands } from '../sensor/cli.js';
 import { registerCollectorCommands } from '../collector/cli.js';
 import { registerCertsCommands } from '../certs/cli.js';
 import { registerConsoleCommands } from '../console/cli.js';
+import { registerRulesCommands } from '../rules/cli.js';
 
 export function buildProgram(): Command {
   const program = new Command('chot')
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerCollectorCommands(program);
   registerCertsCommands(program);
   registerConsoleCommands(program);
+  registerRulesCommands(program);
   registerPendingRoles(program);
 
   // Usage errors (unknown option, missing argument) exit 2 at every level.

@@ -16,7 +16,6 @@ interface PendingRole {
 // those that take a config file validate it, so deployment configs can be written and
 // checked now; running one says plainly which issue brings it.
 const PENDING: PendingRole[] = [
-  { name: 'rules', description: 'the detection rule language: test, lint, import Sigma', issue: 6 },
   { name: 'appliance', description: 'fleet inventory and sensor appliance provisioning', issue: 0 },
 ];
 

@@ -119,3 +119,20 @@ export interface AlertEvent {
 export function alertEventsStream(keyPrefix: string): string {
   return `${keyPrefix}{alerts}:events`;
 }
+
+/**
+ * A change the engine made to an alert it raised earlier: more matches folded into it
+ * by `suppress`. Apply as a partial update of the stored document (these two fields
+ * only) so an analyst's triage is never overwritten.
+ */
+export interface AlertUpdate {
+  id: string;
+  index: string;
+  ruleId: string;
+  node: string;
+  severity: Severity;
+  /** The new value of chot.alert.suppressed. */
+  suppressed: number;
+  /** The new value of event.end (ISO 8601). */
+  end: string;
+}

@@ -1,7 +1,3 @@
-// NOT YET PASSING, so not named *.test.ts (see the note on issue #5): the sensor captures
-// every packet and writes all 109 records to its file, but only a few reach Elasticsearch
-// through the uplink; no batch is rejected. Suspect the uplink's path while the sensor
-// shuts down (records produced by finish(), then the drain in UplinkOutput.closeAsync).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -138,12 +134,18 @@ describe('live: a captured link through sensor and collector into Elasticsearch'
       const proto = f.proto === 'icmp6' ? 'icmp' : f.proto;
       const k = key(proto, f.orig_h, f.orig_p, f.resp_h, f.resp_p);
       const found = got.get(k) ?? [];
+      // The generator retransmits an unanswered SYN with the next sequence number, which
+      // Zeek (and so the sensor) counts as a new attempt: one truth flow, several records,
+      // whose packets must still add up exactly.
+      const unansweredRetries = f.proto === 'tcp' && f.resp_pkts === 0 && f.orig_pkts > 1 && found.length === f.orig_pkts;
+      if (unansweredRetries && found.every((d) => d.destination.packets === 0) && found.reduce((n, d) => n + d.source.packets, 0) === f.orig_pkts) continue;
       if (found.length !== 1) problems.push(`${k}: ${found.length} documents`);
       else if (found[0]!.source.packets !== f.orig_pkts || found[0]!.destination.packets !== f.resp_pkts) {
         problems.push(`${k}: packets ${found[0]!.source.packets}/${found[0]!.destination.packets}, truth ${f.orig_pkts}/${f.resp_pkts}`);
       }
     }
     expect(problems).toEqual([]);
-    expect(docs.length).toBe(truth.flows.length);
+    // Nothing beyond the truth's connections (and their retried attempts).
+    expect(docs.every((d) => truth.flows.some((f) => key(f.proto === 'icmp6' ? 'icmp' : f.proto, f.orig_h, f.orig_p, f.resp_h, f.resp_p) === key(d.network.transport, d.source.ip, d.source.port, d.destination.ip, d.destination.port)))).toBe(true);
   }, 300_000);
 });
