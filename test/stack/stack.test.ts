@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,11 +109,12 @@ describe('chot stack', () => {
 
   it('names the port when another process holds it', async () => {
     const squatter: Server = createServer();
-    await new Promise<void>((r) => squatter.listen(36399, '127.0.0.1', r));
+    await new Promise<void>((r) => squatter.listen(0, '127.0.0.1', r));
+    const taken = (squatter.address() as AddressInfo).port;
     try {
-      const r = await runChot(['stack', 'up', '--state-dir', `${stateDir}-squatted`, '--es-port', String(esPort + 1000), '--redis-port', '36399']);
+      const r = await runChot(['stack', 'up', '--state-dir', `${stateDir}-squatted`, '--es-port', String(esPort + 1000), '--redis-port', String(taken)]);
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/port 36399 on 127\.0\.0\.1 is in use/);
+      expect(r.stderr).toContain(`port ${taken} on 127.0.0.1 is in use`);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     } finally {
       squatter.close();
