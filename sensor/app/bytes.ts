@@ -23,9 +23,14 @@ export function view(b: Uint8Array, start: number, end: number): Buffer {
   return Buffer.from(b.buffer, b.byteOffset + start, end - start);
 }
 
-/** A copy of bytes [start, end), for the few values an analyzer must keep after deliver() returns. */
+/**
+ * A copy of bytes [start, end), for the few values an analyzer must keep after
+ * deliver() returns. Uint8Array's slice, not the argument's own: on a Node
+ * Buffer (what the capture readers pass) slice() is a view of the reused
+ * capture buffer, which later packets overwrite.
+ */
 export function copy(b: Uint8Array, start: number, end: number): Uint8Array {
-  return b.slice(start, end);
+  return Uint8Array.prototype.slice.call(b, start, end);
 }
 
 /**

@@ -31,8 +31,12 @@ export function flowHash(hs: number, hd: number, proto: number, oneWay: boolean)
   return mix((oneWay ? hs ^ Math.imul(hd, 31) : (hs + hd) | 0) ^ proto) >>> 0;
 }
 
+/** "0." ... "255.": an address is made of three of these and a final octet, with no number formatted per record. */
+const OCTET_DOT = Array.from({ length: 256 }, (_, i) => `${i}.`);
+const OCTET = Array.from({ length: 256 }, (_, i) => String(i));
+
 export function formatIpv4(a: number): string {
-  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+  return OCTET_DOT[a >>> 24]! + OCTET_DOT[(a >>> 16) & 255]! + OCTET_DOT[(a >>> 8) & 255]! + OCTET[a & 255]!;
 }
 
 /** Text form of an address kept as four words (IPv4-mapped words print as IPv4); IPv6 per RFC 5952. */

@@ -106,7 +106,8 @@ function addBlock(c: Conn, ep: Endpoint, s: number, e: number, buf: Uint8Array, 
   const data = ooo.data;
   let copy: Uint8Array | null = null;
   if (out.wants(c) && ooo.bytes + (e - s) <= MAX_BUFFERED) {
-    copy = buf.slice(off, off + (e - s));
+    // A real copy (on a Node Buffer, slice() would be a view of the reused capture buffer).
+    copy = Uint8Array.prototype.slice.call(buf, off, off + (e - s));
     ooo.bytes += copy.length;
   }
   // Sorted by start; overlaps are allowed (drain skips what was already taken).

@@ -411,6 +411,11 @@ export class FlowTable implements TcpHost {
 
   // ------------------------------------------------------------------ time
 
+  /** When the next timer is due (ns): tick() before it does nothing. */
+  get nextDue(): number {
+    return this.nextCheck;
+  }
+
   /** Lets time pass (a packet that made no flow, or a quiet live link): runs the timers if any is due. */
   tick(now: number): void {
     if (now >= this.nextCheck) this.advance(now);

@@ -101,7 +101,7 @@ export class LineBuffer {
       return;
     }
     this.room(n);
-    const b = this.buf;
+    let b = this.buf;
     let p = this.pos;
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
@@ -117,6 +117,8 @@ export class LineBuffer {
       }
       this.hexEscape(c);
       this.room(n - i);
+      // (room() may have moved the line or grown the buffer.)
+      b = this.buf;
       p = this.pos;
     }
     this.pos = p;
@@ -154,27 +156,25 @@ export class LineBuffer {
   uint(v: number): void {
     this.room(16);
     const b = this.buf;
-    if (v < 10) {
-      b[this.pos++] = DIGITS + v;
+    if (v <= 0x7fffffff) {
+      let x = v | 0;
+      const digits = x < 10 ? 1 : x < 100 ? 2 : x < 1000 ? 3 : x < 10000 ? 4 : x < 100000 ? 5 : x < 1000000 ? 6 : x < 10000000 ? 7 : x < 100000000 ? 8 : x < 1000000000 ? 9 : 10;
+      let p = this.pos + digits;
+      this.pos = p;
+      do {
+        const q = (x / 10) | 0;
+        b[--p] = DIGITS + x - q * 10;
+        x = q;
+      } while (x !== 0);
       return;
     }
     let digits = 1;
     for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
     let p = this.pos + digits;
     this.pos = p;
-    if (v <= 0x7fffffff) {
-      let x = v | 0;
-      while (x >= 10) {
-        const q = (x / 10) | 0;
-        b[--p] = DIGITS + x - q * 10;
-        x = q;
-      }
-      b[--p] = DIGITS + x;
-      return;
-    }
     while (v >= 10) {
       const q = Math.floor(v / 10);
-      b[--p] = DIGITS + v - q * 10;
+      b[--p] = DIGITS + (v - q * 10); // (48 + v first would round above 2^53)
       v = q;
     }
     b[--p] = DIGITS + v;

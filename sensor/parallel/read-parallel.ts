@@ -30,6 +30,21 @@ import { PipelineStats } from '../pipeline.js';
 import { ndjsonTarget, type ReadResult, type ReadSettings } from '../read.js';
 import type { FromWorker } from './messages.js';
 
+/**
+ * A worker's heap: a young generation as large as the main thread's gets
+ * (16 MB semi-spaces). A worker's default is half that, and collected twice
+ * as often: the analyzers' per-connection state was copied that much more.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 48 };
+
+/**
+ * No Node options for the workers: they run compiled JavaScript from a file
+ * and need none, and inheriting the process's would break on some (a worker
+ * refuses --input-type, as in `node --input-type=module -e ...`). V8 flags
+ * apply to the whole process, workers included, either way.
+ */
+const WORKER_ARGV: string[] = [];
+
 const FIELDS = new Map<string, readonly ZeekField[]>([
   ['conn', CONN_FIELDS],
   ['weird', WEIRD_FIELDS],
@@ -99,7 +114,7 @@ export async function readParallel(file: string, s: ReadSettings): Promise<ReadR
   try {
     await Promise.all(
       Array.from({ length: s.workers }, (_, index) => {
-        const w = new Worker(script, { workerData: { file, settings: s, index } });
+        const w = new Worker(script, { workerData: { file, settings: s, index }, resourceLimits: WORKER_LIMITS, execArgv: WORKER_ARGV });
         workers.push(w);
         return new Promise<void>((done, fail) => {
           let finished = false;

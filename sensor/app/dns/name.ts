@@ -5,8 +5,6 @@
 // read from bytes before p. Pointer positions therefore strictly decrease and
 // every walk terminates; MAX_POINTERS bounds the work of long pointer chains.
 
-import { wireString } from '../bytes.js';
-
 export const MAX_NAME_WIRE = 255;
 const MAX_LABEL = 63;
 const MAX_POINTERS = 64;
@@ -37,7 +35,7 @@ export function readName(b: Uint8Array, msg: number, off: number, end: number, b
   let next = -1;
   let pointers = 0;
   let wire = 0;
-  let text = '';
+  let n = 0; // characters of the name's text in TEXT
   nameResult.error = 0;
   for (;;) {
     if (pos >= limit) return fail(1);
@@ -62,11 +60,14 @@ export function readName(b: Uint8Array, msg: number, off: number, end: number, b
     if (pos + 1 + len > limit) return fail(1);
     wire += len + 1;
     if (wire + 1 > MAX_NAME_WIRE) return fail(4);
-    if (build) text += (text.length > 0 ? '.' : '') + label(b, pos + 1, pos + 1 + len);
+    if (build) {
+      if (n > 0) TEXT[n++] = 0x2e;
+      n = label(b, pos + 1, pos + 1 + len, n);
+    }
     pos += 1 + len;
   }
   nameResult.next = next < 0 ? pos : next;
-  nameResult.text = text;
+  nameResult.text = n === 0 ? '' : String.fromCharCode.apply(null, TEXT.subarray(0, n) as unknown as number[]);
   return true;
 }
 
@@ -75,23 +76,30 @@ function fail(code: number): false {
   return false;
 }
 
-/** One label in presentation form. */
-function label(b: Uint8Array, start: number, end: number): string {
-  let plain = true;
+/**
+ * The name's text is built in one scratch array and made a string once: at
+ * most 255 wire bytes, each at most 4 characters ("\\DDD"), plus the dots.
+ */
+const TEXT = new Uint16Array(4 * MAX_NAME_WIRE + MAX_NAME_WIRE);
+
+/**
+ * One label in presentation form, written into TEXT from n; returns the new
+ * end. Printable ASCII as is; '.' and '\\' escaped with a backslash, any other
+ * byte as \\DDD (bytes are characters 0-255, as the latin1 reading of
+ * wireString gives them for a label without such bytes).
+ */
+function label(b: Uint8Array, start: number, end: number, n: number): number {
   for (let i = start; i < end; i++) {
     const c = b[i]!;
-    if (c <= 0x20 || c >= 0x7f || c === 0x2e || c === 0x5c) {
-      plain = false;
-      break;
-    }
+    if (c === 0x2e || c === 0x5c) {
+      TEXT[n++] = 0x5c;
+      TEXT[n++] = c;
+    } else if (c <= 0x20 || c >= 0x7f) {
+      TEXT[n++] = 0x5c;
+      TEXT[n++] = 0x30 + ((c / 100) | 0);
+      TEXT[n++] = 0x30 + (((c / 10) | 0) % 10);
+      TEXT[n++] = 0x30 + (c % 10);
+    } else TEXT[n++] = c;
   }
-  if (plain) return wireString(b, start, end, MAX_LABEL);
-  let s = '';
-  for (let i = start; i < end; i++) {
-    const c = b[i]!;
-    if (c === 0x2e || c === 0x5c) s += '\\' + String.fromCharCode(c);
-    else if (c <= 0x20 || c >= 0x7f) s += '\\' + String(c).padStart(3, '0');
-    else s += String.fromCharCode(c);
-  }
-  return s;
+  return n;
 }

@@ -81,7 +81,7 @@ export function methodPrefix(b: Uint8Array, start: number, end: number): 0 | 1 |
 export function parseRequestLine(b: Uint8Array, start: number, end: number): RequestLine | undefined {
   const mlen = methodLength(b, start, end);
   if (mlen === 0) return undefined;
-  const method = String.fromCharCode(...b.subarray(start, start + mlen));
+  const method = methodName(b, start, start + mlen);
   let i = start + mlen;
   while (i < end && b[i] === 0x20) i++;
   // The URI runs to the last space before "HTTP/" (URIs should not hold spaces, but do).
@@ -116,7 +116,22 @@ function versionAt(b: Uint8Array, start: number, end: number): string | undefine
     const c = b[i]!;
     if (!((c >= 0x30 && c <= 0x39) || c === 0x2e)) return undefined;
   }
+  // The usual versions as the same constant strings; others built from their bytes.
+  if (end - start === 8 && b[start + 6] === 0x2e) {
+    if (b[start + 5] === 0x31 && b[start + 7] === 0x31) return '1.1';
+    if (b[start + 5] === 0x31 && b[start + 7] === 0x30) return '1.0';
+  }
   return String.fromCharCode(...b.subarray(start + 5, end));
+}
+
+/** The entry of METHODS that b[start, end) spells (methodLength found one there): no string is built. */
+function methodName(b: Uint8Array, start: number, end: number): string {
+  outer: for (const m of METHODS) {
+    if (m.length !== end - start) continue;
+    for (let k = 0; k < m.length; k++) if (b[start + k] !== m.charCodeAt(k)) continue outer;
+    return m;
+  }
+  return String.fromCharCode(...b.subarray(start, end));
 }
 
 export function parseStatusLine(b: Uint8Array, start: number, end: number): StatusLine | undefined {

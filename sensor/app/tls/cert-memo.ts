@@ -2,12 +2,15 @@
 //
 // A server sends the same chain to every client, and a client its same
 // certificate to every server: hashing and decoding the DER again for each
-// connection was most of what TLS 1.2 handshakes cost. Results are kept keyed
-// by the certificate's bytes (a latin1 string of the DER, which V8 hashes
-// natively), with the weirds the decoding reported so that a hit reports
-// them again. A decoded X509Info is shared by every connection that presented
-// that certificate: it is never modified after decoding.
+// connection was most of what TLS 1.2 handshakes cost. Results are kept with
+// a copy of the certificate's bytes, found by a short key (its length and its
+// last bytes, which lie in the signature and so differ between certificates)
+// and confirmed by comparing all the bytes; with them the weirds the decoding
+// reported, so that a hit reports them again. A decoded X509Info is shared by
+// every connection that presented that certificate: it is never modified
+// after decoding.
 
+import { Buffer } from 'node:buffer';
 import { view } from '../bytes.js';
 import type { AppEvents } from '../events.js';
 import { Memo } from './memo.js';
@@ -15,6 +18,7 @@ import type { X509Info } from './types.js';
 import { parseCertificate, sha256Hex } from './x509.js';
 
 interface Known {
+  der: Uint8Array;
   sha256: string;
   decoded: boolean;
   info: X509Info | undefined;
@@ -23,11 +27,15 @@ interface Known {
 
 const known = new Memo<Known>(4096);
 
+/** Bytes of the certificate's end in its key. */
+const TAIL = 24;
+
 function entry(b: Uint8Array, start: number, end: number): Known {
-  const key = view(b, start, end).toString('latin1');
+  const der = view(b, start, end);
+  const key = `${end - start}:${view(b, Math.max(start, end - TAIL), end).toString('latin1')}`;
   let k = known.get(key);
-  if (k === undefined) {
-    k = { sha256: sha256Hex(b, start, end), decoded: false, info: undefined, weirds: undefined };
+  if (k === undefined || Buffer.compare(der, k.der) !== 0) {
+    k = { der: Uint8Array.prototype.slice.call(der), sha256: sha256Hex(b, start, end), decoded: false, info: undefined, weirds: undefined };
     known.set(key, k);
   }
   return k;

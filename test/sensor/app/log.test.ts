@@ -10,6 +10,8 @@ import { DnsAnalyzer } from '../../../sensor/app/dns/analyzer.js';
 import { HttpAnalyzer } from '../../../sensor/app/http/analyzer.js';
 import { APP_LOGS, appEcsEvents, appLogRows } from '../../../sensor/app/logs.js';
 import { ZeekLogWriter } from '../../../sensor/output/zeek-log.js';
+import { createAppLogs } from '../../../sensor/output/app-logs.js';
+import type { ConnRecord } from '../../../sensor/record.js';
 import type { TlsInfo } from '../../../sensor/app/tls/types.js';
 import { bytes, dnsMessage, rr, Weirds } from './helpers.js';
 
@@ -135,6 +137,45 @@ describe('Zeek logs', () => {
       ts: '5.000000', trans_depth: '1', method: 'GET', host: 'dulieu.example.vn', uri: '/tra-cuu?id=1', version: '1.1', user_agent: 'Mozilla/5.0',
       request_body_len: '0', response_body_len: '3', status_code: '403', status_msg: 'Forbidden', tags: '(empty)', password: '-',
     });
+  });
+});
+
+describe('the field-by-field writers (the hot path of sensor read)', () => {
+  const odd = {
+    ...tls,
+    serverName: '-',
+    history: 'tab\there \\ and ünïcode',
+    lastAlert: 40,
+    serverCertFps: [],
+    serverCert: { ...tls.serverCert!, subject: '(empty)', sanDns: ['a,b', ''], sanIp: [], ca: true, pathLen: 0, keyType: undefined, keyLength: undefined },
+    clientCert: { ...tls.serverCert!, issuer: 'CN=x\x01' },
+    clientCertFps: ['e'.repeat(64)],
+    certificateRequested: undefined,
+  } as TlsInfo;
+  const ssh = { tsNs: 9_000_000_000_123n, version: 2, client: 'SSH-2.0-OpenSSH_9.6', server: 'SSH-2.0-dropbear', kexAlg: 'curve25519-sha256', hassh: 'f'.repeat(32) };
+
+  it('write the bytes the generic writer gives for rows()', () => {
+    const http = new HttpAnalyzer(new Weirds());
+    const req = bytes('POST /x HTTP/1.0\r\nHost: h\r\nX-Forwarded-For: 1.2.3.4\r\nContent-Length: 2\r\n\r\nab');
+    http.deliver(0, req, 0, req.length, 7n);
+    for (const meta of [dnsMeta(), { tls }, { tls: odd }, http.metadata(true)!, { ssh } as AppMetadata, { dns: [] }]) {
+      const generic = mkdtempSync(join(tmpdir(), 'chot-applog-g-'));
+      for (const { path, rows } of appLogRows(conn, meta)) {
+        const w = new ZeekLogWriter(join(generic, `${path}.log`), path, APP_LOGS.find((l) => l.path === path)!.fields);
+        for (const r of rows) w.row(r);
+        w.close();
+      }
+      const direct = mkdtempSync(join(tmpdir(), 'chot-applog-d-'));
+      const logs = createAppLogs(direct);
+      logs.record({ ...conn, app: meta } as unknown as ConnRecord);
+      logs.close();
+      const read = (dir: string, path: string) => readFileSync(join(dir, `${path}.log`), 'utf8').replace(/^#(open|close)\t.*$/gm, '');
+      const paths = appLogRows(conn, meta).map((l) => l.path);
+      for (const path of APP_LOGS.map((l) => l.path)) {
+        if (paths.includes(path)) expect(read(direct, path)).toBe(read(generic, path));
+        else expect(() => readFileSync(join(direct, `${path}.log`))).toThrow(); // no rows, no file
+      }
+    }
   });
 });
 

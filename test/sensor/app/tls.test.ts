@@ -96,6 +96,23 @@ describe('TLS 1.2', () => {
     expect(info).toMatchObject({ resumed: true, established: true, history: 'CsiI', clientCertificate: 'unknown' });
   });
 
+  it('keeps the session id it compares, not a view of the capture buffer the next packets overwrite', () => {
+    const sid = new Array(32).fill(7);
+    const a = new TlsAnalyzer(new Weirds());
+    // The capture readers hand over a reused Node Buffer, whose slice() is a view, not a copy.
+    const capture = Buffer.alloc(4096);
+    const hello = record(HS, handshake(1, clientHelloBody({ sessionId: sid, ciphers: [0xc02f] })));
+    capture.set(hello, 100);
+    a.deliver(0, capture, 100, 100 + hello.length, 1n);
+    capture.fill(0xee); // later packets in the same block
+    const rest: Array<[Direction, Uint8Array]> = [
+      [1, cat(record(HS, handshake(2, serverHelloBody({ sessionId: sid, cipher: 0xc02f }))), record(CCS, [1]), record(HS, [9, 9, 9]))],
+      [0, cat(record(CCS, [1]), record(HS, [8, 8, 8]))],
+    ];
+    for (const [dir, b] of rest) a.deliver(dir, b, 0, b.length, 2n);
+    expect(a.metadata(true)?.tls).toMatchObject({ resumed: true, established: true });
+  });
+
   it('keeps the last plaintext alert and stops after a fatal one', () => {
     const { a, info } = run([
       [0, record(HS, clientHello12())],
