@@ -1,9 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { UsageError } from '../common/errors.js';
 import { createLogger } from '../common/log.js';
 import { startMetricsEndpoint } from '../common/metrics.js';
 import { addIssuingCa, initPki } from './ca/init.js';
+import { issueServiceCertificate } from './ca/issue.js';
+import { generateKeyPair, plainPrivateKeyPem, spkiDer } from './ca/keys.js';
 import { ROOT_NAME } from './ca/layout.js';
 import { enrollNode } from './enroll/client.js';
 import { RenewalScheduler } from './enroll/renewal.js';
@@ -274,6 +278,30 @@ export function registerCertsCommands(program: Command): Command {
       const published = await pki.exclusive(() => cas.map((ca) => publishCrl(pki, ca, actor)));
       if (f.json) say(JSON.stringify(published.map((c) => ({ ca: c.ca, number: c.number, entries: c.entries, nextUpdate: c.nextUpdate, path: c.path }))));
       else for (const c of published) say(`CRL ${c.ca} #${c.number}: ${c.entries} entries, next update ${c.nextUpdate.toISOString()}  ${c.path}`);
+    });
+
+  certs
+    .command('server-cert')
+    .description('issue a TLS server certificate for a service reached by name (the SOC console, an enrollment service behind a balancer): key generated here, written with the chain and root to --out')
+    .addOption(dirOption())
+    .addOption(passphraseOption())
+    .requiredOption('--name <name...>', 'host names and IPs clients reach the service by (the certificate is valid for these only)')
+    .requiredOption('--out <dir>', 'where to write key.pem (0600), cert.pem (with the issuing CA) and ca.pem (the root)')
+    .option('--ca <name>', 'the issuing CA to sign with (default: the first)')
+    .option('--days <n>', 'lifetime in days', parsePositiveInt, 90)
+    .addOption(operatorOption())
+    .action(async (f: { dir?: string; passphraseFile?: string; name: string[]; out: string; ca?: string; days: number; operator?: string }) => {
+      const pki = Pki.open(f.dir ?? defaultPkiDir());
+      const ca = pki.unlock(f.ca ?? pki.config.defaultIssuing, issuingPassphrase(f.passphraseFile));
+      const dnsNames = f.name.filter((n) => !isIP(n));
+      const ips = f.name.filter((n) => isIP(n));
+      const keys = await generateKeyPair('ec-p256');
+      const cert = await issueServiceCertificate(pki, ca, { spki: spkiDer(keys.publicKey), subjectKey: keys.publicKey, dnsNames, ips, actor: cliActor(f.operator), lifetimeDays: f.days });
+      const out = resolve(f.out);
+      writeFileAtomic(join(out, 'key.pem'), plainPrivateKeyPem(keys.privateKey), 0o600);
+      writeFileAtomic(join(out, 'cert.pem'), cert.pem + ca.certPem);
+      writeFileAtomic(join(out, 'ca.pem'), pki.certPem(ROOT_NAME));
+      say(`issued server certificate ${cert.serial} for ${f.name.join(', ')}, valid until ${cert.notAfter.toISOString()}, in ${out}`);
     });
 
   certs

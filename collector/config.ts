@@ -40,6 +40,22 @@ export const collectorConfig = z.strictObject({
       burstRecords: positive.default(200_000),
     })
     .default({ maxBatchBytes: 4 * 1024 * 1024, maxRecordsPerBatch: 10_000, recordsPerSecond: 50_000, burstRecords: 200_000 }),
+  detection: z
+    .strictObject({
+      /** Run the rules in this instance (the 'detectors' consumer group). */
+      enabled: z.boolean().default(true),
+      /** Rule directories or files; default: the shipped pack. */
+      rules: z.array(z.string().min(1)).min(1).optional(),
+      /** Named-list directories; default: each rule directory's lists/. */
+      lists: z.array(z.string().min(1)).min(1).optional(),
+      consumers: positive.max(64).default(1),
+      entriesPerRead: positive.max(1000).default(16),
+      /** Approximate length of the live alert event stream the consoles follow. */
+      eventsMaxLen: positive.default(100_000),
+      /** How often the fleet's health is run through the health rules (by one instance at a time). */
+      healthEverySeconds: positive.max(3600).default(30),
+    })
+    .default({ enabled: true, consumers: 1, entriesPerRead: 16, eventsMaxLen: 100_000, healthEverySeconds: 30 }),
   health: z
     .strictObject({ heartbeatSeconds: positive.default(10), silentAfterHeartbeats: positive.default(3) })
     .default({ heartbeatSeconds: 10, silentAfterHeartbeats: 3 }),

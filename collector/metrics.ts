@@ -13,6 +13,10 @@ export class CollectorMetrics {
   readonly streamLength: Gauge;
   readonly streamLagSeconds: Gauge<'group'>;
   readonly throttledMs: Counter;
+  readonly recordsDetected: Counter;
+  readonly alerts: Counter<'outcome'>;
+  readonly detectionSeconds: Counter;
+  readonly rulesLoaded: Gauge;
 
   constructor(readonly registry: Registry) {
     const r = [registry];
@@ -27,5 +31,9 @@ export class CollectorMetrics {
     this.streamLength = new Gauge({ name: 'chot_collector_stream_length', help: 'entries held in the record streams', registers: r });
     this.streamLagSeconds = new Gauge({ name: 'chot_collector_stream_lag_seconds', help: 'age of the oldest entry a group has not finished', labelNames: ['group'], registers: r });
     this.throttledMs = new Counter({ name: 'chot_collector_throttled_ms_total', help: 'time sensors were paused by the rate limit', registers: r });
+    this.recordsDetected = new Counter({ name: 'chot_collector_records_detected_total', help: 'records run through the detection rules', registers: r });
+    this.alerts = new Counter({ name: 'chot_collector_alerts_total', help: 'alert writes by outcome (created, existed, updated, orphaned)', labelNames: ['outcome'], registers: r });
+    this.detectionSeconds = new Counter({ name: 'chot_collector_detection_seconds_total', help: 'time spent in the rules engine', registers: r });
+    this.rulesLoaded = new Gauge({ name: 'chot_collector_rules_loaded', help: 'rules running in this instance', registers: r });
   }
 }

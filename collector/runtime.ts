@@ -8,6 +8,7 @@ import type { Logger } from '../common/log.js';
 import { sleep } from '../common/process.js';
 import { startMetricsEndpoint, type MetricsEndpoint } from '../common/metrics.js';
 import type { CollectorConfig } from './config.js';
+import { DETECTOR_GROUP, startDetection } from './detect/detection.js';
 import { SensorRegistry } from './fleet/registry.js';
 import { watchSilentSensors } from './fleet/silence.js';
 import { IngestServer } from './ingest/server.js';
@@ -118,22 +119,34 @@ export async function startCollector(cfg: CollectorConfig, log: Logger, configFi
       });
     }
 
+    // Entries may be trimmed only once every group that runs has finished with them.
+    const groups = cfg.detection.enabled ? [INDEXER_GROUP, DETECTOR_GROUP] : [INDEXER_GROUP];
+    if (cfg.detection.enabled) {
+      const detection = await startDetection({ cfg, es, indexer, redis, sensors, streams, instanceId, metrics, log, whenIndexReady: esReady, signal: shutdown.signal });
+      closers.push(() => detection.stop());
+    }
+
     const housekeeping = setInterval(() => {
       void (async () => {
         let length = 0;
-        let pending = 0;
-        let oldestPendingMs = Infinity;
+        const pending = new Map(groups.map((g) => [g, 0]));
+        const oldestPendingMs = new Map(groups.map((g) => [g, Infinity]));
         for (const s of streams) {
-          await trimProcessed(redis, s, [INDEXER_GROUP]);
+          await trimProcessed(redis, s, groups);
           length += await redis.xlen(s);
-          const summary = (await redis.xpending(s, INDEXER_GROUP)) as [number, string | null, string | null, unknown];
-          pending += Number(summary[0]);
-          if (summary[1]) oldestPendingMs = Math.min(oldestPendingMs, Number(summary[1].split('-')[0]));
+          for (const g of groups) {
+            const summary = (await redis.xpending(s, g).catch(() => [0, null])) as [number, string | null];
+            pending.set(g, pending.get(g)! + Number(summary[0]));
+            if (summary[1]) oldestPendingMs.set(g, Math.min(oldestPendingMs.get(g)!, Number(summary[1].split('-')[0])));
+          }
         }
         metrics.streamLength.set(length);
-        metrics.streamPending.set({ group: INDEXER_GROUP }, pending);
-        // Lag: how old the oldest entry still being worked on is (0 when nothing waits).
-        metrics.streamLagSeconds.set({ group: INDEXER_GROUP }, oldestPendingMs === Infinity ? 0 : Math.max(0, (Date.now() - oldestPendingMs) / 1000));
+        for (const g of groups) {
+          metrics.streamPending.set({ group: g }, pending.get(g)!);
+          // Lag: how old the oldest entry still being worked on is (0 when nothing waits).
+          const oldest = oldestPendingMs.get(g)!;
+          metrics.streamLagSeconds.set({ group: g }, oldest === Infinity ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
+        }
       })().catch((err: Error) => log.warn({ err: err.message }, 'stream housekeeping failed'));
     }, 5_000);
     timers.push(housekeeping);

@@ -83,7 +83,32 @@ const dynamicTemplates = [
 const kindSettings: Record<IndexKind, { settings: Mapping; extra?: Mapping }> = {
   conn: { settings: { refresh_interval: '5s' } },
   // Alerts must be searchable on the console within a second of the packet.
-  alerts: { settings: { refresh_interval: '1s' } },
+  alerts: {
+    settings: { refresh_interval: '1s' },
+    extra: {
+      rule: { properties: { id: keyword, version: keyword, name: keyword, ruleset: keyword, mode: keyword, description: { type: 'text' } } },
+      threat: { properties: { framework: keyword, technique: { properties: { id: keyword } }, tactic: { properties: { name: keyword } } } },
+      observer: { properties: { ...(ecsProperties.observer as { properties: Mapping }).properties, hierarchy: keyword } },
+      chot: {
+        properties: {
+          alert: {
+            properties: {
+              severity: keyword,
+              summary: { type: 'text', fields: { raw: keyword } },
+              suppressed: long,
+              evidence: { properties: { index: keyword, id: keyword } },
+              // What matched, with which values: shown, never searched. Its values are of
+              // every type (a port here, a domain there), which dynamic mapping would
+              // fix by the day's first alert and then refuse the others for.
+              explanation: { type: 'object', enabled: false },
+              group: { type: 'object', enabled: false },
+            },
+          },
+          triage: { properties: { status: keyword, assignee: keyword, tags: keyword, verdict: keyword, reason: { type: 'text' }, caseId: keyword, updatedAt: date, updatedBy: keyword } },
+        },
+      },
+    },
+  },
   health: { settings: { refresh_interval: '5s' } },
   deadletter: {
     settings: { refresh_interval: '5s' },

@@ -21,7 +21,7 @@ export interface SpineFixture {
   newScope(): void;
   cleanup(): void;
   /** Writes a collector config for an instance; returns its path. */
-  collectorConfig(p: { instanceId: string; port: number; host?: string; esUrl: string; redisUrl: string; esUser: { username: string; password: string }; metricsPort?: number }): string;
+  collectorConfig(p: { instanceId: string; port: number; host?: string; esUrl: string; redisUrl: string; esUser: { username: string; password: string }; metricsPort?: number; extra?: Record<string, unknown> }): string;
   sensorTls(nodeId: string): Promise<{ key: string; cert: string; ca: string[]; crls: string[] }>;
   /** Rewrites the CRL file collectors watch (after a revocation). */
   refreshCrls(): void;
@@ -63,6 +63,7 @@ export async function spineFixture(): Promise<SpineFixture> {
           streams: { shards: 2 },
           indexer: { consumers: 2, entriesPerRead: 8, claimIdleSeconds: 3 },
           ...(p.metricsPort ? { metrics: { host: '127.0.0.1', port: p.metricsPort } } : {}),
+          ...p.extra,
         }),
       );
       return file;

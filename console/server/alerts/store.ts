@@ -40,7 +40,8 @@ export class AlertStore {
 
   /** The bool filter of a list query; the subtree is always applied (the user's scope). */
   filterOf(f: AlertFilter, subtree: string | undefined): estypes.QueryDslQueryContainer[] {
-    const filter: estypes.QueryDslQueryContainer[] = [...subtreeFilter(subtree)];
+    // Rules in log-only (tuning) mode write their alerts for whoever tunes them, not for the queue.
+    const filter: estypes.QueryDslQueryContainer[] = [...subtreeFilter(subtree), { bool: { must_not: { term: { 'rule.mode': 'log' } } } }];
     if (f.status?.length) filter.push({ terms: { 'chot.triage.status': f.status } });
     if (f.severity?.length) filter.push({ terms: { 'chot.alert.severity': f.severity } });
     if (f.ruleId?.length) filter.push({ terms: { 'rule.id': f.ruleId } });

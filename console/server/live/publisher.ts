@@ -1,22 +1,8 @@
 import type { RedisClient } from '../../../collector/streams/redis.js';
-import { alertEventsStream, type AlertDocument, type AlertEvent } from '../../../rules/alert.js';
-import { encodeAlertEvent } from './event-codec.js';
+import { alertEventsStream, type AlertEvent } from '../../../rules/alert.js';
+import { encodeAlertEvent } from '../../../rules/alert-events.js';
 
-/** The event of an alert document, as the collector and the console both append it. */
-export function alertEventOf(type: AlertEvent['type'], index: string, doc: AlertDocument, by?: string): AlertEvent {
-  return {
-    type,
-    alertId: doc.event.id,
-    index,
-    node: doc.observer.id,
-    hierarchy: doc.observer.hierarchy,
-    severity: doc.chot.alert.severity,
-    ruleId: doc.rule.id,
-    status: doc.chot.triage.status,
-    doc,
-    ...(by ? { by } : {}),
-  };
-}
+export { alertEventOf } from '../../../rules/alert-events.js';
 
 /** Appends alert events to the stream every console instance follows. */
 export class AlertEventPublisher {
