@@ -4,8 +4,6 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { createLogger } from '../common/log.js';
-import { loadSensorConfig } from './config.js';
 import { captureReader, createReadPipeline, loadApp, readSettings, resultOf, type ReadOptions, type ReadResult } from './read.js';
 
 export async function readCapture(file: string, o: ReadOptions): Promise<ReadResult> {
@@ -64,6 +62,9 @@ export function registerSensorCommands(program: Command): Command {
     .description('capture live on the configured interfaces; records go to the uplink and to the configured file; metrics on /metrics')
     .requiredOption('--config <file>', 'sensor configuration (YAML or JSON)')
     .action(async (o: { config: string }) => {
+      // Loaded here, not at the top: the logger (pino) and the config schema (zod, yaml) take longer
+      // to load than a small capture takes to read, and `sensor read` needs neither.
+      const [{ loadSensorConfig }, { createLogger }] = await Promise.all([import('./config.js'), import('../common/log.js')]);
       const cfg = loadSensorConfig(resolve(o.config));
       const log = createLogger('sensor', { sensor: cfg.name });
       const app = await loadApp();

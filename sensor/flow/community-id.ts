@@ -84,7 +84,12 @@ function digestText(bytes: Uint8Array): string {
   TEXT[o++] = B64.charCodeAt((v >>> 12) & 63);
   TEXT[o++] = B64.charCodeAt((v >>> 6) & 63);
   TEXT[o++] = 0x3d;
-  return String.fromCharCode.apply(null, TEXT as unknown as number[]);
+  // Spelled out rather than apply(): apply copies the array into an argument list first, once per record.
+  const t = TEXT;
+  return String.fromCharCode(
+    t[0]!, t[1]!, t[2]!, t[3]!, t[4]!, t[5]!, t[6]!, t[7]!, t[8]!, t[9]!, t[10]!, t[11]!, t[12]!, t[13]!, t[14]!,
+    t[15]!, t[16]!, t[17]!, t[18]!, t[19]!, t[20]!, t[21]!, t[22]!, t[23]!, t[24]!, t[25]!, t[26]!, t[27]!, t[28]!, t[29]!,
+  );
 }
 
 function put32(o: number, v: number): number {

@@ -566,7 +566,9 @@ export class FlowTable implements TcpHost {
     base62(a, 1, 6);
     base62(y, 7, 6);
     base62(this.uidCounter % 238328, 13, 3);
-    return String.fromCharCode.apply(null, UID as unknown as number[]);
+    // Sixteen arguments spelled out: apply() over the array would copy it into an argument list first, per connection.
+    const u = UID;
+    return String.fromCharCode(u[0]!, u[1]!, u[2]!, u[3]!, u[4]!, u[5]!, u[6]!, u[7]!, u[8]!, u[9]!, u[10]!, u[11]!, u[12]!, u[13]!, u[14]!, u[15]!);
   }
 
   private makeRecord(c: Conn, interim: boolean): ConnRecord {

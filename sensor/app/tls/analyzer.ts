@@ -6,45 +6,67 @@
 import type { AppMetadata, Direction } from '../analyzer.js';
 import type { AppEvents } from '../events.js';
 import { GuardedAnalyzer } from '../guarded.js';
-import { HandshakeReader } from './handshake.js';
+import { HandshakeReader, type HandshakeHandler } from './handshake.js';
 import { Body, RecordReader, type RecordHandler } from './record.js';
 import { TlsSession } from './session.js';
+
+/**
+ * One direction's callbacks for the record and handshake readers. One object
+ * per direction rather than a closure per callback: an analyzer is made for
+ * every TLS connection, and ten closures each were most of what it allocated.
+ */
+class Side implements RecordHandler, HandshakeHandler {
+  hs: HandshakeReader | undefined = undefined;
+
+  constructor(
+    private readonly a: TlsAnalyzer,
+    private readonly d: Direction,
+  ) {}
+
+  record(type: number): Body {
+    return this.a.sess().record(this.d, type);
+  }
+
+  handshake(b: Uint8Array, s: number, e: number): void {
+    // Made on the first handshake record of the direction (many connections never send one from both).
+    (this.hs ??= new HandshakeReader(this)).feed(b, s, e);
+  }
+
+  alert(level: number, desc: number): void {
+    this.a.sess().alert(this.d, level, desc);
+  }
+
+  v2record(b: Uint8Array, s: number, e: number): void {
+    if (!this.a.sess().v2record(this.d, b, s, e)) this.a.violation('tls_v2_hello_malformed');
+  }
+
+  violation(weird: string): void {
+    this.a.violation(weird);
+  }
+
+  message(type: number, b: Uint8Array, s: number, e: number): void {
+    this.a.sess().handshake(this.d, type, b, s, e);
+  }
+
+  tooLarge(type: number): void {
+    this.a.sess().handshakeTooLarge(this.d, type);
+  }
+}
 
 export class TlsAnalyzer extends GuardedAnalyzer {
   private session: TlsSession | undefined;
   private readonly records: [RecordReader, RecordReader];
-  /** Made on the first handshake record of each direction (many connections never send one from both). */
-  private readonly handshakes: [HandshakeReader | undefined, HandshakeReader | undefined] = [undefined, undefined];
   private reported = false;
   private tsNs = 0n;
 
   constructor(events: AppEvents) {
     super(events, 'tls_analyzer_error');
-    this.records = [new RecordReader(this.recordHandler(0), true), new RecordReader(this.recordHandler(1), true)];
+    this.records = [new RecordReader(new Side(this, 0), true), new RecordReader(new Side(this, 1), true)];
   }
 
-  private handshakeReader(d: Direction): HandshakeReader {
-    return (this.handshakes[d] ??= new HandshakeReader({
-      message: (type, b, s, e) => this.sess().handshake(d, type, b, s, e),
-      tooLarge: (type) => this.sess().handshakeTooLarge(d, type),
-    }));
-  }
-
-  private sess(): TlsSession {
+  sess(): TlsSession {
     this.session ??= new TlsSession(this.tsNs, this.events);
     return this.session;
-  }
-
-  private recordHandler(d: Direction): RecordHandler {
-    return {
-      record: (type) => this.sess().record(d, type),
-      handshake: (b, s, e) => this.handshakeReader(d).feed(b, s, e),
-      alert: (level, desc) => this.sess().alert(d, level, desc),
-      v2record: (b, s, e) => {
-        if (!this.sess().v2record(d, b, s, e)) this.violation('tls_v2_hello_malformed');
-      },
-      violation: (weird) => this.violation(weird),
-    };
   }
 
   protected onData(dir: Direction, b: Uint8Array, start: number, end: number, tsNs: bigint): void {
@@ -60,7 +82,7 @@ export class TlsAnalyzer extends GuardedAnalyzer {
     }
   }
 
-  private violation(weird: string): void {
+  violation(weird: string): void {
     this.events.weird(weird);
     // Before the first hello parses this is simply not TLS; after, one side went astray.
     if (!this.session?.recognised) this.done = true;
