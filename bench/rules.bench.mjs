@@ -94,7 +94,7 @@ function writeList(dir) {
   writeFileSync(join(dir, 'lists', 'bench_ips.ip'), lines.join('\n'));
 }
 
-async function engineWith(extraRules, withList, redis) {
+async function engineWith(extraRules, withList, redis, state) {
   const dir = mkdtempSync(join(work, 'rules-'));
   const rulesDir = join(dir, 'rules');
   mkdirSync(rulesDir);
@@ -102,7 +102,7 @@ async function engineWith(extraRules, withList, redis) {
   if (extraRules > 0) writeFileSync(join(rulesDir, 'generated.yaml'), generatedRules(extraRules));
   if (withList) writeFileSync(join(rulesDir, 'listed.yaml'), `- id: bench.listed\n  title: listed address\n  severity: low\n  kind: connection\n  match:\n    any:\n      - destination.ip: { in_list: bench_ips }\n      - source.ip: { in_list: bench_ips }\n  suppress: { by: [source.ip, destination.ip], window: 1h }\n`);
   const t0 = performance.now();
-  const engine = new DetectionEngine({ rulesDir: [packDir(), rulesDir], keyPrefix: `bench-rules:${Date.now()}:${extraRules}:`, esPrefix: 'bench', log, watch: false, redis });
+  const engine = new DetectionEngine({ rulesDir: [packDir(), rulesDir], keyPrefix: `bench-rules:${Date.now()}:${extraRules}:`, esPrefix: 'bench', log, watch: false, redis, state });
   engine.lists.load();
   const report = engine.reload();
   const loadMs = performance.now() - t0;
@@ -172,7 +172,9 @@ function heapPerRecord(set) {
 // Every variant is measured in turn, round after round, so each sees the same machine
 // (a shared machine's load moves between rounds); median and best of the rounds.
 const ROUNDS = Number(process.env.CHOT_BENCH_RULES_ROUNDS ?? 7);
-const variants = [
+// CHOT_BENCH_RULES_ONLY=windowed skips the stateless part (for working on the Redis path).
+const WINDOWED_ONLY = process.env.CHOT_BENCH_RULES_ONLY === 'windowed';
+const variants = WINDOWED_ONLY ? [] : [
   ['default pack only', 0, false],
   ['default pack + 500k-entry IP list rule', 0, true],
   ['default pack + 1,000 generated rules + 500k-entry IP list', 1000, true],
@@ -189,7 +191,7 @@ for (const [name, extra, list] of variants) {
   if (extra === 1000) heap = heapPerRecord(engine.rules);
 }
 const baseRates = [];
-for (let round = 0; round < ROUNDS; round++) {
+for (let round = 0; round < (WINDOWED_ONLY ? 1 : ROUNDS); round++) {
   baseRates.push(baseline());
   for (const b of built) b.rates.push(stateless(b.set));
 }
@@ -213,44 +215,71 @@ let redisUrl = process.env.CHOT_BENCH_REDIS;
 if (!redisUrl) redisUrl = (await benchStack()).redis.url;
 const redis = new Redis(redisUrl);
 const windowed = [];
-for (const [name, extra, list] of [['default pack (stateless + windowed rules, Redis state)', 1000, true]]) {
-  const { engine } = await engineWith(extra, list, redis);
-  // Records get fresh times each round so windows keep moving as on a live link.
-  const shift = (r, k) => ({ ...r, tsSec: r.tsSec + k * 3600, ts: r.ts + k * 3600 });
-  const roundsW = Math.max(1, Math.ceil(200_000 / records.length));
+const { RedisState } = await import('../dist/rules/engine/redis-state.js');
+const { MemoryState } = await import('../dist/rules/engine/memory-state.js');
+/** Redis's own CPU time (all its threads), seconds: robust to other work on the machine, unlike its wall-clock µs. */
+const redisCpu = async () => {
+  const info = await redis.info('cpu');
+  return Number(/used_cpu_user:([\d.]+)/.exec(info)[1]) + Number(/used_cpu_sys:([\d.]+)/.exec(info)[1]);
+};
+const evalsha = async () => {
+  const m = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(await redis.info('commandstats'));
+  return m ? { calls: Number(m[1]), usec: Number(m[2]) } : { calls: 0, usec: 0 };
+};
+// Records get fresh times each round so windows keep moving as on a live link.
+const shift = (r, k) => ({ ...r, tsSec: r.tsSec + k * 3600, ts: r.ts + k * 3600 });
+const roundsW = Math.max(1, Math.ceil(200_000 / records.length));
+const shifted = Array.from({ length: roundsW }, (_, k) => (k === 0 ? batches : batches.map((b) => b.map((r) => shift(r, k)))));
+async function windowedRun(name, state) {
+  const { engine } = await engineWith(1000, true, undefined, state);
+  await state.preload?.();
   let n = 0;
   let created = 0;
-  const scripts = async () => {
-    const m = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(await redis.info('commandstats'));
-    return m ? { calls: Number(m[1]), usec: Number(m[2]) } : { calls: 0, usec: 0 };
-  };
-  const before = await scripts();
-  const t0 = performance.now();
+  const before = await evalsha();
+  const cpu0 = await redisCpu();
+  const done = clock();
   for (let k = 0; k < roundsW; k++) {
     for (let b = 0; b < batches.length; b++) {
-      const batch = k === 0 ? batches[b] : batches[b].map((r) => shift(r, k));
+      const batch = shifted[k][b];
       const out = await engine.processBatch(batch, { sensorId: 'bench', seq: k * 100000 + b, node: '01/001/00001' });
       n += batch.length;
       created += out.created.length;
     }
   }
-  const s = (performance.now() - t0) / 1000;
-  const after = await scripts();
-  const st = engine.detectorStats;
+  const t = done();
+  const after = await evalsha();
+  const rcpu = (await redisCpu()) - cpu0;
   const calls = after.calls - before.calls;
+  const ops = state.stats?.ops;
+  return { name, n, wall: t.wall, cpu: t.cpu, rcpu, calls, ops, hits: engine.detectorStats.hits, created };
+}
+const W_ROUNDS = Number(process.env.CHOT_BENCH_RULES_WROUNDS ?? 3);
+const wruns = { mem: [], batched: [], single: [] };
+for (let round = 0; round < W_ROUNDS; round++) {
+  wruns.mem.push(await windowedRun('in-process state (MemoryState, one worker only): the limit without Redis', new MemoryState()));
+  wruns.batched.push(await windowedRun('Redis state: one script call per batch phase (this engine)', new RedisState(redis)));
+  if (round === 0) wruns.single.push(await windowedRun('Redis state: one script call per operation (as before)', new RedisState(redis, { chunk: 1 })));
+}
+const med = (runs, f) => median(runs.map(f));
+const memRate = med(wruns.mem, (r) => r.n / (r.cpu + r.rcpu));
+for (const runs of [wruns.mem, wruns.batched, wruns.single]) {
+  if (runs.length === 0) continue;
+  const r0 = runs[0];
+  const perCpu = med(runs, (r) => r.n / (r.cpu + r.rcpu));
   windowed.push({
-    measurement: name,
-    records: n.toLocaleString('en'),
-    'records/s': Math.round(n / s).toLocaleString('en'),
-    'windowed matches/s': Math.round(st.hits / s).toLocaleString('en'),
-    'Lua scripts run': calls.toLocaleString('en'),
-    'Redis µs per script': calls ? ((after.usec - before.usec) / calls).toFixed(1) : '-',
-    'Redis busy in scripts': `${Math.round(((after.usec - before.usec) / 1e6 / s) * 100)}%`,
-    'alerts created': created,
+    measurement: r0.name,
+    records: r0.n.toLocaleString('en'),
+    'records/s wall (median)': fmt(med(runs, (r) => r.n / r.wall)),
+    'records per CPU-second, engine + Redis (median)': fmt(perCpu),
+    'vs in-process': (perCpu / memRate).toFixed(2),
+    'Redis CPU µs per record': r0.calls ? med(runs, (r) => (r.rcpu * 1e6) / r.n).toFixed(1) : '-',
+    'engine CPU µs per record': med(runs, (r) => (r.cpu * 1e6) / r.n).toFixed(1),
+    'script calls': r0.calls ? fmt(r0.calls) : '-',
+    'state operations': r0.ops ? fmt(r0.ops) : '-',
+    'alerts created': r0.created,
   });
 }
-// Each state operation alone: 20,000 operations over 200 groups (or alerts), 500 per round trip.
-const { RedisState } = await import('../dist/rules/engine/redis-state.js');
+// Each state operation alone: 20,000 operations over 200 groups (or alerts), 500 per batch.
 const store = new RedisState(redis);
 const perOp = [];
 const T = Date.UTC(2026, 0, 1);
@@ -264,18 +293,16 @@ const kinds = [
   ['first seen', (i) => ({ t: 'first', key: `${pre}{f${i % 200}}`, value: String(i % 50), member: `m${i}`, tsMs: T + i, learnMs: 0, ttlMs: 600_000 })],
   ['suppression fold (raise)', (i) => ({ t: 'raise', key: `${pre}{a${i % 200}}`, member: `m${i}`, tsMs: T + i, ttlMs: 600_000, cap: 10_000 })],
 ];
-const evalsha = async () => {
-  const m = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(await redis.info('commandstats'));
-  return m ? { calls: Number(m[1]), usec: Number(m[2]) } : { calls: 0, usec: 0 };
-};
 for (const [name, make] of kinds) {
   const ops = Array.from({ length: 20_000 }, (_, i) => make(i));
   const before = await evalsha();
+  const cpu0 = await redisCpu();
   const t0 = performance.now();
   for (let i = 0; i < ops.length; i += 500) await store.apply(ops.slice(i, i + 500));
   const s = (performance.now() - t0) / 1000;
+  const rcpu = (await redisCpu()) - cpu0;
   const after = await evalsha();
-  perOp.push({ operation: name, 'operations/s': Math.round(ops.length / s).toLocaleString('en'), 'Redis µs per script': ((after.usec - before.usec) / Math.max(1, after.calls - before.calls)).toFixed(1) });
+  perOp.push({ operation: name, 'operations/s wall': Math.round(ops.length / s).toLocaleString('en'), 'script calls': after.calls - before.calls, 'Redis CPU µs per operation': ((rcpu * 1e6) / ops.length).toFixed(1) });
 }
 redis.disconnect();
 await benchStackDown();
@@ -294,8 +321,10 @@ console.log(`\`node bench/rules.bench.mjs\` (${new Date().toISOString().slice(0,
 console.log(`Records: ${records.length.toLocaleString('en')} connection records from a ${(300_000).toLocaleString('en')}-packet generated capture (seed 6, benign mix and every attack scenario) through the sensor pipeline, with ${apps.dns} DNS, ${apps.tls} TLS, ${apps.http} HTTP and ${apps.ssh} SSH views; cycled ${rounds}× per measurement; ${ROUNDS} rounds, every variant measured in each round. Load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(', ')} on ${cpus().length} cores.\n`);
 console.log(table(rows));
 console.log('');
-console.log(table(loads));
-console.log('');
+if (loads.length > 0) {
+  console.log(table(loads));
+  console.log('');
+}
 if (heap) console.log(`Heap growth on records that reach no rule (no GC in between): ${heap.bytesPerRecord.toFixed(2)} bytes per record over ${(2000 * heap.sample).toLocaleString('en')} records.\n`);
 console.log(table(windowed));
 console.log('');

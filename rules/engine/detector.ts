@@ -194,7 +194,20 @@ export class Detector {
       const v = pointView(this.view, hit);
       for (const a of m.group) group[a.name] = scalar(a.get(v));
     }
-    return { hit, m, rule, timeMs: eventTimeMs(hit), ref, member: memberOf(ref, hit), group, groupDigest: digest([groupKey(group)], 16) };
+    return { hit, m, rule, timeMs: eventTimeMs(hit), ref, member: memberOf(ref, hit), group, groupDigest: this.groupDigest(groupKey(group)) };
+  }
+
+  /** A hash per windowed match was a visible share of a batch's time; groups repeat. */
+  private readonly digests = new Map<string, string>();
+
+  private groupDigest(key: string): string {
+    let d = this.digests.get(key);
+    if (d === undefined) {
+      if (this.digests.size >= 100_000) this.digests.clear();
+      d = digest([key], 16);
+      this.digests.set(key, d);
+    }
+    return d;
   }
 
   private stateKey(rule: CompiledRule, groupDigest: string): string {

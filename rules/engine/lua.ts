@@ -1,10 +1,12 @@
 /**
- * The windowed state in Redis: one Lua script per operation, so each check-and-update
+ * The windowed state in Redis: one Lua function per operation, so each check-and-update
  * is atomic however many collector workers share the state. The algorithms are those
  * of memory-state.ts (see state.ts for the semantics); keep the two in step (the parity
- * test runs both). Every key of one script call shares a hash tag, so the scripts run
- * on Redis Cluster too (the HyperLogLog bucket keys are derived inside the script from
- * a base passed in; they share the same tag).
+ * test runs both). The functions below are bodies for BATCH (at the end), which runs a
+ * batch's operations in one call and gives them F, the field-name memo. Every key of
+ * one operation shares a hash tag, and on Redis Cluster a call carries only operations
+ * of one slot, so the scripts run there too (the HyperLogLog bucket keys are derived
+ * inside the script from a base passed in; they share the same tag).
  */
 
 /**
@@ -42,26 +44,44 @@ local function emit(p, w, e)
   for i = 1, #evs, 2 do out[#out + 1] = evs[i] end
 end
 
--- Everything this record can touch, in one read: the newest bucket, per-bucket counts
--- (and sums) of the 2k-1 buckets its windows span, the alerts of its two periods, and
--- for distinct counts the per-window-end counts and the value's buckets.
-local fields = {'m', 'a:' .. p0, 'a:' .. p1}
-local cAt = #fields
-for j = lo, hi do fields[#fields + 1] = 'c:' .. j end
-local sAt = #fields
-if fn == 'sum' then for j = lo, hi do fields[#fields + 1] = 's:' .. j end end
-local nAt = #fields
-if fn == 'distinct' then
-  for e = b, hi do fields[#fields + 1] = 'n:' .. e end
-  fields[#fields + 1] = 'v:' .. val
+-- Per-bucket counts, per-bucket sums and per-window-end distinct counts are each one
+-- field holding a MessagePack array (bucket, number, bucket, number, ...) rather than a
+-- field per bucket: a small hash is a flat list Redis scans for every field it looks up,
+-- so fewer, fatter fields make the one read below cheap.
+local function unpackBuckets(blob, lowest)
+  local t = {}
+  if blob then
+    local arr = cmsgpack.unpack(blob)
+    for i = 1, #arr, 2 do
+      if arr[i] >= lowest then t[arr[i]] = arr[i + 1] end
+    end
+  end
+  return t
 end
-local tAt = #fields
-if rkey ~= '' then fields[#fields + 1] = 't:' .. rkey end
+local function packBuckets(t, lowest)
+  local arr = {}
+  for j, x in pairs(t) do
+    if j >= lowest and x ~= 0 then
+      arr[#arr + 1] = j
+      arr[#arr + 1] = x
+    end
+  end
+  return cmsgpack.pack(arr)
+end
+
+-- Everything this record can touch, in one read: the newest bucket, the alerts of its
+-- two periods, the bucket tables, and the value's buckets or the running total.
+local fields = {'m', F('a:', p0), F('a:', p1), 'c', 's', 'n'}
+local vAt = #fields + 1
+if fn == 'distinct' then fields[vAt] = 'v:' .. val end
+local tAt = #fields + 1
+if rkey ~= '' then fields[tAt] = 't:' .. rkey end
 local got = redis.call('HMGET', H, unpack(fields))
 local alerts = {[p0] = got[2], [p1] = got[3]}
 
--- A record seen before: count nothing, report again what it raised.
-if redis.call('ZSCORE', E, ev) then
+-- A record seen before: count nothing, report again what it raised. (ZADD NX both
+-- checks and records the member: one call instead of two.)
+if redis.call('ZADD', E, 'NX', F('', b), ev) == 0 then
   for p = p0, p1 do
     local a = alerts[p]
     if a then
@@ -75,142 +95,152 @@ if redis.call('ZSCORE', E, ev) then
   return {'dup', unpack(out)}
 end
 
+-- V holds something only for exact distinct counts and sums (running totals).
+local useV = fn == 'distinct' or fn == 'sum'
 local m = tonumber(got[1] or '')
-if m and b < m - 2 * k then return {'late'} end
+if m and b < m - 2 * k then
+  redis.call('ZREM', E, ev)
+  return {'late'}
+end
+-- Every field this record changes, written in one HSET at the end.
+local set = {}
 local advanced = (not m) or b > m
 if advanced then
   if m and b - 2 * k > m then
     -- Everything held is older than any window this record reaches.
     redis.call('DEL', H, E, V)
-    for i = 2, #got do got[i] = false end
+    redis.call('ZADD', E, F('', b), ev)
+    for i = 2, #fields do got[i] = false end
     alerts = {}
   elseif m then
     local cut = b - 3 * k
     local old = {}
-    for j = m - 3 * k, cut - 1 do
-      old[#old + 1] = 'c:' .. j
-      old[#old + 1] = 's:' .. j
-      old[#old + 1] = 'n:' .. j
-    end
-    for p = floor((m - 3 * k) / k), floor(cut / k) - 1 do old[#old + 1] = 'a:' .. p end
-    local gone = redis.call('ZRANGEBYSCORE', V, '-inf', '(' .. cut)
+    for p = floor((m - 3 * k) / k), floor(cut / k) - 1 do old[#old + 1] = F('a:', p) end
+    local gone = {}
+    if useV then gone = redis.call('ZRANGEBYSCORE', V, '-inf', '(' .. cut) end
     for i = 1, #gone do
       old[#old + 1] = gone[i]
       -- What was just dropped must not be used from the read above.
-      if gone[i] == 't:' .. rkey and rkey ~= '' then got[tAt + 1] = false end
-      if fn == 'distinct' and gone[i] == 'v:' .. val then got[nAt + k + 1] = false end
+      if gone[i] == 't:' .. rkey and rkey ~= '' then got[tAt] = false end
+      if fn == 'distinct' and gone[i] == 'v:' .. val then got[vAt] = false end
     end
     if #old > 0 then redis.call('HDEL', H, unpack(old)) end
     redis.call('ZREMRANGEBYSCORE', E, '-inf', '(' .. cut)
     if #gone > 0 then redis.call('ZREMRANGEBYSCORE', V, '-inf', '(' .. cut) end
   end
-  redis.call('HSET', H, 'm', b)
+  set[#set + 1] = 'm'
+  set[#set + 1] = F('', b)
   m = b
 end
+-- What is older than any window a record can still reach is dropped on rewrite.
+local keep = m - 3 * k
 
-redis.call('ZADD', E, b, ev)
-redis.call('HINCRBY', H, 'c:' .. b, 1)
-local counts = {}
-for j = lo, hi do counts[j] = tonumber(got[cAt + (j - lo) + 1] or '0') end
-counts[b] = counts[b] + 1
+local counts = unpackBuckets(got[4], keep)
+local newBucket = counts[b] == nil
+counts[b] = (counts[b] or 0) + 1
+set[#set + 1] = 'c'
+set[#set + 1] = packBuckets(counts, keep)
 
 local sums
 if fn == 'sum' then
-  sums = {}
-  for j = lo, hi do sums[j] = tonumber(got[sAt + (j - lo) + 1] or '0') end
+  sums = unpackBuckets(got[5], keep)
   local x = tonumber(val) or 0
   if rkey ~= '' then
     local f = 't:' .. rkey
-    local last = tonumber(got[tAt + 1] or '0')
+    local last = tonumber(got[tAt] or '0')
     if x > last then
-      redis.call('HSET', H, f, val)
+      set[#set + 1] = f
+      set[#set + 1] = val
       x = x - last
     else
       x = 0
     end
     redis.call('ZADD', V, 'GT', b, f)
   end
-  if x ~= 0 then
-    redis.call('HINCRBYFLOAT', H, 's:' .. b, x)
-    sums[b] = sums[b] + x
+  if x ~= 0 or advanced then
+    sums[b] = (sums[b] or 0) + x
+    set[#set + 1] = 's'
+    set[#set + 1] = packBuckets(sums, keep)
   end
 end
 
 local ns
 if fn == 'distinct' then
-  ns = {}
-  for e = b, hi do ns[e] = tonumber(got[nAt + (e - b) + 1] or '0') end
+  ns = unpackBuckets(got[6], keep)
   local f = 'v:' .. val
-  local list = got[nAt + k + 1]
+  local list = got[vAt]
   local bs = {}
   local present = false
   if list then
     for t in string.gmatch(list, '[^,]+') do
       local j = tonumber(t)
-      if j >= m - 3 * k then
+      if j >= keep then
         bs[#bs + 1] = j
         if j == b then present = true end
       end
     end
   end
   if not present then
-    local changed = {}
     for e = b, hi do
       local covered = false
       for i = 1, #bs do
         if bs[i] >= e - k + 1 and bs[i] <= e then covered = true break end
       end
-      if not covered then
-        ns[e] = ns[e] + 1
-        changed[#changed + 1] = 'n:' .. e
-        changed[#changed + 1] = ns[e]
-      end
+      if not covered then ns[e] = (ns[e] or 0) + 1 end
     end
     bs[#bs + 1] = b
-    changed[#changed + 1] = f
-    changed[#changed + 1] = table.concat(bs, ',')
-    redis.call('HSET', H, unpack(changed))
+    set[#set + 1] = f
+    set[#set + 1] = table.concat(bs, ',')
+  end
+  if not present or advanced then
+    set[#set + 1] = 'n'
+    set[#set + 1] = packBuckets(ns, keep)
   end
   redis.call('ZADD', V, 'GT', b, f)
 elseif fn == 'hll' then
-  redis.call('PFADD', hbase .. b, val)
-  redis.call('PEXPIRE', hbase .. b, ttl)
+  redis.call('PFADD', F(hbase, b), val)
+  -- A bucket's HyperLogLog is created by the bucket's first record.
+  if newBucket then redis.call('PEXPIRE', F(hbase, b), ttl) end
 end
 
 local function windowValue(e)
-  if fn == 'distinct' then return ns[e] end
-  if fn == 'hll' then
-    local keys = {}
-    for j = e - k + 1, e do keys[#keys + 1] = hbase .. j end
-    return redis.call('PFCOUNT', unpack(keys))
-  end
+  if fn == 'distinct' then return ns[e] or 0 end
   local src = counts
   if fn == 'sum' then src = sums end
   local total = 0
   for j = e - k + 1, e do total = total + (src[j] or 0) end
+  -- A window holds no more distinct values than records: merging twelve
+  -- HyperLogLogs is the dearest step, and most windows are far below the threshold.
+  if fn == 'hll' and total >= thr then
+    local keys = {}
+    for j = e - k + 1, e do keys[#keys + 1] = F(hbase, j) end
+    return redis.call('PFCOUNT', unpack(keys))
+  end
   return total
 end
 
 for e = b, hi do
-  if counts[e] > 0 then
+  if counts[e] then
     local p = floor(e / k)
     if not alerts[p] then
       local w = windowValue(e)
       if w >= thr then
         local a = tostring(w) .. ' ' .. e .. ' ' .. ev
-        redis.call('HSET', H, 'a:' .. p, a)
+        set[#set + 1] = F('a:', p)
+        set[#set + 1] = a
         alerts[p] = a
         emit(p, w, e)
       end
     end
   end
 end
+redis.call('HSET', H, unpack(set))
 
 -- Expiry moves with the newest bucket (a group idle for four windows is dropped).
 if advanced then
   redis.call('PEXPIRE', H, ttl)
   redis.call('PEXPIRE', E, ttl)
-  redis.call('PEXPIRE', V, ttl)
+  if useV then redis.call('PEXPIRE', V, ttl) end
 end
 return {'ok', unpack(out)}
 `;
@@ -390,4 +420,67 @@ if ts > last then last = ts redis.call('HSET', A, 'last', ts) end
 redis.call('PEXPIRE', A, ttl)
 redis.call('PEXPIRE', S, ttl)
 return {'updated', tostring(n - 1), tostring(first), tostring(last), redis.call('HGET', A, 'at')}
+`;
+
+/**
+ * Every operation of a batch in one script call (BATCH below), rather than one call per
+ * operation: a call's fixed cost (argument parsing, the Lua call, the reply, the client's
+ * encoding) was most of the price of a small operation. The operations run in the order
+ * given, each with the same algorithm as alone, so the answers are those of one call
+ * each (the parity test checks it); the batch as a whole is atomic, which is stronger.
+ *
+ * KEYS: every operation's keys, in order. ARGV: per operation a type letter (a, s, f, r),
+ * for a sequence its number of keys, then the operation's own arguments as above.
+ * Reply: per operation, the length of its answer, then the answer.
+ */
+export const OP_ARGS = { a: 10, s: 7, f: 5, r: 4 } as const;
+export const OP_KEYS = { a: 3, f: 1, r: 2 } as const;
+
+export const BATCH = `
+-- Field names carry bucket and period numbers; formatting a number is the costliest
+-- step of a small operation, and the operations of one batch share their buckets.
+local memo = {}
+local function F(p, j)
+  local t = memo[p]
+  if not t then t = {} memo[p] = t end
+  local s = t[j]
+  if not s then s = p .. j t[j] = s end
+  return s
+end
+local ops = {}
+ops.a = function(KEYS, ARGV)
+${AGGREGATE}
+end
+ops.s = function(KEYS, ARGV)
+${SEQUENCE}
+end
+ops.f = function(KEYS, ARGV)
+${FIRST_SEEN}
+end
+ops.r = function(KEYS, ARGV)
+${RAISE}
+end
+local NARGS = {a = ${OP_ARGS.a}, s = ${OP_ARGS.s}, f = ${OP_ARGS.f}, r = ${OP_ARGS.r}}
+local NKEYS = {a = ${OP_KEYS.a}, f = ${OP_KEYS.f}, r = ${OP_KEYS.r}}
+local out = {}
+local ki, ai, n = 1, 1, #ARGV
+while ai <= n do
+  local t = ARGV[ai]
+  ai = ai + 1
+  local nk = NKEYS[t]
+  if not nk then
+    nk = tonumber(ARGV[ai])
+    ai = ai + 1
+  end
+  local keys, args = {}, {}
+  for i = 1, nk do keys[i] = KEYS[ki + i - 1] end
+  ki = ki + nk
+  for i = 1, NARGS[t] do args[i] = ARGV[ai + i - 1] end
+  ai = ai + NARGS[t]
+  local r = ops[t](keys, args)
+  if type(r) ~= 'table' then r = {r} end
+  out[#out + 1] = #r
+  for i = 1, #r do out[#out + 1] = r[i] end
+end
+return out
 `;

@@ -1,61 +1,138 @@
 /**
- * The state store on Redis (single node or Cluster): each operation is one Lua script
- * (lua.ts), sent back to back on the connection without waiting (ioredis writes them in
- * order and reads the replies in order), so a batch costs about one round trip per phase.
+ * The state store on Redis (single node or Cluster). A batch's operations go to Redis in
+ * as few script calls as the deployment allows (lua.ts, BATCH): on a single node one call
+ * per chunk of operations; on a Cluster one per hash slot (a script may only touch keys
+ * of one slot). The calls of a batch are written back to back without waiting, so a
+ * batch phase costs one round trip whatever its size.
  */
 import type { Cluster, Redis } from 'ioredis';
-import { AGGREGATE, FIRST_SEEN, RAISE, SEQUENCE } from './lua.js';
+import { BATCH } from './lua.js';
 import type { AggregateResult, Crossing, FirstSeenResult, RaiseResult, SequenceResult, StateOp, StateResult, StateStore } from './state.js';
 
 type Reply = Array<string | number>;
 type Script = (...args: Array<string | number>) => Promise<unknown>;
 
-interface Scripts {
-  chotRulesAgg: Script;
-  chotRulesSeq: Script;
-  chotRulesFirst: Script;
-  chotRulesRaise: Script;
-}
-
 /** Candidates examined per sequence record: bounds the work one record can cause. */
 const MAX_CANDIDATES = 256;
 
-export class RedisState implements StateStore {
-  private readonly r: Scripts;
+/**
+ * Operations per script call. A call holds Redis for its whole run (other clients of the
+ * same Redis, the collector's streams among them, wait meanwhile): at a few µs per
+ * operation this keeps a call to a few milliseconds.
+ */
+const DEFAULT_CHUNK = 512;
 
-  constructor(redis: Redis | Cluster) {
-    // defineCommand uses EVALSHA and falls back to EVAL when a (restarted) Redis lost the script.
-    redis.defineCommand('chotRulesAgg', { numberOfKeys: 3, lua: AGGREGATE });
-    redis.defineCommand('chotRulesSeq', { lua: SEQUENCE });
-    redis.defineCommand('chotRulesFirst', { numberOfKeys: 1, lua: FIRST_SEEN });
-    redis.defineCommand('chotRulesRaise', { numberOfKeys: 2, lua: RAISE });
-    this.r = redis as unknown as Scripts;
+export interface RedisStateOptions {
+  /** Operations per script call (default 512). */
+  chunk?: number;
+}
+
+/** What the store has sent, for benchmarks and metrics. */
+export class RedisStateStats {
+  calls = 0;
+  ops = 0;
+  args = 0;
+}
+
+export class RedisState implements StateStore {
+  readonly stats = new RedisStateStats();
+  private readonly run: Script;
+  private readonly cluster: boolean;
+  private readonly chunk: number;
+
+  constructor(
+    private readonly redis: Redis | Cluster,
+    o: RedisStateOptions = {},
+  ) {
+    // defineCommand sends EVALSHA and falls back to EVAL when a (restarted) Redis lost the script.
+    if (!(redis as unknown as Record<string, unknown>).chotRulesBatch) redis.defineCommand('chotRulesBatch', { lua: BATCH });
+    this.run = (redis as unknown as { chotRulesBatch: Script }).chotRulesBatch.bind(redis);
+    this.cluster = (redis as { isCluster?: boolean }).isCluster === true;
+    this.chunk = Math.max(1, o.chunk ?? DEFAULT_CHUNK);
+  }
+
+  /** Loads the script now, so the first batch does not pay for a NOSCRIPT round trip. */
+  async preload(): Promise<void> {
+    if (this.cluster) return; // each node loads it on its first NOSCRIPT
+    await (this.redis as Redis).script('LOAD', BATCH);
   }
 
   async apply(ops: StateOp[]): Promise<StateResult[]> {
-    return Promise.all(ops.map((op) => this.one(op)));
-  }
-
-  private async one(op: StateOp): Promise<StateResult> {
-    switch (op.t) {
-      case 'agg': {
-        const reply = (await this.r.chotRulesAgg(`${op.key}:w`, `${op.key}:e`, `${op.key}:v`, op.member, op.bucket, op.k, op.threshold, op.fn, op.value, op.running, Math.ceil(op.ttlMs), op.maxEvidence, `${op.key}:h:`)) as Reply;
-        return parseAgg(reply);
-      }
-      case 'seq': {
-        const keys = [`${op.key}:s`, ...Array.from({ length: op.nSteps }, (_, i) => `${op.key}:z${i + 1}`)];
-        const reply = (await this.r.chotRulesSeq(keys.length, ...keys, op.member, Math.floor(op.tsMs), op.steps.map((s) => s + 1).join(','), op.windowMs, op.ordered ? '1' : '0', Math.ceil(op.ttlMs), MAX_CANDIDATES)) as Reply;
-        return parseSeq(reply);
-      }
-      case 'first': {
-        const status = (await this.r.chotRulesFirst(`${op.key}:f`, op.value, op.member, Math.floor(op.tsMs), op.learnMs, Math.ceil(op.ttlMs))) as FirstSeenResult['status'];
-        return { t: 'first', status };
-      }
-      case 'raise': {
-        const r = (await this.r.chotRulesRaise(`${op.key}:a`, `${op.key}:m`, op.member, Math.floor(op.tsMs), Math.ceil(op.ttlMs), op.cap)) as Reply;
-        return { t: 'raise', status: r[0] as RaiseResult['status'], suppressed: Number(r[1]), firstMs: Number(r[2]), lastMs: Number(r[3]), createdMs: Number(r[4]) };
+    if (ops.length === 0) return [];
+    const groups: number[][] = [];
+    if (this.cluster) {
+      const bySlot = new Map<number, number[]>();
+      ops.forEach((op, i) => {
+        const slot = keySlot(op.key);
+        const g = bySlot.get(slot);
+        if (g) g.push(i);
+        else bySlot.set(slot, [i]);
+      });
+      groups.push(...bySlot.values());
+    } else groups.push(ops.map((_, i) => i));
+    const results: StateResult[] = new Array(ops.length);
+    const calls: Array<Promise<void>> = [];
+    for (const g of groups) {
+      for (let c = 0; c < g.length; c += this.chunk) {
+        const idx = g.slice(c, c + this.chunk);
+        calls.push(this.call(ops, idx, results));
       }
     }
+    await Promise.all(calls);
+    return results;
+  }
+
+  private async call(ops: StateOp[], idx: number[], results: StateResult[]): Promise<void> {
+    const keys: string[] = [];
+    const args: Array<string | number> = [];
+    for (const i of idx) encode(ops[i]!, keys, args);
+    this.stats.calls++;
+    this.stats.ops += idx.length;
+    this.stats.args += keys.length + args.length;
+    const reply = (await this.run(keys.length, ...keys, ...args)) as Reply;
+    let at = 0;
+    for (const i of idx) {
+      const n = Number(reply[at]);
+      const r = reply.slice(at + 1, at + 1 + n);
+      at += 1 + n;
+      results[i] = decode(ops[i]!, r);
+    }
+  }
+}
+
+/** The arguments of each operation, in the order lua.ts (OP_ARGS, OP_KEYS) reads them. */
+function encode(op: StateOp, keys: string[], args: Array<string | number>): void {
+  switch (op.t) {
+    case 'agg':
+      keys.push(`${op.key}:w`, `${op.key}:e`, `${op.key}:v`);
+      args.push('a', op.member, op.bucket, op.k, op.threshold, op.fn, op.value, op.running, Math.ceil(op.ttlMs), op.maxEvidence, `${op.key}:h:`);
+      return;
+    case 'seq':
+      keys.push(`${op.key}:s`);
+      for (let i = 1; i <= op.nSteps; i++) keys.push(`${op.key}:z${i}`);
+      args.push('s', op.nSteps + 1, op.member, Math.floor(op.tsMs), op.steps.map((s) => s + 1).join(','), op.windowMs, op.ordered ? '1' : '0', Math.ceil(op.ttlMs), MAX_CANDIDATES);
+      return;
+    case 'first':
+      keys.push(`${op.key}:f`);
+      args.push('f', op.value, op.member, Math.floor(op.tsMs), op.learnMs, Math.ceil(op.ttlMs));
+      return;
+    case 'raise':
+      keys.push(`${op.key}:a`, `${op.key}:m`);
+      args.push('r', op.member, Math.floor(op.tsMs), Math.ceil(op.ttlMs), op.cap);
+      return;
+  }
+}
+
+function decode(op: StateOp, r: Reply): StateResult {
+  switch (op.t) {
+    case 'agg':
+      return parseAgg(r);
+    case 'seq':
+      return parseSeq(r);
+    case 'first':
+      return { t: 'first', status: r[0] as FirstSeenResult['status'] };
+    case 'raise':
+      return { t: 'raise', status: r[0] as RaiseResult['status'], suppressed: Number(r[1]), firstMs: Number(r[2]), lastMs: Number(r[3]), createdMs: Number(r[4]) };
   }
 }
 
@@ -84,4 +161,21 @@ function parseSeq(r: Reply): SequenceResult {
     i += 2 + n;
   }
   return { t: 'seq', status: r[0] as SequenceResult['status'], chains };
+}
+
+/** The Redis Cluster slot of a key: CRC16 (XMODEM) of its hash tag, or of the whole key, mod 16384. */
+export function keySlot(key: string): number {
+  const open = key.indexOf('{');
+  let s = key;
+  if (open >= 0) {
+    const close = key.indexOf('}', open + 1);
+    if (close > open + 1) s = key.slice(open + 1, close);
+  }
+  const bytes = Buffer.from(s, 'utf8');
+  let crc = 0;
+  for (const b of bytes) {
+    crc ^= b << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % 16384;
 }
