@@ -221,11 +221,27 @@ export class HttpAnalyzer extends GuardedAnalyzer {
   }
 
   private newTx(): HttpTransaction {
+    // Every field from the start (unset ones undefined): one hidden class for all transactions,
+    // whichever headers each happened to carry, so the log writer's reads stay monomorphic.
     return {
       tsNs: this.ts,
       transDepth: ++this.depth,
+      method: undefined,
+      host: undefined,
+      uri: undefined,
+      referrer: undefined,
+      requestVersion: undefined,
+      responseVersion: undefined,
+      userAgent: undefined,
+      origin: undefined,
       requestBodyLen: 0,
       responseBodyLen: 0,
+      statusCode: undefined,
+      statusMsg: undefined,
+      infoCode: undefined,
+      infoMsg: undefined,
+      username: undefined,
+      proxied: undefined,
       requestComplete: false,
       responseComplete: false,
     };
@@ -234,8 +250,8 @@ export class HttpAnalyzer extends GuardedAnalyzer {
   private finish(t: HttpTransaction): void {
     if (this.logged.has(t)) return;
     this.logged.add(t);
-    let size = 160;
-    for (const s of [t.method, t.host, t.uri, t.referrer, t.userAgent, t.origin, t.statusMsg, t.infoMsg, t.username, ...(t.proxied ?? [])]) size += s?.length ?? 0;
+    const size =
+      160 + len(t.method) + len(t.host) + len(t.uri) + len(t.referrer) + len(t.userAgent) + len(t.origin) + len(t.statusMsg) + len(t.infoMsg) + len(t.username) + listLen(t.proxied);
     if (!this.finished.push(t, size)) this.events.weird('http_transactions_dropped');
   }
 
@@ -244,6 +260,16 @@ export class HttpAnalyzer extends GuardedAnalyzer {
     // Garbage before anything parsed: this is not HTTP. Later: one side is lost and resyncs.
     if (this.service === undefined) this.done = true;
   }
+}
+
+function len(s: string | undefined): number {
+  return s === undefined ? 0 : s.length;
+}
+
+function listLen(l: string[] | undefined): number {
+  let n = 0;
+  if (l !== undefined) for (let i = 0; i < l.length; i++) n += l[i]!.length;
+  return n;
 }
 
 /** The user of "Authorization: Basic <base64(user:password)>"; other schemes carry secrets, not names. */

@@ -47,14 +47,33 @@ export class TlsSession {
     tsNs: bigint,
     private readonly events: AppEvents,
   ) {
+    // Every field from the start, unset ones as undefined: one hidden class for all
+    // connections, so the log writers' reads stay monomorphic (a property added later
+    // in whichever order the handshake sets it made dozens of shapes).
     this.info = {
       tsNs,
+      version: undefined,
+      clientVersion: undefined,
+      cipher: undefined,
+      curve: undefined,
+      serverName: undefined,
+      alpnOffered: undefined,
+      nextProtocol: undefined,
       resumed: false,
       established: false,
+      lastAlert: undefined,
       history: '',
+      ja3: undefined,
+      ja3s: undefined,
+      ja4: undefined,
+      clientCiphers: undefined,
       serverCertFps: [],
+      serverCert: undefined,
       clientCertFps: [],
+      clientCert: undefined,
       clientCertificate: 'unknown',
+      certificateRequested: undefined,
+      sniMatchesCert: undefined,
     };
   }
 
