@@ -47,4 +47,12 @@ describe('chot lab traffic', () => {
     }
     expect(existsSync(join(dir, 'bad.pcap'))).toBe(false);
   });
+
+  it('takes exactly one of --out and --live, and a pace it understands', async () => {
+    for (const args of [[], ['--out', join(dir, 'both.pcap'), '--live', 'lo'], ['--live', 'lo', '--pace', 'fast'], ['--live', 'lo', '--pace', '0']]) {
+      const run = lab().parseAsync(['traffic', ...args], { from: 'user' });
+      await expect(run, args.join(' ')).rejects.toBeInstanceOf(UsageError);
+    }
+    expect(existsSync(join(dir, 'both.pcap'))).toBe(false);
+  });
 });

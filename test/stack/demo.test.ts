@@ -1,0 +1,85 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEsClient } from '../../collector/index/client.js';
+import { packageRoot } from '../../common/paths.js';
+import { labDown, labUp } from '../../lab/net/index.js';
+import { ConsoleClient } from '../console/support/client.js';
+import { freePort, until } from '../support/spine.js';
+import { deleteIndicesWithPrefix, TEST_STACK, testStackConfig } from '../support/test-stack.js';
+
+// What `npm start` runs after the stack and the lab: the demo deployment. On the test
+// stack, with its own lab, directory, index prefix and ports, it must enroll its nodes
+// through the enrollment service, start collector, console, sensor and live traffic,
+// print the console URL and a login that works, show scenario alerts in the console
+// within a minute, and stop exactly its processes.
+const prefix = 'chotdm';
+const dir = mkdtempSync(join(tmpdir(), 'chot-demo-'));
+const labState = join(dir, 'lab');
+const indexPrefix = `chot-demo${process.pid % 10000}`;
+
+function demo(cmd: string, env: Record<string, string>): { status: number | null; out: string } {
+  const r = spawnSync(process.execPath, [join(packageRoot, 'scripts', 'demo.mjs'), cmd], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 240_000 });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+describe('the demo deployment of `npm start`', () => {
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    await labUp({ prefix, stateDir: labState });
+    const base = await freePort();
+    env = { CHOT_DEMO_DIR: join(dir, 'demo'), CHOT_STACK_DIR: TEST_STACK.stateDir, CHOT_DEMO_LAB: prefix, CHOT_DEMO_PORT_BASE: String(base), CHOT_DEMO_INDEX_PREFIX: indexPrefix, CHOT_DEMO_ROUNDS: '1' };
+  }, 120_000);
+
+  afterAll(async () => {
+    if (env) demo('down', env);
+    await labDown({ prefix, stateDir: labState });
+    const es = createEsClient({ ...testStackConfig().elasticsearch, indexPrefix });
+    await deleteIndicesWithPrefix(es, indexPrefix);
+    await es.close();
+    rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  it('enrolls, starts every role, prints a working login, shows scenario alerts, and stops what it started', async () => {
+    const up = demo('up', env);
+    expect(up.status, up.out).toBe(0);
+    expect(up.out).toMatch(/enrolled the demo collector \(01\)/);
+    expect(up.out).toMatch(/enrolled the demo sensor \(01\/001\/00001\)/);
+    const url = /Console:\s+(https:\/\/\S+)/.exec(up.out)?.[1];
+    const password = /Login:\s+demo \/ (\S+)/.exec(up.out)?.[1];
+    expect(url, up.out).toBeDefined();
+    expect(password, up.out).toBeDefined();
+    const pids = Object.fromEntries(['collector', 'console', 'sensor', 'traffic'].map((n) => [n, Number(readFileSync(join(env.CHOT_DEMO_DIR!, 'run', `${n}.pid`), 'utf8'))]));
+    for (const pid of Object.values(pids)) expect(existsSync(`/proc/${pid}`)).toBe(true);
+
+    // Idempotent: a second `up` finds everything running and changes nothing.
+    const again = demo('up', env);
+    expect(again.status, again.out).toBe(0);
+    expect(again.out).toMatch(/collector already running/);
+    expect(again.out).not.toMatch(/enrolled/);
+
+    // The console's CA is the demo PKI's root: the login works over verified TLS.
+    const ca = readFileSync(join(env.CHOT_DEMO_DIR!, 'console-tls', 'ca.pem'), 'utf8');
+    const client = new ConsoleClient(new URL(url!).origin, ca);
+    const login = await client.login('demo', password!);
+    expect(login.status, login.text).toBe(200);
+    const rules = new Set<string>();
+    await until(
+      async () => {
+        const res = await client.call<{ alerts: Array<{ doc: { rule: { id: string } } }> }>('GET', '/api/alerts?size=100');
+        for (const a of res.body.alerts ?? []) rules.add(a.doc.rule.id);
+        return rules.has('chot.scan.port_scan') && rules.has('chot.popdata.plaintext');
+      },
+      120_000,
+      'scenario alerts in the console',
+    );
+
+    const down = demo('down', env);
+    expect(down.status, down.out).toBe(0);
+    for (const pid of Object.values(pids)) expect(existsSync(`/proc/${pid}`), `PID ${pid} stopped`).toBe(false);
+    expect(demo('status', env).out).toMatch(/collector\s+stopped/);
+  }, 400_000);
+});
