@@ -1,10 +1,17 @@
 import type { Browser } from 'playwright-core';
+import { pino } from 'pino';
+import { AlertWriter } from '../../collector/detect/alert-writer.js';
+import { BulkIndexer } from '../../collector/index/bulk.js';
+import { dailyIndex } from '../../collector/index/names.js';
+import type { AlertDocument } from '../../rules/alert.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { makeAlert, raiseAlert } from './support/alerts.js';
 import { tempDir } from '../certs/fixtures.js';
 import { buildWebClient, launchBrowser, logIn, openSession, type Session } from './support/browser.js';
 import { PASSWORD, startConsoleStack, type ConsoleStack } from './support/console-stack.js';
+
+const silentLog = pino({ level: 'silent' });
 
 describe('console in a real browser (Chromium, the real stack)', () => {
   let s: ConsoleStack;
@@ -133,5 +140,29 @@ describe('console in a real browser (Chromium, the real stack)', () => {
     expect(await a.page.locator('script:not([src])').count()).toBe(0);
     await a.page.waitForTimeout(300);
     expect(a.dialogs).toEqual([]);
+  });
+
+  it('keeps what an analyst is typing while the collector folds repeats into the alert', async () => {
+    const doc = await raise({ summary: 'repeats arrive while the analyst writes' });
+    await s.es.indices.refresh({ index: `${s.esPrefix}-alerts-*` });
+    const a = await open('analyst');
+    await a.page.goto(`${url}#/alerts/${doc.event.id}`);
+    await a.page.click('button[data-action=close]');
+    await a.page.fill('.triage-form input[name=reason]', 'scanner of the IT department');
+    // The detection workers' path for repeats: the stored alert updated, an 'updated' event published.
+    const index = dailyIndex(s.esPrefix, 'alerts', Date.parse(doc['@timestamp']));
+    const writer = new AlertWriter({ es: s.es, indexer: new BulkIndexer(s.es, { prefix: s.esPrefix, log: silentLog }), redis: s.redis, keyPrefix: s.keyPrefix, log: silentLog, eventsMaxLen: 1000 });
+    for (let n = 1; n <= 3; n++) {
+      await writer.write({ created: [], updated: [{ id: doc.event.id, index, ruleId: doc.rule.id, node: doc.observer.id, severity: doc.chot.alert.severity, suppressed: n * 10, end: new Date(Date.parse(doc.event.end) + n * 1000).toISOString() }] });
+    }
+    await a.page.waitForSelector('[data-field=suppressed]:text-is("30")', { timeout: 5000 });
+    await expect(a.page.inputValue('.triage-form input[name=reason]')).resolves.toBe('scanner of the IT department');
+    await a.page.click('.triage-form button[type=submit]');
+    await a.page.waitForSelector('.status-closed');
+    await s.es.indices.refresh({ index: `${s.esPrefix}-alerts-*` });
+    const stored = (await s.es.get<AlertDocument>({ index, id: doc.event.id }))._source!;
+    expect(stored.chot.triage).toMatchObject({ status: 'closed', reason: 'scanner of the IT department' });
+    expect(stored.chot.alert.suppressed).toBe(30);
+    expect(a.errors).toEqual([]);
   });
 });

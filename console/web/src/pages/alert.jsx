@@ -122,6 +122,8 @@ export function AlertDetail({ id }) {
             <dd>
               {fmtTime(d.event.start)} – {fmtTime(d.event.end)}
             </dd>
+            <dt>{t('repeats')}</dt>
+            <dd data-field="suppressed">{String(d.chot.alert.suppressed ?? 0)}</dd>
             {d.threat ? (
               <>
                 <dt>MITRE ATT&amp;CK</dt>
