@@ -29,6 +29,11 @@ const WIRE_SIZED = ['gso_max_segs', '1'];
 // QinQ or MPLS headers on top of a full 1500-byte packet pass the packet socket's size check.
 const ROOT_END_MTU = '9000';
 
+// The routers' WAN interfaces take "baby giants", as MPLS and QinQ carrier links do: a full
+// 1500-byte packet plus labels or two tags is a 1522-byte frame, which a 1500 MTU veth drops
+// (and the injector sees refused with ENOBUFS). Hosts send at most 1500, so IP is unchanged.
+const WAN_INSIDE_MTU = '1600';
+
 // Bridged frames would go through br_netfilter (bridge-nf-call-iptables), which silently drops
 // malformed IP such as a bad header checksum: exactly what a security lab must carry.
 const NO_BRIDGE_NETFILTER = ['net.bridge.bridge-nf-call-iptables=0', 'net.bridge.bridge-nf-call-ip6tables=0', 'net.bridge.bridge-nf-call-arptables=0'];
@@ -66,6 +71,7 @@ async function createRootVeth(host: HostPlan, inside: InterfacePlan, rootEnd: st
     'type', 'veth', 'peer', 'name', rootEnd, ...WIRE_SIZED,
   );
   await ip('link', 'set', 'dev', rootEnd, 'mtu', ROOT_END_MTU, 'up');
+  await ipIn(host.namespace, 'link', 'set', 'dev', inside.name, 'mtu', WAN_INSIDE_MTU);
 }
 
 /**

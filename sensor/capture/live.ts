@@ -91,6 +91,7 @@ export class LiveCapture implements PacketSource {
     const lt = LINK_TYPES[link];
     if (lt === undefined) {
       cap.close();
+      retainClosed(cap, buf);
       throw new RuntimeError(`cannot capture on ${this.opts.device}: unsupported link type ${link}`);
     }
     this.linkType = lt;
@@ -124,6 +125,7 @@ export class LiveCapture implements PacketSource {
     if (this.cap !== undefined) {
       this.cap.removeAllListeners();
       this.cap.close();
+      retainClosed(this.cap, this.buf);
       this.cap = undefined;
     }
     this.done?.();
@@ -139,4 +141,14 @@ export class LiveCapture implements PacketSource {
       truncated: this.truncated,
     };
   }
+}
+
+// cap 0.2.1's close() stops its libuv poll handle but never uv_close()s it, and the handle
+// lives inside the native object: a closed Cap that is garbage-collected leaves libuv's
+// handle list pointing into freed memory, and the process dies at some later turn of the
+// loop (segfault or "double free"). Closed handles, and the packet buffers they point into,
+// are therefore kept for the life of the process: a few hundred bytes plus the snaplen each.
+const closedCaptures: unknown[] = [];
+function retainClosed(cap: unknown, buf: Buffer): void {
+  closedCaptures.push(cap, buf);
 }
