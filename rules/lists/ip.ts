@@ -5,6 +5,8 @@
  * An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is reported as the IPv4 address, so an
  * IPv4 list matches it.
  */
+import { formatAddr, formatIpv4 } from '../../sensor/flow/key.js';
+
 export const NOT_IP = 0;
 export const V4 = 4;
 export const V6 = 6;
@@ -191,31 +193,12 @@ export function canonicalIp(text: string): string | undefined {
   return undefined;
 }
 
-export function formatV4(v: number): string {
-  return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
-}
+/** Dotted-quad text of an IPv4 address held as a number: the sensor's formatter, so a list and a record print an address alike. */
+export const formatV4 = formatIpv4;
 
+/** RFC 5952 text of an IPv6 address held as four 32-bit words. */
 export function formatV6(w: Uint32Array | number[]): string {
-  const g: number[] = [];
-  for (let i = 0; i < 4; i++) g.push((w[i]! >>> 16) & 0xffff, w[i]! & 0xffff);
-  let best = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = g.map((x) => x.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+  return formatAddr(w[0]!, w[1]!, w[2]!, w[3]!, false);
 }
 
 /** An address or CIDR as an inclusive range: IPv4 as numbers, IPv6 as 4-word arrays. */
