@@ -5,7 +5,9 @@
 // live traffic. `node scripts/demo.mjs up|down|status`. Everything lives in
 // /var/lib/chot/demo (or CHOT_DEMO_DIR; the stack's and lab's names come from
 // CHOT_STACK_DIR and CHOT_DEMO_LAB); processes are tracked by PID file and stopped
-// only when their command line is still ours.
+// only when their command line is still ours. Tests and benchmarks may also set
+// CHOT_DEMO_WEB_ROOT (a web client build of their own), CHOT_DEMO_UPLINK_DELAY_MS (the
+// sensor's batch delay) and CHOT_DEMO_TCP_CLOSE_S (the sensor's close delay, Zeek's 5 s).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -177,7 +179,8 @@ function writeConfigs() {
   const consoleTls = p('console-tls');
   const inventory = inventoryFile();
   const consoleCfg = {
-    elasticsearch: es,
+    // The console's own credential where the stack has one: it may only add to its audit trail.
+    elasticsearch: { ...(stack.consoleElasticsearch ?? stack.elasticsearch), indexPrefix: es.indexPrefix },
     redis,
     instanceId: 'demo-console',
     listen: { host: '127.0.0.1', port: PORTS.console },
@@ -185,6 +188,7 @@ function writeConfigs() {
     allowedOrigins: [`https://localhost:${PORTS.console}`, `https://127.0.0.1:${PORTS.console}`],
     inventoryFile: inventory,
     metrics: { host: '127.0.0.1', port: PORTS.consoleMetrics },
+    ...(process.env.CHOT_DEMO_WEB_ROOT ? { webRoot: process.env.CHOT_DEMO_WEB_ROOT } : {}),
   };
   mkdirSync(p('config'), { recursive: true, mode: 0o700 });
   writeFileSync(p('config', 'collector.yaml'), YAML.stringify(collector), { mode: 0o600 });
@@ -198,7 +202,13 @@ function writeConfigs() {
         enforcers: ['198.18.10.0/24', '198.18.16.0/20', 'fd00:c407:0:10::/64'],
       },
       metrics: { host: '127.0.0.1', port: PORTS.sensorMetrics },
-      uplink: { collectors: [`wss://127.0.0.1:${PORTS.collector}`], tls: nodeFiles('sensor'), spool: { dir: p('sensor-spool'), maxMb: 512 } },
+      uplink: {
+        collectors: [`wss://127.0.0.1:${PORTS.collector}`],
+        tls: nodeFiles('sensor'),
+        spool: { dir: p('sensor-spool'), maxMb: 512 },
+        ...(process.env.CHOT_DEMO_UPLINK_DELAY_MS ? { batch: { maxDelayMs: Number(process.env.CHOT_DEMO_UPLINK_DELAY_MS) } } : {}),
+      },
+      ...(process.env.CHOT_DEMO_TCP_CLOSE_S ? { flows: { timeouts: { tcpClose: Number(process.env.CHOT_DEMO_TCP_CLOSE_S) } } } : {}),
     };
     writeFileSync(p('config', 'sensor.yaml'), YAML.stringify(sensor), { mode: 0o600 });
   }

@@ -67,6 +67,8 @@ async function up(opts: StackOptions, log: (line: string) => void): Promise<Stac
     '# Written by `chot stack up`: how the roles reach this stack. Secrets: keep mode 0600.\n' +
       YAML.stringify({
         elasticsearch: { url: esUrl(opts.esPort), username: secrets.productUser, password: secrets.productPassword },
+        // The console's narrower credential (append-only audit trail); collectors use the one above.
+        consoleElasticsearch: { url: esUrl(opts.esPort), username: secrets.consoleUser, password: secrets.consolePassword },
         redis: { url: redisUrl(redisNode) },
       }),
     0o600,

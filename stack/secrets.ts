@@ -6,6 +6,9 @@ export interface StackSecrets {
   elasticSuperuserPassword: string;
   productUser: string;
   productPassword: string;
+  /** The console's own, narrower Elasticsearch user: it may add to the audit trail, never change it. */
+  consoleUser: string;
+  consolePassword: string;
   redisPassword: string;
 }
 
@@ -20,11 +23,20 @@ function password(): string {
  */
 export function loadOrCreateSecrets(stateDir: string): StackSecrets {
   const file = join(stateDir, 'credentials.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as StackSecrets;
+  if (existsSync(file)) {
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as Partial<StackSecrets> & Omit<StackSecrets, 'consoleUser' | 'consolePassword'>;
+    if (kept.consoleUser && kept.consolePassword) return kept as StackSecrets;
+    // A stack made before the console had its own user: add it, keep everything else.
+    const upgraded: StackSecrets = { ...kept, consoleUser: 'chot-console', consolePassword: password() };
+    writeFileAtomic(file, JSON.stringify(upgraded, null, 2) + '\n', 0o600);
+    return upgraded;
+  }
   const secrets: StackSecrets = {
     elasticSuperuserPassword: password(),
     productUser: 'chot',
     productPassword: password(),
+    consoleUser: 'chot-console',
+    consolePassword: password(),
     redisPassword: password(),
   };
   writeFileAtomic(file, JSON.stringify(secrets, null, 2) + '\n', 0o600);

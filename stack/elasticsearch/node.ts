@@ -9,6 +9,31 @@ import type { StackSecrets } from '../secrets.js';
 /** Elasticsearch refuses to run as root; as root we run it as this system user. */
 const ES_USER = 'chot-es';
 const PRODUCT_ROLE = 'chot_product';
+const CONSOLE_ROLE = 'chot_console';
+
+/**
+ * The product's roles. The console's is narrower than the collector's: it reads what the
+ * sensors and collectors wrote, rewrites alerts and cases (triage), and may only add to
+ * its audit trail (create_doc: no overwrite, no update, no delete), so the trail holds
+ * even against a compromised console.
+ */
+const ROLES_YML = [
+  `${PRODUCT_ROLE}:`,
+  '  cluster: [monitor, manage_index_templates]',
+  '  indices:',
+  "    - names: ['chot-*']",
+  '      privileges: [all]',
+  `${CONSOLE_ROLE}:`,
+  '  cluster: [monitor, manage_index_templates]',
+  '  indices:',
+  "    - names: ['chot*-conn-*', 'chot*-health-*', 'chot*-deadletter-*', 'chot*-enforcer-*']",
+  '      privileges: [read, view_index_metadata]',
+  "    - names: ['chot*-alerts-*', 'chot*-console-cases*']",
+  '      privileges: [read, view_index_metadata, index, create_index]',
+  "    - names: ['chot*-console-audit-*']",
+  '      privileges: [read, view_index_metadata, create_doc, create_index]',
+  '',
+].join('\n');
 
 export interface EsPaths {
   root: string;
@@ -124,17 +149,6 @@ async function configure(node: EsNode): Promise<void> {
         '',
       ].join('\n'),
     );
-    writeFileSync(
-      join(paths.config, 'roles.yml'),
-      [
-        `${PRODUCT_ROLE}:`,
-        '  cluster: [monitor, manage_index_templates]',
-        '  indices:',
-        "    - names: ['chot-*']",
-        '      privileges: [all]',
-        '',
-      ].join('\n'),
-    );
     const ks = await esTool(node, 'elasticsearch-keystore', ['create']);
     if (ks.code !== 0 && !/already exists/.test(ks.stderr + ks.stdout)) throw new RuntimeError(`elasticsearch-keystore create failed: ${lastLine(ks.stderr || ks.stdout)}`);
     const add = await esTool(node, 'elasticsearch-keystore', ['add', '-x', '-f', 'bootstrap.password'], node.secrets.elasticSuperuserPassword);
@@ -142,6 +156,14 @@ async function configure(node: EsNode): Promise<void> {
     const user = await esTool(node, 'elasticsearch-users', ['useradd', node.secrets.productUser, '-p', node.secrets.productPassword, '-r', PRODUCT_ROLE]);
     if (user.code !== 0) throw new RuntimeError(`could not create the product user in the file realm: ${lastLine(user.stderr || user.stdout)}`);
     writeFileSync(marker, new Date().toISOString() + '\n');
+  }
+  // Rewritten every start (ES reloads it live), so a stack made earlier gets new roles.
+  writeFileSync(join(paths.config, 'roles.yml'), ROLES_YML);
+  const consoleMarker = join(paths.config, '.chot-console-user');
+  if (!existsSync(consoleMarker)) {
+    const user = await esTool(node, 'elasticsearch-users', ['useradd', node.secrets.consoleUser, '-p', node.secrets.consolePassword, '-r', CONSOLE_ROLE]);
+    if (user.code !== 0 && !/already exists/i.test(user.stderr + user.stdout)) throw new RuntimeError(`could not create the console user in the file realm: ${lastLine(user.stderr || user.stdout)}`);
+    writeFileSync(consoleMarker, new Date().toISOString() + '\n');
   }
   // Heap is rewritten every time so a changed --es-heap takes effect on the next start.
   writeFileSync(join(paths.config, 'jvm.options.d', 'heap.options'), `-Xms${node.heapMb}m\n-Xmx${node.heapMb}m\n`);

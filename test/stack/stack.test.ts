@@ -17,6 +17,7 @@ const portArgs = ['--state-dir', stateDir, '--es-port', String(esPort), '--redis
 
 interface StackYaml {
   elasticsearch: { url: string; username: string; password: string };
+  consoleElasticsearch: { url: string; username: string; password: string };
   redis: { url: string };
 }
 
@@ -78,6 +79,24 @@ describe('chot stack', () => {
     expect(own.status).toBe(200);
     const foreign = await fetch(`${url}/other-index`, { method: 'PUT', headers });
     expect(foreign.status).toBe(403);
+  });
+
+  it('gives the console a user that may add to its audit trail but never change it', async () => {
+    const { url, username, password } = config.consoleElasticsearch;
+    expect(username).not.toBe(config.elasticsearch.username);
+    const headers = { authorization: 'Basic ' + Buffer.from(`${username}:${password}`).toString('base64'), 'content-type': 'application/json' };
+    const audit = `${url}/chot-lifecycle-console-audit-2026.11.23`;
+    const put = (path: string, body: unknown, method = 'PUT') => fetch(`${url}${path}`, { method, headers, body: JSON.stringify(body) });
+    expect((await put('/chot-lifecycle-console-audit-2026.11.23/_create/a1', { user: 'lan', action: 'search' })).status).toBe(201);
+    // Overwriting, updating or deleting an entry is refused: the trail only grows.
+    expect((await put('/chot-lifecycle-console-audit-2026.11.23/_doc/a1', { user: 'lan', action: 'nothing' })).status).toBe(403);
+    expect((await put('/chot-lifecycle-console-audit-2026.11.23/_update/a1', { doc: { action: 'nothing' } }, 'POST')).status).toBe(403);
+    expect((await fetch(`${audit}/_doc/a1`, { method: 'DELETE', headers })).status).toBe(403);
+    expect((await fetch(audit, { method: 'DELETE', headers })).status).toBe(403);
+    // Triage rewrites alerts; connection logs are read-only to it.
+    expect((await put('/chot-lifecycle-alerts-2026.11.23/_doc/x', { triage: 'new' })).status).toBe(201);
+    expect((await put('/chot-lifecycle-conn-2026.11.23/_doc/x', { forged: true })).status).toBe(403);
+    expect((await fetch(`${url}/chot-lifecycle-console-audit-*/_search`, { headers })).status).toBe(200);
   });
 
   it('runs Redis that answers PING, with AOF persistence on', async () => {

@@ -10,6 +10,8 @@ export const TEST_STACK = { stateDir: '/var/lib/chot/test-stack', esPort: 29200,
 
 export interface TestStackConfig {
   elasticsearch: { url: string; username: string; password: string };
+  /** The console's narrower credential (a stack made before it existed lacks it until restarted). */
+  consoleElasticsearch?: { url: string; username: string; password: string };
   redis: { url: string };
   configFile: string;
   superuser: { username: string; password: string };

@@ -71,7 +71,8 @@ export async function startConsoleStack(opts: { name: string; overrides?: Partia
   const inventoryFile = join(dir, 'inventory.json');
   writeFileSync(inventoryFile, JSON.stringify(TEST_INVENTORY));
   const raw = {
-    elasticsearch: { ...stack.elasticsearch, indexPrefix: esPrefix },
+    // The console runs as the console's own user (append-only audit trail), as deployed.
+    elasticsearch: { ...(stack.consoleElasticsearch ?? stack.elasticsearch), indexPrefix: esPrefix },
     redis: { url: stack.redis.url, keyPrefix },
     listen: { host: '127.0.0.1', port: 0 },
     tls: { certFile: tls.certFile, keyFile: tls.keyFile, caFile: tls.caFile, crlFiles: tls.crlFiles },
@@ -82,7 +83,8 @@ export async function startConsoleStack(opts: { name: string; overrides?: Partia
   const cfg = consoleConfig.parse(raw);
   const configFile = join(dir, 'console.json');
   writeFileSync(configFile, JSON.stringify(raw));
-  const es = createEsClient(cfg.elasticsearch);
+  // Setting up and cleaning up is the product's (collector's) business, with its credential.
+  const es = createEsClient({ ...stack.elasticsearch, indexPrefix: esPrefix });
   await installIndexTemplates(es, esPrefix, INDEX_KINDS);
   const redis = createRedis(cfg.redis, 'console-test');
   const users = new UserStore(redis, keyPrefix);
