@@ -29,7 +29,8 @@ const ROLES_YML = [
   "    - names: ['chot*-conn-*', 'chot*-health-*', 'chot*-deadletter-*', 'chot*-enforcer-*']",
   '      privileges: [read, view_index_metadata]',
   "    - names: ['chot*-alerts-*', 'chot*-console-cases*']",
-  '      privileges: [read, view_index_metadata, index, create_index]',
+  // maintenance: a refresh, so an alert the live feed showed a moment ago can be triaged at once.
+  '      privileges: [read, view_index_metadata, index, create_index, maintenance]',
   "    - names: ['chot*-console-audit-*']",
   '      privileges: [read, view_index_metadata, create_doc, create_index]',
   '',
