@@ -71,8 +71,18 @@ export class AlertStore {
    * search would still show the state of the last refresh.
    */
   async current(id: string, subtree: string | undefined): Promise<StoredAlert | undefined> {
-    const found = await this.get(id, subtree);
-    if (!found) return undefined;
+    let found = await this.get(id, subtree);
+    if (!found) {
+      // The live feed shows an alert before the next refresh makes it searchable: an
+      // analyst acknowledging it at once would be told it does not exist. One refresh
+      // on a miss (triage is human-paced) closes that gap; without the privilege, a miss stays one.
+      const refreshed = await this.es.indices.refresh({ index: this.pattern, ignore_unavailable: true, allow_no_indices: true }).then(
+        () => true,
+        () => false,
+      );
+      if (refreshed) found = await this.get(id, subtree);
+      if (!found) return undefined;
+    }
     try {
       const res = await this.es.get<AlertDocument>({ index: found.index, id, realtime: true });
       if (!res.found || !res._source) return undefined;

@@ -1,0 +1,174 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEsClient } from '../../collector/index/client.js';
+import { packageRoot } from '../../common/paths.js';
+import { injectFrames, labDown, labUp, type TimedFrame } from '../../lab/net/index.js';
+import { buildWebClient, launchBrowser, logIn, openSession, type Session } from '../console/support/browser.js';
+import { freePort } from '../support/spine.js';
+import { deleteIndicesWithPrefix, TEST_STACK, testStackConfig } from '../support/test-stack.js';
+
+// Issue 8's first browser test, over the whole product: the demo deployment (enrolled
+// sensor on a lab WAN link, collector with the default rules, console) on the test stack,
+// with no automatic traffic, so the one alert the test looks for comes from the packets it
+// sends after the page is live: a clear-text request to the population-data service.
+const prefix = 'chotpc';
+const dir = mkdtempSync(join(tmpdir(), 'chot-e2e-'));
+const indexPrefix = `chot-e2e${process.pid % 10000}`;
+
+function demo(cmd: string, env: Record<string, string>): { status: number | null; out: string } {
+  const r = spawnSync(process.execPath, [join(packageRoot, 'scripts', 'demo.mjs'), cmd], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 240_000 });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+const ip = (s: string) => s.split('.').map(Number);
+
+function sum16(b: Buffer, start: number, end: number, acc = 0): number {
+  for (let i = start; i < end; i += 2) acc += (b[i]! << 8) | (i + 1 < end ? b[i + 1]! : 0);
+  return acc;
+}
+const fold = (s: number) => {
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return ~s & 0xffff;
+};
+
+/** One Ethernet/IPv4/TCP frame with both checksums right (the sensor verifies the IP one). */
+function tcpFrame(src: string, dst: string, sport: number, dport: number, seq: number, ack: number, flags: number, payload = Buffer.alloc(0)): Buffer {
+  const f = Buffer.alloc(14 + 20 + 20 + payload.length);
+  // Locally administered MACs no lab router owns: the router at the far end drops the frames.
+  Buffer.from([0x02, 0xc4, 0x07, 0, 0, 1, 0x02, 0xc4, 0x07, 0, 0, 2, 0x08, 0x00]).copy(f, 0);
+  const iph = 14;
+  f[iph] = 0x45;
+  f.writeUInt16BE(20 + 20 + payload.length, iph + 2);
+  f.writeUInt16BE(0x4000, iph + 6);
+  f[iph + 8] = 64;
+  f[iph + 9] = 6;
+  f.set(ip(src), iph + 12);
+  f.set(ip(dst), iph + 16);
+  f.writeUInt16BE(fold(sum16(f, iph, iph + 20)), iph + 10);
+  const t = iph + 20;
+  f.writeUInt16BE(sport, t);
+  f.writeUInt16BE(dport, t + 2);
+  f.writeUInt32BE(seq >>> 0, t + 4);
+  f.writeUInt32BE(ack >>> 0, t + 8);
+  f[t + 12] = 5 << 4;
+  f[t + 13] = flags;
+  f.writeUInt16BE(64240, t + 14);
+  payload.copy(f, t + 20);
+  const pseudo = sum16(f, iph + 12, iph + 20) + 6 + 20 + payload.length;
+  f.writeUInt16BE(fold(sum16(f, t, f.length, pseudo)), t + 16);
+  return f;
+}
+
+const FIN = 0x01;
+const SYN = 0x02;
+const PSH = 0x08;
+const ACK = 0x10;
+
+/** A whole clear-text HTTP exchange with the service's TLS port, closed by both sides. */
+function plaintextSession(client: string, server: string, port: number, sport: number): TimedFrame[] {
+  const req = Buffer.from(`GET /api/v1/cong-dan/001099012345 HTTP/1.1\r\nHost: popdata.chot.internal:${port}\r\nUser-Agent: curl/8.5.0\r\n\r\n`);
+  const res = Buffer.from('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+  let c = 1_000_000;
+  let s = 5_000_000;
+  const out = [
+    tcpFrame(client, server, sport, port, c, 0, SYN),
+    tcpFrame(server, client, port, sport, s, c + 1, SYN | ACK),
+    tcpFrame(client, server, sport, port, ++c, ++s, ACK),
+    tcpFrame(client, server, sport, port, c, s, PSH | ACK, req),
+    tcpFrame(server, client, port, sport, s, (c += req.length), PSH | ACK, res),
+    tcpFrame(client, server, sport, port, c, (s += res.length), FIN | ACK),
+    tcpFrame(server, client, port, sport, s, ++c, FIN | ACK),
+    tcpFrame(client, server, sport, port, c, ++s, ACK),
+  ];
+  return out.map((frame, i) => ({ ts: BigInt(i) * 1_000_000n, frame }));
+}
+
+describe('a packet on the lab WAN to the alert in the console (the demo deployment, Chromium)', () => {
+  let env: Record<string, string> | undefined;
+  let browser: Browser | undefined;
+  const sessions: Session[] = [];
+  let web: string;
+
+  beforeAll(async () => {
+    await labUp({ prefix, stateDir: join(dir, 'lab') });
+    web = join(dir, 'web');
+    await buildWebClient(web);
+    const base = await freePort();
+    env = {
+      CHOT_DEMO_DIR: join(dir, 'demo'),
+      CHOT_STACK_DIR: TEST_STACK.stateDir,
+      CHOT_DEMO_LAB: prefix,
+      CHOT_DEMO_PORT_BASE: String(base),
+      CHOT_DEMO_INDEX_PREFIX: indexPrefix,
+      CHOT_DEMO_ROUNDS: '0',
+      CHOT_DEMO_WEB_ROOT: web,
+    };
+    browser = await launchBrowser();
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const s of sessions) await s.context.close().catch(() => {});
+    await browser?.close();
+    if (env) demo('down', env);
+    await labDown({ prefix, stateDir: join(dir, 'lab') });
+    const es = createEsClient({ ...testStackConfig().elasticsearch, indexPrefix });
+    await deleteIndicesWithPrefix(es, indexPrefix);
+    await es.close();
+    rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  it('shows the alert of traffic injected after the page went live, and an acknowledgement in a second session within a second', async () => {
+    const up = demo('up', env!);
+    expect(up.status, up.out).toBe(0);
+    expect(up.out).toMatch(/sensor started on chotpc-c-wan/);
+    const url = /Console:\s+(https:\/\/\S+)/.exec(up.out)![1]!;
+    const password = /Login:\s+demo \/ (\S+)/.exec(up.out)![1]!;
+
+    const open = async () => {
+      const s = await openSession(browser!, url);
+      sessions.push(s);
+      await logIn(s, 'demo', password);
+      await s.page.waitForSelector('[data-live=live]');
+      return s;
+    };
+    const a = await open();
+    const b = await open();
+    // Nothing has crossed the link yet: any row now would not be the one this test makes.
+    expect(await a.page.locator('tr[data-alert-id]').count()).toBe(0);
+
+    const client = '198.18.10.77';
+    const sent = await injectFrames(`${prefix}-c-wan`, plaintextSession(client, '198.18.0.10', 8443, 40_123), { pace: 'topspeed' });
+    expect(sent.sent).toBe(8);
+
+    // The sensor ends a closed connection after its close delay (Zeek's 5 s), then uplink,
+    // detection and the live feed: the row arrives without a reload.
+    const row = (s: Session) => s.page.locator('tr[data-alert-id]', { hasText: 'Plaintext to population-data service' }).filter({ hasText: client });
+    await row(a).waitFor({ timeout: 30_000 });
+    await row(b).waitFor({ timeout: 5_000 });
+    const id = (await row(a).getAttribute('data-alert-id'))!;
+    expect(await row(a).getAttribute('data-status')).toBe('new');
+
+    // Acknowledged from the queue in session A: the row selected, then the toolbar's action.
+    await row(a).locator('input[type=checkbox]').check();
+    const t0 = Date.now();
+    const answer = a.page.waitForResponse((r) => r.url().endsWith('/api/alerts/bulk'));
+    await a.page.click('button[data-action=acknowledge]');
+    await b.page.waitForSelector(`tr[data-alert-id="${id}"][data-status=acknowledged]`, { timeout: 1000 });
+    expect(Date.now() - t0).toBeLessThan(1000);
+    // Acknowledged within a second of appearing: before the alert index's next refresh.
+    await expect((await answer).json()).resolves.toMatchObject({ matched: 1, updated: 1, failed: 0 });
+    await a.page.waitForSelector(`tr[data-alert-id="${id}"][data-status=acknowledged]`, { timeout: 5000 });
+    for (const s of [a, b]) {
+      expect(s.errors).toEqual([]);
+      expect(s.cspViolations).toEqual([]);
+    }
+
+    const down = demo('down', env!);
+    expect(down.status, down.out).toBe(0);
+    env = undefined;
+  }, 400_000);
+});
