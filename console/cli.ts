@@ -14,6 +14,7 @@ import { CONSOLE_ROLES, isConsoleRole, type ConsoleRole } from './server/auth/ro
 import { SessionStore } from './server/auth/sessions.js';
 import { newTotpSecret, otpauthUri } from './server/auth/totp.js';
 import { publicUser, UserExistsError, UserStore, userNameSchema } from './server/auth/users.js';
+import { SecretBox } from './server/auth/secret-box.js';
 
 /**
  * A password from a file, or typed at the terminal (not echoed), or the first line of
@@ -71,7 +72,7 @@ async function withUsers<T>(configFile: string, fn: (users: UserStore, sessions:
   });
   const redis: RedisClient = createRedis(cfg.redis, 'chot-console-cli');
   try {
-    const users = new UserStore(redis, cfg.redis.keyPrefix);
+    const users = new UserStore(redis, cfg.redis.keyPrefix, cfg.totpKeyFile ? SecretBox.fromFile(cfg.totpKeyFile) : undefined);
     const sessions = new SessionStore(redis, cfg.redis.keyPrefix, users, { idleMs: cfg.sessions.idleMinutes * 60_000, absoluteMs: cfg.sessions.absoluteHours * 3_600_000 });
     return await fn(users, sessions, cfg);
   } finally {

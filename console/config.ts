@@ -27,6 +27,11 @@ export const consoleConfig = z.strictObject({
    * hijacking). Empty: the origin must match the request's Host header.
    */
   allowedOrigins: z.array(z.url({ protocol: /^https$/ })).default([]),
+  /**
+   * 32 random bytes, base64 (`openssl rand -base64 32`), mode 0600: seals users' TOTP
+   * secrets in Redis. Every console instance and `chot console user` need the same file.
+   */
+  totpKeyFile: z.string().min(1).optional(),
   /** The fleet inventory (province/district/commune with names) for the topology page. */
   inventoryFile: z.string().min(1).optional(),
   /** The built web client (default: dist/console-web under the package root). */

@@ -51,6 +51,16 @@ function secret(name, bytes = 24) {
   return file;
 }
 
+/** The key that seals users' TOTP secrets in Redis: 32 random bytes, base64. */
+function totpKey() {
+  const file = p('secrets', 'console-totp.key');
+  if (!existsSync(file)) {
+    mkdirSync(p('secrets'), { recursive: true, mode: 0o700 });
+    writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600 });
+  }
+  return file;
+}
+
 function pidOf(name) {
   try {
     const pid = Number(readFileSync(p('run', `${name}.pid`), 'utf8'));
@@ -187,6 +197,7 @@ function writeConfigs() {
     tls: { certFile: join(consoleTls, 'cert.pem'), keyFile: join(consoleTls, 'key.pem'), caFile: join(consoleTls, 'ca.pem'), crlFiles: nodeFiles('collector').crlFiles },
     allowedOrigins: [`https://localhost:${PORTS.console}`, `https://127.0.0.1:${PORTS.console}`],
     inventoryFile: inventory,
+    totpKeyFile: totpKey(),
     metrics: { host: '127.0.0.1', port: PORTS.consoleMetrics },
     ...(process.env.CHOT_DEMO_WEB_ROOT ? { webRoot: process.env.CHOT_DEMO_WEB_ROOT } : {}),
   };

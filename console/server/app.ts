@@ -19,6 +19,7 @@ import { installConsoleTemplates } from './audit/templates.js';
 import { AuditWriter } from './audit/writer.js';
 import { LoginLimiter } from './auth/rate-limit.js';
 import { SessionStore } from './auth/sessions.js';
+import { SecretBox } from './auth/secret-box.js';
 import { UserStore } from './auth/users.js';
 import { CaseEscalation } from './cases/escalation.js';
 import { CaseStore } from './cases/store.js';
@@ -75,7 +76,7 @@ export async function startConsole(cfg: ConsoleConfig, log: Logger, configFile =
       throw new RuntimeError(`cannot install the console's index templates in Elasticsearch (${cfg.elasticsearch.url}): ${err.message}`);
     });
 
-    const users = new UserStore(redis, kp);
+    const users = new UserStore(redis, kp, cfg.totpKeyFile ? SecretBox.fromFile(cfg.totpKeyFile) : undefined);
     const events = new AlertEventPublisher(redis, kp, cfg.live.streamMaxLen);
     const alerts = new AlertStore(es, esPrefix);
     const cases = new CaseStore(es, esPrefix);

@@ -2,14 +2,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpAt } from '../../console/server/auth/totp.js';
 import { UserStore } from '../../console/server/auth/users.js';
 import { hashPassword, verifyPassword } from '../../console/server/auth/password.js';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SecretBox } from '../../console/server/auth/secret-box.js';
+import { tempDir } from '../certs/fixtures.js';
 import { PASSWORD, startConsoleStack, type ConsoleStack } from './support/console-stack.js';
+
+const keyDir = tempDir('console-totp-key');
+const totpKeyFile = join(keyDir.dir, 'totp.key');
+writeFileSync(totpKeyFile, randomBytes(32).toString('base64') + '\n', { mode: 0o600 });
 
 describe('console sessions and login (real Redis, Elasticsearch, HTTPS)', () => {
   let s: ConsoleStack;
   beforeAll(async () => {
-    s = await startConsoleStack({ name: 'auth', overrides: { login: { maxFailuresPerUser: 3, maxAttemptsPerAddress: 1000, windowMinutes: 1 } } });
+    s = await startConsoleStack({ name: 'auth', overrides: { totpKeyFile, login: { maxFailuresPerUser: 3, maxAttemptsPerAddress: 1000, windowMinutes: 1 } } });
   });
   afterAll(async () => {
+    keyDir.cleanup();
     await s?.stop();
   });
 
@@ -95,9 +105,15 @@ describe('console sessions and login (real Redis, Elasticsearch, HTTPS)', () => 
   });
 
   it('asks for a TOTP code when the user has one, accepts it once, refuses a replay', async () => {
-    const users = new UserStore(s.redis, s.keyPrefix);
+    const users = new UserStore(s.redis, s.keyPrefix, SecretBox.fromFile(totpKeyFile));
     const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
     await users.create({ name: 'totp-user', displayName: 'T', roles: ['analyst'], passwordHash: await hashPassword(PASSWORD), totpSecret: secret });
+    // Sealed at rest: Redis (its dumps, replicas, AOF) never holds the secret itself.
+    const stored = await s.redis.hget(`${s.keyPrefix}{console-user:totp-user}:record`, 'totpSecret');
+    expect(stored).toMatch(/^sealed:v1:/);
+    expect(stored).not.toContain(secret);
+    // A store without the key refuses clearly rather than comparing codes against ciphertext.
+    await expect(new UserStore(s.redis, s.keyPrefix).get('totp-user')).rejects.toThrow(/sealed.*totpKeyFile/);
     const first = await s.client().login('totp-user', PASSWORD);
     expect(first.status).toBe(401);
     expect(first.body.error.code).toBe('totp_required');
@@ -122,5 +138,24 @@ describe('console sessions and login (real Redis, Elasticsearch, HTTPS)', () => 
     const c = await s.loggedIn('analyst');
     await s.restart();
     expect((await c.call('GET', '/api/session')).status).toBe(200);
+  });
+});
+
+describe('sealing TOTP secrets', () => {
+  const box = new SecretBox(randomBytes(32));
+  it('opens what it sealed for the same user only, and passes legacy plain secrets through', () => {
+    const sealed = box.seal('JBSWY3DPEHPK3PXP', 'lan');
+    expect(box.open(sealed, 'lan')).toBe('JBSWY3DPEHPK3PXP');
+    expect(() => box.open(sealed, 'minh')).toThrow();
+    expect(() => new SecretBox(randomBytes(32)).open(sealed, 'lan')).toThrow();
+    expect(box.open('JBSWY3DPEHPK3PXP', 'lan')).toBe('JBSWY3DPEHPK3PXP');
+    expect(box.seal('x', 'lan')).not.toBe(box.seal('x', 'lan'));
+  });
+
+  it('refuses a key file that is not 32 bytes of base64, naming the file', () => {
+    const bad = join(keyDir.dir, 'short.key');
+    writeFileSync(bad, randomBytes(16).toString('base64'));
+    expect(() => SecretBox.fromFile(bad)).toThrow(/short\.key.*32 random bytes/);
+    expect(() => SecretBox.fromFile(join(keyDir.dir, 'missing.key'))).toThrow(/missing\.key.*ENOENT/);
   });
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { RedisClient } from '../../../collector/streams/redis.js';
 import { parseNodeId } from '../../../certs/node-id.js';
 import { isConsoleRole, type ConsoleRole } from './roles.js';
+import { isSealed, type SecretBox } from './secret-box.js';
 
 export const userNameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, 'a user name is 2-64 characters: lower-case letters, digits, ".", "_", "-"');
 
@@ -51,9 +52,11 @@ export class UserExistsError extends Error {}
  * on one Redis Cluster slot.
  */
 export class UserStore {
+  /** box: seals TOTP secrets at rest (see SecretBox); without it they are stored as given. */
   constructor(
     private readonly redis: RedisClient,
     private readonly prefix: string,
+    private readonly box?: SecretBox,
   ) {}
 
   private tag(name: string): string {
@@ -85,7 +88,7 @@ export class UserStore {
       ...(h.scope ? { scope: h.scope } : {}),
       disabled: h.disabled === '1',
       passwordHash: h.passwordHash,
-      ...(h.totpSecret ? { totpSecret: h.totpSecret } : {}),
+      ...(h.totpSecret ? { totpSecret: this.openSecret(h.totpSecret, h.name) } : {}),
       createdAt: h.createdAt ?? '',
       updatedAt: h.updatedAt ?? '',
     };
@@ -159,8 +162,15 @@ export class UserStore {
       createdAt: u.createdAt,
       updatedAt: u.updatedAt,
       ...(u.scope ? { scope: u.scope } : {}),
-      ...(u.totpSecret ? { totpSecret: u.totpSecret } : {}),
+      ...(u.totpSecret ? { totpSecret: this.box ? this.box.seal(u.totpSecret, u.name) : u.totpSecret } : {}),
     };
+  }
+
+  private openSecret(stored: string, name: string): string {
+    if (this.box) return this.box.open(stored, name);
+    // Better a clear failure than a login that silently compares codes against ciphertext.
+    if (isSealed(stored)) throw new Error(`the TOTP secret of ${name} is sealed, and this console has no totpKeyFile to open it`);
+    return stored;
   }
 }
 
