@@ -2,7 +2,7 @@ import { RuntimeError } from '../../common/errors.js';
 import { buildTopology } from './build.js';
 import { describeMissing, takeInventory } from './inventory.js';
 import { Lab } from './lab.js';
-import { withLabLock } from './lock.js';
+import { withPidLock } from '../../common/lock.js';
 import { resolveLabOptions, type LabOptions, type ResolvedLabOptions } from './options.js';
 import { createLabPki } from './pki.js';
 import { checkLabPrerequisites } from './prerequisites.js';
@@ -10,6 +10,10 @@ import { startService } from './service.js';
 import { ensureStateDir, LAB_RECORD_FORMAT, readLabRecord, removeStateDirIfEmpty, writeLabRecord, type LabRecord } from './state.js';
 import { teardownLab } from './teardown.js';
 import { POPULATION_SERVICE, type Family } from './topology.js';
+
+// One `up` or `down` at a time per lab (interleaved `ip` commands would leave a lab neither
+// can describe); a second waits for the first, as long as building a lab takes at worst.
+const LAB_LOCK_WAIT_MS = 120_000;
 
 /**
  * Brings the lab up. A complete lab is left as it is and returned; a partial one (a crash, a
@@ -21,7 +25,7 @@ export async function labUp(opts: LabOptions = {}): Promise<Lab> {
   const { plan, paths, say } = resolved;
   checkLabPrerequisites();
   ensureStateDir(paths);
-  return withLabLock(paths.lock, `lab ${plan.prefix}`, async () => {
+  return withPidLock(paths.lock, { what: `lab ${plan.prefix}`, waitMs: LAB_LOCK_WAIT_MS }, async () => {
     const found = await takeInventory(plan, paths);
     if (found.complete && found.record) {
       say(`lab ${plan.prefix} is already up (service PID ${found.record.service.pid}, state in ${paths.dir})`);
@@ -85,7 +89,7 @@ export async function labDown(opts: LabOptions = {}): Promise<void> {
   const { plan, paths, say } = resolveLabOptions(opts);
   checkLabPrerequisites();
   ensureStateDir(paths);
-  await withLabLock(paths.lock, `lab ${plan.prefix}`, async () => {
+  await withPidLock(paths.lock, { what: `lab ${plan.prefix}`, waitMs: LAB_LOCK_WAIT_MS }, async () => {
     const found = await takeInventory(plan, paths);
     if (!found.anyPresent) {
       say(`lab ${plan.prefix} is not up`);
