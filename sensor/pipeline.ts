@@ -49,8 +49,10 @@ export class Pipeline implements PacketSink {
   private readonly p = new Packet();
   private readonly outputs: RecordOutput[];
   private baseSec = -1;
-  private lastNow = 0;
-  private lastSweep = 0;
+  // Times in ns are doubles: starting them as -0 rather than 0 (a small integer) gives the fields their
+  // double layout from the start, so the first real time does not change it and discard optimized code.
+  private lastNow = -0;
+  private lastSweep = -0;
   private curSec = 0;
   private curNsec = 0;
 

@@ -105,11 +105,12 @@ export class FlowTable implements TcpHost {
   private uidState: number;
   private uidCounter = 0;
   private createdFlipped = false;
-  /** The packet being processed: its time (ns, relative) and exact absolute time, for analyzers and weirds. */
-  private nowNs = 0;
+  /** The packet being processed: its time (ns, relative); -0 makes it a double field from the start (see Pipeline.lastNow). */
+  nowNs = -0;
   private readonly appEvents: AppEvents & { current: Conn | null };
   private ts = 0n;
-  private tsFor = -1;
+  /** NaN: a double field from the start, and equal to no time. */
+  private tsFor = NaN;
   private tsBase = 0n;
   private tsBaseSec = -1;
   /** TLS summaries per connection kept for the policy verdict (metadata drains, the verdict needs them later). */
@@ -215,7 +216,7 @@ export class FlowTable implements TcpHost {
         if (p.payCap > 0 && this.factory !== undefined && c.appState !== APP_NONE) this.deliver(c, ep, p.buf, p.payOff, p.payOff + p.payCap);
       }
     }
-    if (c.list >= 0) this.lists.touch(c, now);
+    if (c.list >= 0) this.lists.touch(c, this);
     if (c.interimDue < 0) this.resumeInterims(c, now);
     return c;
   }

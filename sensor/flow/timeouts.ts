@@ -68,11 +68,15 @@ export class TimeoutLists {
     this.tail[l] = c;
   }
 
-  /** Activity on c at time now: back to the tail of an inactivity list. */
-  touch(c: Conn, now: number): void {
+  /**
+   * Activity on c at the clock's time: back to the tail of an inactivity list.
+   * The time is read from the clock, not passed: a time in ns is no small
+   * integer, and passing one to a call that is not inlined allocates it, once per packet.
+   */
+  touch(c: Conn, clock: { readonly nowNs: number }): void {
     const l = c.list;
     if (!this.refresh[l]) return;
-    c.deadline = now + this.delay[l]!;
+    c.deadline = clock.nowNs + this.delay[l]!;
     if (this.tail[l] === c) return;
     // Unlink and append (c is not the tail, so it has a successor).
     const n = c.lnext!;

@@ -3,9 +3,10 @@
 // A server sends the same chain to every client, and a client its same
 // certificate to every server: hashing and decoding the DER again for each
 // connection was most of what TLS 1.2 handshakes cost. Results are kept with
-// a copy of the certificate's bytes, found by a short key (its length and its
-// last bytes, which lie in the signature and so differ between certificates)
-// and confirmed by comparing all the bytes; with them the weirds the decoding
+// a copy of the certificate's bytes, found by a short key (a hash of its length
+// and its last bytes, which lie in the signature and so differ between
+// certificates; a number, which a Map hashes without reading a string) and
+// confirmed by comparing all the bytes; with them the weirds the decoding
 // reported, so that a hit reports them again. A decoded X509Info is shared by
 // every connection that presented that certificate: it is never modified
 // after decoding.
@@ -25,14 +26,17 @@ interface Known {
   weirds: string[] | undefined;
 }
 
-const known = new Memo<Known>(4096);
+const known = new Memo<Known, number>(4096);
 
 /** Bytes of the certificate's end in its key. */
 const TAIL = 24;
 
 function entry(b: Uint8Array, start: number, end: number): Known {
   const der = view(b, start, end);
-  const key = `${end - start}:${view(b, Math.max(start, end - TAIL), end).toString('latin1')}`;
+  // FNV-1a over the length and the tail bytes.
+  let key = Math.imul(0x811c9dc5 ^ (end - start), 0x01000193);
+  for (let i = Math.max(start, end - TAIL); i < end; i++) key = Math.imul(key ^ b[i]!, 0x01000193);
+  key &= 0x3fffffff; // a small integer: never boxed, hashed by value
   let k = known.get(key);
   if (k === undefined || Buffer.compare(der, k.der) !== 0) {
     k = { der: Uint8Array.prototype.slice.call(der), sha256: sha256Hex(b, start, end), decoded: false, info: undefined, weirds: undefined };
@@ -41,17 +45,23 @@ function entry(b: Uint8Array, start: number, end: number): Known {
   return k;
 }
 
-/** SHA-256 of the DER in b[start, end), lowercase hex (sha256Hex, remembered). */
-export function certificateFingerprint(b: Uint8Array, start: number, end: number): string {
-  return entry(b, start, end).sha256;
+/** The remembered facts of the certificate in b[start, end) (found once, then asked for its fingerprint and decoding). */
+export type KnownCertificate = Known;
+
+export function knownCertificate(b: Uint8Array, start: number, end: number): KnownCertificate {
+  return entry(b, start, end);
 }
 
-/** parseCertificate of b[start, end), remembered; its weirds are reported on every call. */
-export function decodeCertificate(b: Uint8Array, start: number, end: number, events: AppEvents): X509Info | undefined {
-  const k = entry(b, start, end);
+/** SHA-256 of the DER, lowercase hex (sha256Hex, remembered). */
+export function certificateFingerprint(k: KnownCertificate): string {
+  return k.sha256;
+}
+
+/** parseCertificate of the DER (the kept copy: the same bytes), remembered; its weirds are reported on every call. */
+export function decodeCertificate(k: KnownCertificate, events: AppEvents): X509Info | undefined {
   if (!k.decoded) {
     const weirds: string[] = [];
-    k.info = parseCertificate(b, start, end, { weird: (name) => weirds.push(name) });
+    k.info = parseCertificate(k.der, 0, k.der.length, { weird: (name) => weirds.push(name) });
     k.weirds = weirds.length > 0 ? weirds : undefined;
     k.decoded = true;
   }

@@ -3,16 +3,16 @@
 // and servers recur all day on a link, so most lookups hit; when the map is
 // full it starts over, which bounds memory without bookkeeping per entry.
 
-export class Memo<V> {
-  private map = new Map<string, V>();
+export class Memo<V, K extends string | number = string> {
+  private map = new Map<K, V>();
 
   constructor(private readonly max: number) {}
 
-  get(key: string): V | undefined {
+  get(key: K): V | undefined {
     return this.map.get(key);
   }
 
-  set(key: string, value: V): void {
+  set(key: K, value: V): void {
     if (this.map.size >= this.max) this.map = new Map();
     this.map.set(key, value);
   }

@@ -14,7 +14,7 @@ import { parseClientHello, parseServerHello, parseV2ClientHello, type ClientHell
 import { clientFingerprints, serverFingerprint } from './fingerprints.js';
 import { Body } from './record.js';
 import type { TlsInfo } from './types.js';
-import { certificateFingerprint, decodeCertificate } from './cert-memo.js';
+import { certificateFingerprint, decodeCertificate, knownCertificate, type KnownCertificate } from './cert-memo.js';
 import { hostMatchesCert } from './x509.js';
 
 const MAX_HISTORY = 100;
@@ -242,8 +242,7 @@ export class TlsSession {
     if (end - start < 3) return this.events.weird('tls_certificate_malformed');
     const listEnd = Math.min(end, start + 3 + u24(b, start));
     const fps: string[] = [];
-    let leafStart = -1;
-    let leafEnd = -1;
+    let leaf: KnownCertificate | undefined;
     let off = start + 3;
     while (off + 3 <= listEnd) {
       const len = u24(b, off);
@@ -256,14 +255,12 @@ export class TlsSession {
         this.events.weird('tls_certificate_chain_too_long');
         break;
       }
-      if (leafStart < 0) {
-        leafStart = off;
-        leafEnd = off + len;
-      }
-      fps.push(certificateFingerprint(b, off, off + len));
+      const k = knownCertificate(b, off, off + len);
+      leaf ??= k;
+      fps.push(certificateFingerprint(k));
       off += len;
     }
-    const cert = leafStart >= 0 ? decodeCertificate(b, leafStart, leafEnd, this.events) : undefined;
+    const cert = leaf !== undefined ? decodeCertificate(leaf, this.events) : undefined;
     const i = this.info;
     if (client) {
       i.clientCertFps = fps;
