@@ -1,0 +1,341 @@
+// End to end, the whole product: from the last packet of a session on a lab WAN link to the
+// alert's row rendered on a console page open in Chromium. The demo deployment (sensor on
+// the lab's commune WAN link, collector with the default rules, console) runs against the
+// benchmark stack with no automatic traffic; each injected session is a clear-text request
+// to the population-data service (198.18.0.10:8443) from an address of its own, so each
+// raises its own chot.popdata.plaintext alert (suppressed per observer, source, destination).
+//
+// One phase per sensor close delay in CHOT_BENCH_E2E_CLOSE_S (default "5,0.05"): the sensor
+// ends a closed TCP connection, and only then writes its record, after Zeek's close delay
+// (5 s by default), so that delay is a floor under every connection rule's latency; the short
+// one shows what the rest of the pipeline costs.
+//   CHOT_BENCH_E2E_SESSIONS (1000) per phase, CHOT_BENCH_E2E_RATE (25 sessions/s),
+//   CHOT_BENCH_E2E_UPLINK_DELAY_MS (the sensor's batch delay; unset: the product default).
+// Needs root (the lab and live capture).
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createEsClient } from '../dist/collector/index/client.js';
+import { createRedis } from '../dist/collector/streams/redis.js';
+import { decodeAlertEvent } from '../dist/rules/alert-events.js';
+import { alertEventsStream } from '../dist/rules/alert.js';
+import { injectFrames, labDown, labUp } from '../dist/lab/net/index.js';
+import { BENCH_STACK, benchStack, benchStackDown, table } from './support.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SESSIONS = Number(process.env.CHOT_BENCH_E2E_SESSIONS ?? 1000);
+const RATE = Number(process.env.CHOT_BENCH_E2E_RATE ?? 25);
+const CLOSE_DELAYS = (process.env.CHOT_BENCH_E2E_CLOSE_S ?? '5,0.05').split(',').map(Number);
+const UPLINK_DELAY = process.env.CHOT_BENCH_E2E_UPLINK_DELAY_MS;
+const LAB = 'chotbe';
+const IFACE = `${LAB}-c-wan`;
+const SERVICE = '198.18.0.10';
+const PORT = 8443;
+
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN;
+};
+const ms = (x) => (Number.isFinite(x) ? `${Math.round(x)} ms` : '—');
+const loadNow = () => spawnSync('uptime', { encoding: 'utf8' }).stdout.trim().replace(/.*load average:\s*/, '');
+
+// ---------------------------------------------------------------- frames
+
+function sum16(b, start, end, acc = 0) {
+  for (let i = start; i < end; i += 2) acc += (b[i] << 8) | (i + 1 < end ? b[i + 1] : 0);
+  return acc;
+}
+function fold(s) {
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return ~s & 0xffff;
+}
+const octets = (a) => a.split('.').map(Number);
+// Locally administered MACs that no lab router owns, so the router at the far end drops them.
+const ETH = Buffer.from([0x02, 0xc4, 0x07, 0, 0, 1, 0x02, 0xc4, 0x07, 0, 0, 2, 0x08, 0x00]);
+
+function ipv4Frame(src, dst, proto, l4) {
+  const f = Buffer.alloc(14 + 20 + l4.length);
+  ETH.copy(f, 0);
+  f[14] = 0x45;
+  f.writeUInt16BE(20 + l4.length, 16);
+  f.writeUInt16BE(0x4000, 20);
+  f[22] = 64;
+  f[23] = proto;
+  f.set(octets(src), 26);
+  f.set(octets(dst), 30);
+  f.writeUInt16BE(fold(sum16(f, 14, 34)), 24);
+  l4.copy(f, 34);
+  return f;
+}
+
+function tcpFrame(src, dst, sport, dport, seq, ack, flags, payload = Buffer.alloc(0)) {
+  const t = Buffer.alloc(20 + payload.length);
+  t.writeUInt16BE(sport, 0);
+  t.writeUInt16BE(dport, 2);
+  t.writeUInt32BE(seq >>> 0, 4);
+  t.writeUInt32BE(ack >>> 0, 8);
+  t[12] = 5 << 4;
+  t[13] = flags;
+  t.writeUInt16BE(64240, 14);
+  payload.copy(t, 20);
+  const f = ipv4Frame(src, dst, 6, t);
+  const pseudo = sum16(f, 26, 34) + 6 + t.length;
+  f.writeUInt16BE(fold(sum16(f, 34, f.length, pseudo)), 34 + 16);
+  return f;
+}
+
+const [FIN, SYN, PSH, ACK] = [0x01, 0x02, 0x08, 0x10];
+const REQUEST = Buffer.from(`GET /api/v1/cong-dan/001099012345 HTTP/1.1\r\nHost: popdata.chot.internal:${PORT}\r\nUser-Agent: curl/8.5.0\r\n\r\n`);
+const RESPONSE = Buffer.from('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+
+/** A whole clear-text exchange with the service's TLS port, closed by both sides; the last frame is the client's final ACK. */
+function session(client, sport) {
+  let c = 1_000_000;
+  let s = 5_000_000;
+  return [
+    tcpFrame(client, SERVICE, sport, PORT, c, 0, SYN),
+    tcpFrame(SERVICE, client, PORT, sport, s, c + 1, SYN | ACK),
+    tcpFrame(client, SERVICE, sport, PORT, ++c, ++s, ACK),
+    tcpFrame(client, SERVICE, sport, PORT, c, s, PSH | ACK, REQUEST),
+    tcpFrame(SERVICE, client, PORT, sport, s, (c += REQUEST.length), PSH | ACK, RESPONSE),
+    tcpFrame(client, SERVICE, sport, PORT, c, (s += RESPONSE.length), FIN | ACK),
+    tcpFrame(SERVICE, client, PORT, sport, s, ++c, FIN | ACK),
+    tcpFrame(client, SERVICE, sport, PORT, c, ++s, ACK),
+  ];
+}
+
+/** A DNS-sized UDP datagram between two lab clients: keeps packets flowing on the link, raises nothing. */
+function filler(n) {
+  const u = Buffer.alloc(8 + 40);
+  u.writeUInt16BE(50_000 + (n % 1000), 0);
+  u.writeUInt16BE(53, 2);
+  u.writeUInt16BE(u.length, 4);
+  return ipv4Frame('198.18.10.20', '198.18.0.53', 17, u);
+}
+
+// Sources from the lab's further communes (198.18.16.0/20): one address per session.
+const sourceOf = (k) => `198.18.${16 + (k >> 8)}.${k & 0xff}`;
+
+// ---------------------------------------------------------------- the deployment
+
+const portFree = (port) =>
+  new Promise((res) => {
+    const srv = createServer().once('error', () => res(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => res(true)));
+  });
+
+/** A base port with the five after it free too (the demo takes six in a row). */
+async function freePortBase() {
+  for (let i = 0; i < 50; i++) {
+    const base = 40_000 + Math.floor(Math.random() * 20_000);
+    let ok = true;
+    for (let p = base; ok && p < base + 6; p++) ok = await portFree(p);
+    if (ok) return base;
+  }
+  throw new Error('no six free ports in a row');
+}
+
+function demo(cmd, env) {
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'demo.mjs'), cmd], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
+  const out = `${r.stdout}${r.stderr}`;
+  if (r.status !== 0) throw new Error(`demo ${cmd} failed (${r.status}):\n${out}`);
+  return out;
+}
+
+async function phase({ closeS, dir, web, browser, es, redis }) {
+  const indexPrefix = `chot-be2e-${Date.now().toString(36)}`;
+  const env = {
+    CHOT_DEMO_DIR: join(dir, 'demo'),
+    CHOT_STACK_DIR: BENCH_STACK.stateDir,
+    CHOT_DEMO_LAB: LAB,
+    CHOT_DEMO_PORT_BASE: String(await freePortBase()),
+    CHOT_DEMO_INDEX_PREFIX: indexPrefix,
+    CHOT_DEMO_ROUNDS: '0',
+    CHOT_DEMO_WEB_ROOT: web,
+    CHOT_DEMO_TCP_CLOSE_S: String(closeS),
+    CHOT_LOG_LEVEL: 'warn',
+    ...(UPLINK_DELAY ? { CHOT_DEMO_UPLINK_DELAY_MS: UPLINK_DELAY } : {}),
+  };
+  const out = demo('up', env);
+  try {
+    if (!out.includes(`sensor started on ${IFACE}`)) throw new Error(`no sensor on ${IFACE}:\n${out}`);
+    const url = /Console:\s+(https:\/\/\S+)/.exec(out)[1];
+    const password = /Login:\s+demo \/ (\S+)/.exec(out)[1];
+
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.fill('input[name=username]', 'demo');
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('[data-live=live]');
+    // Render times are taken in the page as each row is attached, on the machine's one clock.
+    await page.evaluate(() => {
+      window.__rendered = {};
+      new MutationObserver((muts) => {
+        const now = Date.now();
+        for (const m of muts)
+          for (const n of m.addedNodes) {
+            if (n.nodeType !== 1 || !n.matches?.('tr[data-alert-id]')) continue;
+            const src = n.querySelector('td.mono')?.textContent ?? '';
+            if (/Plaintext to population-data/.test(n.querySelector('td.summary')?.textContent ?? '')) window.__rendered[src] ??= now;
+          }
+      }).observe(document.body, { childList: true, subtree: true });
+    });
+
+    // Paced sessions, then filler until every close delay has run out: a working WAN link is
+    // never silent, and on a silent one the sensor's once-a-second clock would add its own wait.
+    const sent = new Map();
+    const load = { before: loadNow() };
+    const t0 = Date.now();
+    const drainUntil = () => t0 + (SESSIONS / RATE) * 1000 + closeS * 1000 + 2000;
+    async function* frames() {
+      let n = 0;
+      for (let k = 0; k < SESSIONS; k++) {
+        const due = t0 + (k * 1000) / RATE;
+        while (Date.now() < due - 20) {
+          yield { ts: 0n, frame: filler(n++) };
+          await sleep(Math.min(20, due - Date.now()));
+        }
+        if (Date.now() < due) await sleep(due - Date.now());
+        const src = sourceOf(k + 1);
+        const fs = session(src, 20_000 + k);
+        for (const frame of fs) yield { ts: 0n, frame };
+        // Resumed only after the loop sent the frame just yielded: the session's last packet is out.
+        sent.set(src, Date.now());
+      }
+      while (Date.now() < drainUntil()) {
+        yield { ts: 0n, frame: filler(n++) };
+        await sleep(20);
+      }
+    }
+    const inj = await injectFrames(IFACE, frames(), { pace: 'topspeed' });
+    load.during = loadNow();
+    const deadline = Date.now() + 30_000;
+    let rendered = {};
+    while (Date.now() < deadline) {
+      rendered = await page.evaluate(() => window.__rendered);
+      if (Object.keys(rendered).length >= SESSIONS) break;
+      await sleep(500);
+    }
+    await context.close();
+
+    // Where the time went: the detector's creation time splits packet → alert from alert → page.
+    await es.indices.refresh({ index: `${indexPrefix}-alerts-*` });
+    const hits = (
+      await es.search({ index: `${indexPrefix}-alerts-*`, size: SESSIONS + 100, _source: ['source.ip', 'event.created', 'rule.id'], query: { term: { 'rule.id': 'chot.popdata.plaintext' } } })
+    ).hits.hits;
+    const created = new Map(hits.map((h) => [h._source.source.ip, Date.parse(h._source.event.created)]));
+    // The collector stamps each record with when its batch arrived: sensor + uplink on one side, detection on the other.
+    const toService = { bool: { filter: [{ term: { 'destination.ip': SERVICE } }, { term: { 'destination.port': PORT } }] } };
+    // The indexers (a consumer group of their own) may still be behind the detectors.
+    for (const until = Date.now() + 30_000; Date.now() < until; await sleep(1000)) {
+      await es.indices.refresh({ index: `${indexPrefix}-conn-*`, ignore_unavailable: true, allow_no_indices: true });
+      const n = await es.count({ index: `${indexPrefix}-conn-*`, ignore_unavailable: true, allow_no_indices: true, query: toService });
+      if (n.count >= sent.size) break;
+    }
+    const conns = (await es.search({ index: `${indexPrefix}-conn-*`, size: SESSIONS + 100, _source: ['source.ip', 'event.ingested'], query: toService })).hits.hits;
+    const ingested = new Map(conns.map((h) => [h._source.source.ip, Date.parse(h._source.event.ingested)]));
+    if (conns.length < sent.size) process.stderr.write(`[e2e] only ${conns.length} of ${sent.size} connection records indexed in time: the split before detection covers those\n`);
+    // An event's stream entry id is the millisecond Redis appended it: when the consoles could first see it.
+    const published = new Map();
+    const stream = alertEventsStream(`${indexPrefix}:`);
+    for (let from = '-'; ; ) {
+      const entries = await redis.xrange(stream, from, '+', 'COUNT', 1000);
+      for (const [id, fields] of entries) {
+        const e = decodeAlertEvent(fields)?.event;
+        if (e?.type === 'created' && e.doc.source?.ip) published.set(e.doc.source.ip, Number(id.split('-')[0]));
+      }
+      if (entries.length < 1000) break;
+      from = `(${entries.at(-1)[0]}`;
+    }
+    await redis.del(stream);
+
+    const total = [];
+    const toIngested = [];
+    const ingestedToCreated = [];
+    const createdToPublished = [];
+    const publishedToRendered = [];
+    for (const [src, at] of sent) {
+      const r = rendered[src];
+      if (r === undefined) continue;
+      total.push(r - at);
+      const c = created.get(src);
+      const i = ingested.get(src);
+      const pub = published.get(src);
+      if (c !== undefined && pub !== undefined) createdToPublished.push(pub - c);
+      if (pub !== undefined) publishedToRendered.push(r - pub);
+      if (i !== undefined) toIngested.push(i - at);
+      if (c !== undefined && i !== undefined) ingestedToCreated.push(c - i);
+    }
+    const split = (xs) => `${ms(pct(xs, 50))} / ${ms(pct(xs, 99))}`;
+    return {
+      row: {
+        'close delay': `${closeS} s`,
+        sessions: `${SESSIONS} at ${RATE}/s`,
+        'alerts rendered': `${total.length} of ${SESSIONS}`,
+        p50: ms(pct(total, 50)),
+        p90: ms(pct(total, 90)),
+        p99: ms(pct(total, 99)),
+        max: ms(Math.max(...total)),
+        'packet → collector p50 / p99': split(toIngested),
+        'collector → alert created': split(ingestedToCreated),
+        'alert created → published': split(createdToPublished),
+        'published → rendered': split(publishedToRendered),
+        'load (1/5/15 min) before → after': `${load.before} → ${load.during}`,
+      },
+      injected: inj,
+      indexPrefix,
+    };
+  } finally {
+    demo('down', env);
+  }
+}
+
+if (process.getuid?.() !== 0) {
+  console.log('\n## End to end: packet → alert on the console\n\nskipped: the lab and live capture need root');
+  process.exit(0);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'chot-bench-e2e-'));
+const web = join(dir, 'web');
+const built = spawnSync(process.execPath, [join(root, 'console', 'web', 'build.mjs'), '--quiet', '--out', web], { encoding: 'utf8' });
+if (built.status !== 0) throw new Error(`web build failed: ${built.stderr}`);
+
+const info = await benchStack();
+const es = createEsClient({ url: info.elasticsearch.url, username: info.elasticsearch.superuser.username, password: info.elasticsearch.superuser.password, indexPrefix: 'chot-be2e' });
+const redis = createRedis({ url: info.redis.url, keyPrefix: '' }, 'chot-bench-e2e');
+const labState = join(dir, 'lab');
+const { chromium } = await import('playwright-core');
+let browser;
+const prefixes = [];
+try {
+  await labUp({ prefix: LAB, stateDir: labState });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+  const rows = [];
+  for (const closeS of CLOSE_DELAYS) {
+    const r = await phase({ closeS, dir, web, browser, es, redis });
+    prefixes.push(r.indexPrefix);
+    rows.push(r.row);
+    process.stderr.write(`[e2e] close delay ${closeS} s: ${JSON.stringify(r.row)} (${r.injected.sent} frames sent, ${r.injected.rejected} refused)\n`);
+  }
+  console.log(`\n## End to end: last packet of a session on a lab WAN link → alert row rendered in Chromium\n\n${table(rows)}`);
+} finally {
+  await browser?.close();
+  await labDown({ prefix: LAB, stateDir: labState }).catch((e) => process.stderr.write(`lab down: ${e.message}\n`));
+  for (const p of prefixes) {
+    const names = (await es.cat.indices({ index: `${p}-*`, format: 'json', h: ['index'] }).catch(() => [])).map((r) => r.index).filter(Boolean);
+    if (names.length) await es.indices.delete({ index: names.join(',') }).catch(() => {});
+  }
+  await es.close();
+  redis.disconnect();
+  await benchStackDown();
+  rmSync(dir, { recursive: true, force: true });
+}
