@@ -2,11 +2,17 @@ import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from '../../common/log.js';
 import { dailyIndex } from './names.js';
 
-export interface IndexAction {
+interface ActionTarget {
   index: string;
   /** Deterministic (sensor id + sequence + position), so a retried batch never duplicates. */
   id: string;
-  doc: Record<string, unknown>;
+}
+
+/** A document to create: as an object, or already serialised (the connection records' path, which builds the text directly). */
+export type IndexAction = (ActionTarget & { doc: Record<string, unknown> }) | (ActionTarget & { json: string });
+
+function documentText(a: IndexAction): string {
+  return 'json' in a ? a.json : JSON.stringify(a.doc);
 }
 
 export interface BulkOutcome {
@@ -119,7 +125,7 @@ export class BulkIndexer {
         '@timestamp': new Date(now).toISOString(),
         error: { status, type, reason },
         original: { index: action.index, id: action.id },
-        document: JSON.stringify(action.doc),
+        document: documentText(action),
       },
     };
   }
@@ -130,7 +136,7 @@ export class BulkIndexer {
     let count = 0;
     while (count < pending.length && count < this.maxDocs) {
       const a = pending[count]!;
-      const lines = `{"create":{"_index":${JSON.stringify(a.index)},"_id":${JSON.stringify(a.id)}}}\n${JSON.stringify(a.doc)}\n`;
+      const lines = `{"create":{"_index":${JSON.stringify(a.index)},"_id":${JSON.stringify(a.id)}}}\n${documentText(a)}\n`;
       if (count > 0 && body.length + lines.length > this.maxBytes) break;
       body += lines;
       count++;

@@ -1,5 +1,6 @@
 import { decodeRecords } from '../../sensor/uplink/record-codec.js';
 import { toEcs } from '../../sensor/output/ndjson.js';
+import type { ConnRecord } from '../../sensor/record.js';
 import type { StoredBatch } from '../streams/batch-store.js';
 import type { IndexAction } from './bulk.js';
 import { dailyIndex } from './names.js';
@@ -27,22 +28,38 @@ export function observerOf(nodeId: string): Record<string, unknown> {
  * often a batch is indexed (retries, a claimed entry) each record exists once. The
  * observer comes from the sensor's certificate (stored with the batch), never from
  * the records.
+ *
+ * Each document is handed over already serialised (`json`): a record without app
+ * metadata, which is most of them, is written straight to its JSON text, the same text
+ * `JSON.stringify(toEcs(r))` plus observer and ingest time gives (the collector tests
+ * hold the two to it); one with app metadata goes through `toEcs`, which owns that mapping.
  */
 export function batchToActions(prefix: string, batch: StoredBatch): IndexAction[] {
   const records = decodeRecords(batch.recordsJson);
   const observer = observerOf(batch.node);
+  const observerJson = JSON.stringify(observer);
   const ingested = new Date(batch.receivedMs).toISOString();
-  return records.map((r, i) => {
+  const ingestedJson = JSON.stringify(ingested);
+  const days = new DayIndex(prefix);
+  const times = new IsoSeconds();
+  const out = new Array<IndexAction>(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
     const id = `${batch.sensorId}:${batch.seq}:${i}`;
     try {
-      const doc = toEcs(r);
-      doc.observer = observer;
-      (doc.event as Record<string, unknown>).ingested = ingested;
-      return { index: dailyIndex(prefix, 'conn', r.tsSec * 1000), id, doc };
+      let json: string;
+      if (r.app === undefined) json = connDocumentJson(r, times, observerJson, ingestedJson);
+      else {
+        const doc = toEcs(r);
+        doc.observer = observer;
+        (doc.event as Record<string, unknown>).ingested = ingested;
+        json = JSON.stringify(doc);
+      }
+      out[i] = { index: days.of(r.tsSec), id, json };
     } catch (err) {
       // A record that cannot be turned into a document must not hold up its stream:
       // it is kept, with the reason, where the dead letters go.
-      return {
+      out[i] = {
         index: dailyIndex(prefix, 'deadletter', batch.receivedMs),
         id,
         doc: {
@@ -53,5 +70,78 @@ export function batchToActions(prefix: string, batch: StoredBatch): IndexAction[
         },
       };
     }
-  });
+  }
+  return out;
+}
+
+/** The conn index of a record's second, remembered: a batch's records share a day or two. */
+class DayIndex {
+  private sec = NaN;
+  private day = NaN;
+  private name = '';
+  constructor(private readonly prefix: string) {}
+
+  of(tsSec: number): string {
+    if (tsSec === this.sec) return this.name;
+    const day = Math.floor(tsSec / 86_400);
+    if (day !== this.day) {
+      this.name = dailyIndex(this.prefix, 'conn', tsSec * 1000);
+      this.day = day;
+    }
+    this.sec = tsSec;
+    return this.name;
+  }
+}
+
+/** ISO 8601 text to the second, remembered for the last second asked (records of a batch share seconds). */
+class IsoSeconds {
+  private sec = NaN;
+  private text = '';
+
+  /** `toEcs`'s timestamp: the second, then microseconds. */
+  at(sec: number, nsec: number): string {
+    if (sec !== this.sec) {
+      // Throws for a time past what Date holds, as toEcs does, so such a record is dead-lettered the same way.
+      this.text = new Date(sec * 1000).toISOString().slice(0, -5);
+      this.sec = sec;
+    }
+    return `"${this.text}.${String(Math.floor(nsec / 1000)).padStart(6, '0')}Z"`;
+  }
+}
+
+const str = JSON.stringify as (s: string) => string;
+/** A number as JSON writes it (non-finite ones as null). */
+const num = (n: number): string => (Number.isFinite(n) ? String(n) : 'null');
+
+/**
+ * The JSON text of a record without app metadata, field for field and in the same order
+ * as `toEcs` builds it, with `event.ingested` and `observer` added where the object path
+ * adds them.
+ */
+function connDocumentJson(r: ConnRecord, times: IsoSeconds, observerJson: string, ingestedJson: string): string {
+  const endNs = r.tsNsec + r.durationNs;
+  const endSec = r.tsSec + Math.floor(endNs / 1e9);
+  const start = times.at(r.tsSec, r.tsNsec);
+  const end = times.at(endSec, endNs - Math.floor(endNs / 1e9) * 1e9);
+  let network = `{"transport":${str(r.proto === 'unknown_transport' ? String(r.ipProto) : r.proto)},"iana_number":${str(String(r.ipProto))},"bytes":${num(r.origIpBytes + r.respIpBytes)},"packets":${num(r.origPkts + r.respPkts)},"type":"${r.origH.includes(':') ? 'ipv6' : 'ipv4'}"`;
+  if (r.communityId !== undefined) network += `,"community_id":${str(r.communityId)}`;
+  if (r.service !== undefined) network += `,"protocol":${str(r.service)}`;
+  if (r.vlan !== undefined) network += `,"vlan":{"id":${str(String(r.vlan))}}`;
+  if (r.innerVlan !== undefined) network += `,"inner":{"vlan":{"id":${str(String(r.innerVlan))}}}`;
+  let chot = `{"interim":${r.interim}`;
+  if (r.mplsLabels.length > 0) chot += `,"mpls":{"labels":${JSON.stringify(r.mplsLabels)}}`;
+  if (r.evicted) chot += `,"evicted":true`;
+  if (r.weirds.length > 0) chot += `,"weirds":${JSON.stringify(r.weirds)}`;
+  if (r.policy !== undefined) chot += `,"population_data":${JSON.stringify(r.policy)}`;
+  const uid = str(r.uid);
+  return (
+    `{"@timestamp":${start},` +
+    `"event":{"kind":"event","category":["network"],"type":${r.interim ? '["connection","info"]' : '["connection","end"]'},"action":${r.interim ? '"connection-interim"' : '"connection-end"'},"dataset":"zeek.connection","id":${uid},"start":${start},"end":${end},"duration":${num(r.durationNs)},"ingested":${ingestedJson}},` +
+    `"source":{"ip":${str(r.origH)},"port":${num(r.origP)},"bytes":${num(r.origIpBytes)},"packets":${num(r.origPkts)}},` +
+    `"destination":{"ip":${str(r.respH)},"port":${num(r.respP)},"bytes":${num(r.respIpBytes)},"packets":${num(r.respPkts)}},` +
+    `"network":${network}},` +
+    `"zeek":{"session_id":${uid},"connection":{"state":${str(r.connState)},"history":${str(r.history)},"missed_bytes":${num(r.missedBytes)},"orig_bytes":${num(r.origBytes)},"resp_bytes":${num(r.respBytes)}${r.tunnelParents.length > 0 ? `,"tunnel_parents":${JSON.stringify(r.tunnelParents)}` : ''}}},` +
+    `"chot":${chot}},` +
+    `"observer":${observerJson}}`
+  );
 }

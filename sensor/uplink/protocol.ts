@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { connRecordSchema } from './record-schema.js';
+import { connRecordSchema, passesConnRecordSchema } from './record-schema.js';
 
 /**
  * The sensor ⇄ collector protocol, over one WebSocket (wss, client certificate,
@@ -76,4 +76,32 @@ export function describeSchemaError(err: z.ZodError): string {
   const path = first.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
   const more = err.issues.length > 1 ? ` (and ${err.issues.length - 1} more problems)` : '';
   return `${path || 'message'}: ${first.message}${more}`;
+}
+
+/**
+ * The batch check the collector runs on every message: the field-by-field fast check
+ * first, and the schema itself only when that one is not sure (so a refused batch still
+ * gets the schema's reason). Both accept exactly the same batches.
+ */
+export function parseBatchMessage(raw: unknown): { success: true; data: BatchMessage } | { success: false; error: z.ZodError } {
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+    const m = raw as Record<string, unknown>;
+    let keys = 0;
+    for (const _ in m) keys++;
+    const records = m.records;
+    if (
+      keys === 4 &&
+      m.type === 'batch' &&
+      Number.isSafeInteger(m.seq) &&
+      (m.seq as number) >= 0 &&
+      typeof m.sensor === 'string' &&
+      m.sensor.length <= 200 &&
+      Array.isArray(records) &&
+      records.length >= 1 &&
+      records.every(passesConnRecordSchema)
+    ) {
+      return { success: true, data: m as unknown as BatchMessage };
+    }
+  }
+  return batchMessageSchema.safeParse(raw);
 }

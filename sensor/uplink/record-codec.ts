@@ -6,13 +6,44 @@ import type { ConnRecord } from '../record.js';
  * bigints again on the collector, so the record it indexes is the record the sensor made.
  */
 const NANOSECOND_FIELDS = new Set(['tsNs', 'rttNs']);
+const DIGITS = /^\d{1,30}$/;
 
-export function encodeRecord(record: ConnRecord): string {
-  return JSON.stringify(record, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+function bigintAsString(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
 }
 
+export function encodeRecord(record: ConnRecord): string {
+  // Only app metadata holds bigints; a replacer costs a call per value, so records
+  // without app metadata (most of them) are stringified without one.
+  return record.app === undefined ? JSON.stringify(record) : JSON.stringify(record, bigintAsString);
+}
+
+/** Makes the nanosecond fields under `v` bigints again, in place. */
+function reviveNanoseconds(v: unknown): void {
+  if (Array.isArray(v)) {
+    for (const item of v) if (typeof item === 'object' && item !== null) reviveNanoseconds(item);
+    return;
+  }
+  const o = v as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    const value = o[key];
+    if (typeof value === 'object' && value !== null) reviveNanoseconds(value);
+    else if (typeof value === 'string' && NANOSECOND_FIELDS.has(key) && DIGITS.test(value)) o[key] = BigInt(value);
+  }
+}
+
+/**
+ * The records of a batch. A record's own fields are never nanosecond fields (the schema
+ * admits none), so only app metadata is walked; JSON.parse with a reviver would call back
+ * for every value of every record.
+ */
 export function decodeRecords(json: string): ConnRecord[] {
-  return JSON.parse(json, (key, value: unknown) =>
-    NANOSECOND_FIELDS.has(key) && typeof value === 'string' && /^\d{1,30}$/.test(value) ? BigInt(value) : value,
-  ) as ConnRecord[];
+  const records = JSON.parse(json) as unknown;
+  if (Array.isArray(records)) {
+    for (const r of records) {
+      const app = typeof r === 'object' && r !== null ? (r as { app?: unknown }).app : undefined;
+      if (typeof app === 'object' && app !== null) reviveNanoseconds(app);
+    }
+  }
+  return records as ConnRecord[];
 }
