@@ -253,7 +253,6 @@ async function phase({ closeS, dir, web, browser, es, redis }) {
       if (entries.length < 1000) break;
       from = `(${entries.at(-1)[0]}`;
     }
-    await redis.del(stream);
 
     const total = [];
     const toIngested = [];
@@ -333,6 +332,12 @@ try {
   for (const p of prefixes) {
     const names = (await es.cat.indices({ index: `${p}-*`, format: 'json', h: ['index'] }).catch(() => [])).map((r) => r.index).filter(Boolean);
     if (names.length) await es.indices.delete({ index: names.join(',') }).catch(() => {});
+    // The phase's streams, detection state, users and sessions in the shared bench Redis.
+    for (let cursor = '0'; ; ) {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${p}:*`, 'COUNT', 1000);
+      if (keys.length) await redis.unlink(...keys);
+      if ((cursor = next) === '0') break;
+    }
   }
   await es.close();
   redis.disconnect();
