@@ -6,6 +6,7 @@
  * to the pipeline's time base (exact in a double for 104 days).
  */
 import type { AppAnalyzer } from '../app/analyzer.js';
+import type { Packet } from '../decode/packet.js';
 
 /** TCP endpoint states (Zeek's TCP_ENDPOINT_*); UDP/ICMP use INACTIVE/ACTIVE via packet counts. */
 export const TCP_INACTIVE = 0;
@@ -213,6 +214,12 @@ export class Conn {
   inStartList = false;
   /** How many interim records were emitted (when the next is due is in the arena). */
   interims = 0;
+  /**
+   * Checkpoints stopped while the connection was idle (interimDue is -1 then).
+   * Kept as a flag too because every packet asks: reading interimDue through its
+   * getter, where the getter is not inlined, returns a boxed number per packet.
+   */
+  interimLapsed = false;
   /** Packets counted when the last interim record was made. */
   reportedPkts = 0;
   /** Evicted to make room (the record says so). */
@@ -314,6 +321,31 @@ export class Conn {
     this.f[this.b + F_RA + 3] = v;
   }
 
+  // The per-packet reads and writes of arena numbers go through these methods,
+  // which take the packet rather than a number and return a boolean: the
+  // getters and setters above return or take doubles, and where one of them is
+  // not inlined (the flow table's per-packet function is large, so V8's
+  // inlining budget runs out there) every call boxes a heap number.
+
+  /** Whether p's source and destination (addresses; ports checked by the caller) are this originator and responder. */
+  sameAddrs(p: Packet): boolean {
+    const f = this.f;
+    const b = this.b;
+    return f[b + F_OA + 3] === p.s3 && f[b + F_RA + 3] === p.d3 && f[b + F_OA + 2] === p.s2 && f[b + F_RA + 2] === p.d2 && f[b + F_OA + 1] === p.s1 && f[b + F_RA + 1] === p.d1 && f[b + F_OA] === p.s0 && f[b + F_RA] === p.d0;
+  }
+
+  /** Whether p goes the other way: from this responder to this originator. */
+  reverseAddrs(p: Packet): boolean {
+    const f = this.f;
+    const b = this.b;
+    return f[b + F_OA + 3] === p.d3 && f[b + F_RA + 3] === p.s3 && f[b + F_OA + 2] === p.d2 && f[b + F_RA + 2] === p.s2 && f[b + F_OA + 1] === p.d1 && f[b + F_RA + 1] === p.s1 && f[b + F_OA] === p.d0 && f[b + F_RA] === p.s0;
+  }
+
+  /** last = p's time. */
+  lastFrom(p: Packet): void {
+    this.f[this.b + F_LAST] = p.now;
+  }
+
   reset(): void {
     this.hash = 0;
     this.next = null;
@@ -343,6 +375,7 @@ export class Conn {
     this.snext = null;
     this.inStartList = false;
     this.interims = 0;
+    this.interimLapsed = false;
     this.reportedPkts = 0;
     this.evicted = false;
     this.app = null;

@@ -26,9 +26,14 @@ export function endpointHash(a0: number, a1: number, a2: number, a3: number, por
   return h;
 }
 
-/** Direction-independent flow hash (one-way flows, such as most ICMP types, hash by direction). */
+/**
+ * Direction-independent flow hash (one-way flows, such as most ICMP types,
+ * hash by direction), 30 bits: a small integer in V8, so that returning it
+ * from a call that is not inlined allocates nothing (an unsigned 32-bit value
+ * above 2^31 would be a heap number, once per packet).
+ */
 export function flowHash(hs: number, hd: number, proto: number, oneWay: boolean): number {
-  return mix((oneWay ? hs ^ Math.imul(hd, 31) : (hs + hd) | 0) ^ proto) >>> 0;
+  return mix((oneWay ? hs ^ Math.imul(hd, 31) : (hs + hd) | 0) ^ proto) & 0x3fffffff;
 }
 
 /** "0." ... "255.": an address is made of three of these and a final octet, with no number formatted per record. */

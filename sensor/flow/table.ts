@@ -156,9 +156,11 @@ export class FlowTable implements TcpHost {
    * came out of. Returns the connection (a tunnel's inner packets need it).
    */
   process(p: Packet, parent: Conn | null): Conn {
-    const now = p.now;
-    if (now >= this.nextCheck) this.advance(now);
-    this.nowNs = now;
+    // The time is read from p at each use rather than kept in a local: a local
+    // double that several calls take as an argument gets boxed once at the top,
+    // i.e. a heap number per packet even when none of those calls is made.
+    if (p.now >= this.nextCheck) this.advance(p.now);
+    this.nowNs = p.now;
     const proto = p.proto;
     let sport = p.sport;
     let dport = p.dport;
@@ -174,17 +176,17 @@ export class FlowTable implements TcpHost {
     }
     const hs = endpointHash(p.s0, p.s1, p.s2, p.s3, sport);
     const hd = endpointHash(p.d0, p.d1, p.d2, p.d3, dport);
-    const h = flowHash(hs, hd, proto, oneWay) & 0x3fffffff; // 30 bits: a small integer in V8, never boxed
+    const h = flowHash(hs, hd, proto, oneWay);
 
     let c: Conn | null = this.buckets[h & this.mask]!;
     let isOrig = true;
     while (c !== null) {
       if (c.hash === h && c.proto === proto) {
-        if (c.op === sport && c.rp === dport && c.oa3 === p.s3 && c.ra3 === p.d3 && c.oa2 === p.s2 && c.ra2 === p.d2 && c.oa1 === p.s1 && c.ra1 === p.d1 && c.oa0 === p.s0 && c.ra0 === p.d0) {
+        if (c.op === sport && c.rp === dport && c.sameAddrs(p)) {
           isOrig = true;
           break;
         }
-        if (!c.oneWay && c.op === dport && c.rp === sport && c.oa3 === p.d3 && c.ra3 === p.s3 && c.oa2 === p.d2 && c.ra2 === p.s2 && c.oa1 === p.d1 && c.ra1 === p.s1 && c.oa0 === p.d0 && c.ra0 === p.s0) {
+        if (!c.oneWay && c.op === dport && c.rp === sport && c.reverseAddrs(p)) {
           isOrig = false;
           break;
         }
@@ -197,7 +199,7 @@ export class FlowTable implements TcpHost {
       c = null;
     }
     if (c === null) {
-      c = this.create(p, h, sport, dport, oneWay, now, parent);
+      c = this.create(p, h, sport, dport, oneWay, p.now, parent);
       isOrig = !this.createdFlipped;
     }
 
@@ -209,7 +211,7 @@ export class FlowTable implements TcpHost {
     if (proto === 6) {
       processTcp(c, isOrig, p, this);
     } else {
-      c.last = now;
+      c.lastFrom(p);
       ep.bytes += p.payLen;
       if (proto === 17) {
         checkHistory(c, ep, HIST_UDP_DATA, 'D');
@@ -217,7 +219,7 @@ export class FlowTable implements TcpHost {
       }
     }
     if (c.list >= 0) this.lists.touch(c, this);
-    if (c.interimDue < 0) this.resumeInterims(c, now);
+    if (c.interimLapsed) this.resumeInterims(c, p.now);
     return c;
   }
 
@@ -472,6 +474,7 @@ export class FlowTable implements TcpHost {
     this.emitInterim(c, due);
     if (idle) {
       c.interimDue = -1;
+      c.interimLapsed = true;
       return;
     }
     c.interimDue = due + this.interimNs;
@@ -480,6 +483,7 @@ export class FlowTable implements TcpHost {
 
   /** A packet on a connection whose checkpoints lapsed while it was idle: schedule the next one. */
   private resumeInterims(c: Conn, now: number): void {
+    c.interimLapsed = false;
     const k = Math.floor((now - c.start) / this.interimNs) + 1;
     c.interimDue = c.start + k * this.interimNs;
     heapPush(this.heap, { due: c.interimDue, c, gen: c.gen });

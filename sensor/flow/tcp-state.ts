@@ -387,7 +387,7 @@ export function processTcp(c: Conn, isOrig: boolean, p: Packet, host: TcpHost): 
   // A zero window is interesting unless it comes with or after a RST, or after the peer's FIN.
   if (p.win === 0 && !(flags & TH_RST) && peer.state !== TCP_CLOSED && ep.state !== TCP_RESET) zeroWindow(c, ep);
 
-  if (!c.o.didClose || !c.r.didClose) c.last = p.now;
+  if (!c.o.didClose || !c.r.didClose) c.lastFrom(p);
 
   if (flags & TH_SYN) {
     if (flags & TH_RST) host.weird(c, TW.TCP_christmas);
