@@ -110,8 +110,10 @@ describe('console in a real browser (Chromium, the real stack)', () => {
     const b = await open('analyst2');
     for (const x of [a, b]) {
       await x.page.goto(`${url}#/alerts/${doc.event.id}`);
-      await x.page.click('button[data-action=close]');
-      await x.page.fill('input[name=reason]', `closed by ${x === a ? 'A' : 'B'}`);
+      // A hash change does not wait for the page: the queue's own close button may still be there.
+      await x.page.waitForSelector(`.alert-detail[data-alert-id="${doc.event.id}"]`);
+      await x.page.click('.alert-detail button[data-action=close]');
+      await x.page.fill('.triage-form input[name=reason]', `closed by ${x === a ? 'A' : 'B'}`);
     }
     await Promise.all([a.page.click('.triage-form button[type=submit]'), b.page.click('.triage-form button[type=submit]')]);
     // Each form closes when its answer is in: success, or the conflict notice.
@@ -147,7 +149,8 @@ describe('console in a real browser (Chromium, the real stack)', () => {
     await s.es.indices.refresh({ index: `${s.esPrefix}-alerts-*` });
     const a = await open('analyst');
     await a.page.goto(`${url}#/alerts/${doc.event.id}`);
-    await a.page.click('button[data-action=close]');
+    await a.page.waitForSelector(`.alert-detail[data-alert-id="${doc.event.id}"]`);
+    await a.page.click('.alert-detail button[data-action=close]');
     await a.page.fill('.triage-form input[name=reason]', 'scanner of the IT department');
     // The detection workers' path for repeats: the stored alert updated, an 'updated' event published.
     const index = dailyIndex(s.esPrefix, 'alerts', Date.parse(doc['@timestamp']));

@@ -24,6 +24,15 @@ const groupKey = {
  * shortcuts and bulk actions work on what is shown; "apply to the whole group" goes to
  * the server with the group's filter, so it reaches alerts not loaded here too.
  */
+/** Rows the live queue keeps: an analyst works the newest; older ones are a search away. */
+const MAX_LIVE_ROWS = 2000;
+
+function trimToNewest(alerts, max) {
+  if (alerts.size <= max) return alerts;
+  const newest = [...alerts.values()].sort((a, b) => (a.doc['@timestamp'] < b.doc['@timestamp'] ? 1 : -1)).slice(0, max);
+  return new Map(newest.map((a) => [a.id, a]));
+}
+
 export function Queue() {
   useSignal(lang);
   const me = useSignal(session);
@@ -69,16 +78,38 @@ export function Queue() {
   }, [severities.join()]);
 
   useEffect(() => {
-    const offAlert = feed.onAlert((e) => {
+    // Events are applied in one render per frame: a burst of alerts (a scan hitting many
+    // rules at once) costs one sort and one redraw, not one per event.
+    let pending = [];
+    let scheduled = false;
+    const flush = () => {
+      scheduled = false;
+      const batch = pending;
+      pending = [];
       const { statuses: st, severities: sv } = filtersRef.current;
-      const fits = st.includes(e.status) && (sv.length === 0 || sv.includes(e.severity));
+      let created = 0;
+      const changes = batch.map((e) => {
+        const fits = st.includes(e.status) && (sv.length === 0 || sv.includes(e.severity));
+        if (e.type === 'created' && fits) created++;
+        return { e, fits };
+      });
       setAlerts((prev) => {
         const next = new Map(prev);
-        if (fits) next.set(e.alertId, { id: e.alertId, index: e.index, doc: e.doc });
-        else next.delete(e.alertId);
-        return next;
+        for (const { e, fits } of changes) {
+          if (fits) next.set(e.alertId, { id: e.alertId, index: e.index, doc: e.doc });
+          else next.delete(e.alertId);
+        }
+        return trimToNewest(next, MAX_LIVE_ROWS);
       });
-      if (e.type === 'created' && fits) setTotal((n) => n + 1);
+      if (created) setTotal((n) => n + created);
+    };
+    const offAlert = feed.onAlert((e) => {
+      pending.push(e);
+      if (scheduled) return;
+      scheduled = true;
+      // A hidden tab gets no animation frames; it still catches up, once a second.
+      if (document.hidden) setTimeout(flush, 1000);
+      else requestAnimationFrame(flush);
     });
     const offResync = feed.onResync(() => {
       setNotice(t('resynced'));
