@@ -14,16 +14,40 @@ import { isGrease } from './consts.js';
 import type { ClientHello, ServerHello } from './hello.js';
 import { ja3, ja3s } from './ja3.js';
 import { ja4 } from './ja4.js';
-import { Memo } from './memo.js';
 
 export interface ClientFingerprints {
   ja3: string;
   ja4: string;
 }
 
-const ja3Memo = new Memo<string>(8192);
-const ja4Memo = new Memo<string>(8192);
-const ja3sMemo = new Memo<string>(8192);
+/**
+ * Fingerprints by their key: found by a hash of the key's values (a number,
+ * which a Map hashes without a string to build and hash per hello) and
+ * confirmed against a copy of the key, kept with the result. Bounded as Memo is.
+ */
+class KeyMemo {
+  private map = new Map<number, { key: Uint16Array; value: string }>();
+
+  constructor(private readonly max: number) {}
+
+  /** The result for the key in scratch[0, at), hashed as h. */
+  get(h: number): string | undefined {
+    const e = this.map.get(h);
+    if (e === undefined || e.key.length !== at) return undefined;
+    const k = e.key;
+    for (let i = 0; i < at; i++) if (k[i] !== scratch[i]) return undefined;
+    return e.value;
+  }
+
+  set(h: number, value: string): void {
+    if (this.map.size >= this.max) this.map = new Map();
+    this.map.set(h, { key: scratch.slice(0, at), value });
+  }
+}
+
+const ja3Memo = new KeyMemo(8192);
+const ja4Memo = new KeyMemo(8192);
+const ja3sMemo = new KeyMemo(8192);
 
 /** Scratch for a key: each list as its length then its values, all 16-bit. */
 let scratch = new Uint16Array(4096);
@@ -47,9 +71,11 @@ function putList(values: readonly number[], sorted = false): void {
   if (sorted) scratch.subarray(lenAt + 1, at).sort();
 }
 
-function key(): string {
-  // fromCharCode.apply takes the 16-bit values as they are: one flat string, one allocation.
-  return String.fromCharCode.apply(null, scratch.subarray(0, at) as unknown as number[]);
+/** FNV-1a of the key in scratch[0, at), 30 bits (a small integer). */
+function key(): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < at; i++) h = Math.imul(h ^ scratch[i]!, 0x01000193);
+  return h & 0x3fffffff;
 }
 
 export function clientFingerprints(ch: ClientHello): ClientFingerprints {
