@@ -12,7 +12,7 @@ import { DETECTOR_GROUP, startDetection } from './detect/detection.js';
 import { SensorRegistry } from './fleet/registry.js';
 import { watchSilentSensors } from './fleet/silence.js';
 import { IngestServer } from './ingest/server.js';
-import { BulkIndexer } from './index/bulk.js';
+import { BulkIndexer, type IndexAction } from './index/bulk.js';
 import { clusterVersion, createEsClient } from './index/client.js';
 import { batchToActions } from './index/documents.js';
 import { INDEX_KINDS } from './index/names.js';
@@ -42,6 +42,9 @@ async function whenElasticsearchReady(es: Client, prefix: string, url: string, l
 
 /** Consumer groups every stream entry must pass through before it may be trimmed. */
 export const INDEXER_GROUP = 'indexers';
+
+/** Documents per bulk request: large enough that per-request costs vanish, small enough to hold few at a time. */
+const INDEXER_DOCS_PER_REQUEST = 5000;
 
 export interface RunningCollector {
   ingestPort: number;
@@ -93,7 +96,7 @@ export async function startCollector(cfg: CollectorConfig, log: Logger, configFi
     log.info({ host: cfg.listen.host, port: address.port }, 'ingest endpoint listening');
 
     const streams = Array.from({ length: cfg.streams.shards }, (_, i) => streamKey(prefix, i));
-    const indexer = new BulkIndexer(es, { prefix: esPrefix, log, onRetry: (status) => metrics.esErrors.inc({ status: String(status) }) });
+    const indexer = new BulkIndexer(es, { prefix: esPrefix, log, maxDocsPerRequest: INDEXER_DOCS_PER_REQUEST, onRetry: (status) => metrics.esErrors.inc({ status: String(status) }) });
     for (let i = 0; i < cfg.indexer.consumers; i++) {
       // Each consumer blocks on its own connection.
       const conn = createRedis(cfg.redis, `chot-indexer-${instanceId}-${i}`);
@@ -106,10 +109,18 @@ export async function startCollector(cfg: CollectorConfig, log: Logger, configFi
         claimIdleMs: cfg.indexer.claimIdleSeconds * 1000,
         handle: async (entries) => {
           await esReady;
-          const actions = entries.flatMap((e) => batchToActions(esPrefix, parseStreamEntry(e.fields)));
-          const out = await indexer.indexAll(actions);
-          metrics.recordsIndexed.inc(out.created + out.existed);
-          metrics.deadLettered.inc(out.deadLettered);
+          // Documents are made one bulk request's worth at a time: Elasticsearch starts on the
+          // first request sooner, and the documents of the others are not held (and promoted
+          // to the old generation, the costly kind of garbage) while it works.
+          for (let i = 0; i < entries.length; ) {
+            const actions: IndexAction[] = [];
+            while (i < entries.length && actions.length < INDEXER_DOCS_PER_REQUEST) {
+              for (const a of batchToActions(esPrefix, parseStreamEntry(entries[i++]!.fields))) actions.push(a);
+            }
+            const out = await indexer.indexAll(actions);
+            metrics.recordsIndexed.inc(out.created + out.existed);
+            metrics.deadLettered.inc(out.deadLettered);
+          }
         },
       });
       await consumer.start();

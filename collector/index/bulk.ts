@@ -130,28 +130,44 @@ export class BulkIndexer {
     };
   }
 
-  /** Builds one NDJSON bulk body from the head of the queue, bounded in documents and bytes. */
-  private nextRequest(pending: readonly IndexAction[]): { body: string; count: number } {
-    let body = '';
+  /**
+   * Builds one NDJSON bulk body from the head of the queue, bounded in documents and bytes.
+   * The lines are encoded straight into one buffer: a string body of thousands of appended
+   * lines would be flattened to count its bytes and then encoded again to be written.
+   */
+  private nextRequest(pending: readonly IndexAction[]): { body: Buffer; count: number } {
+    let body: Buffer | undefined;
+    let bytes = 0;
     let count = 0;
     while (count < pending.length && count < this.maxDocs) {
       const a = pending[count]!;
       const lines = `{"create":{"_index":${JSON.stringify(a.index)},"_id":${JSON.stringify(a.id)}}}\n${documentText(a)}\n`;
-      if (count > 0 && body.length + lines.length > this.maxBytes) break;
-      body += lines;
+      if (count > 0 && bytes + lines.length > this.maxBytes) break;
+      // UTF-8 takes at most 3 bytes per UTF-16 unit.
+      const room = lines.length * 3;
+      if (!body || body.length - bytes < room) {
+        // Sized from the first document for the whole request, grown by doubling if that was short.
+        const want = body ? Math.max(body.length * 2, bytes + room) : Math.max(room, Math.ceil(lines.length * 1.25) * Math.min(pending.length, this.maxDocs) + 65_536);
+        const grown = Buffer.allocUnsafe(want);
+        if (body) body.copy(grown, 0, 0, bytes);
+        body = grown;
+      }
+      bytes += body.write(lines, bytes);
       count++;
     }
-    return { body, count };
+    return { body: body ? body.subarray(0, bytes) : Buffer.alloc(0), count };
   }
 
-  private async send(body: string): Promise<
+  private async send(body: Buffer): Promise<
     | { kind: 'ok'; items: Array<{ status: number; error?: { type: string; reason?: string } }> }
     | { kind: 'failed'; status: number; reason: string }
   > {
     try {
       const res = await this.client.transport.request(
         // The transport sets the versioned NDJSON content type the server expects.
-        { method: 'POST', path: '/_bulk', bulkBody: body },
+        // Each item's status and error is all that is read: the rest of a 5,000-item answer
+        // (ids, versions, shard counts) is work for Elasticsearch to write and for us to parse.
+        { method: 'POST', path: '/_bulk', querystring: { filter_path: 'items.*.status,items.*.error' }, bulkBody: body },
         { meta: true },
       );
       const parsed = res.body as { items: Array<Record<string, { status: number; error?: { type: string; reason?: string } }>> };

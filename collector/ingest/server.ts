@@ -203,21 +203,21 @@ export class IngestServer {
       await new Promise((r) => setTimeout(r, waitMs));
       s.ws.resume();
     }
-    const result = await this.opts.store.append({
-      sensorId,
-      seq: batch.seq,
-      node: sensorId,
-      receivedMs: Date.now(),
-      count: batch.records.length,
-      recordsJson: framedRecords(text, batch.seq, batch.sensor) ?? JSON.stringify(batch.records),
-    });
+    return this.store(s, batch.seq, batch.records.length, framedRecords(text, batch.seq, batch.sensor) ?? JSON.stringify(batch.records));
+  }
+
+  /** Stores and acknowledges a checked batch; the parsed records are not kept alive while Redis answers. */
+  private async store(s: Session, seq: number, count: number, recordsJson: string): Promise<void> {
+    const { metrics } = this.opts;
+    const sensorId = s.identity.nodeId;
+    const result = await this.opts.store.append({ sensorId, seq, node: sensorId, receivedMs: Date.now(), count, recordsJson });
     if (result.stored) {
       metrics.batchesIn.inc({ outcome: 'stored' });
-      metrics.recordsIn.inc(batch.records.length);
-      this.send(s.ws, { type: 'ack', seq: batch.seq });
+      metrics.recordsIn.inc(count);
+      this.send(s.ws, { type: 'ack', seq });
     } else {
       metrics.batchesIn.inc({ outcome: 'duplicate' });
-      this.send(s.ws, { type: 'ack', seq: batch.seq, duplicate: true });
+      this.send(s.ws, { type: 'ack', seq, duplicate: true });
     }
   }
 
