@@ -1,16 +1,23 @@
 // Throughput of the spine: records from a sensor's uplink through one collector (TLS,
-// schema check, Redis stream, indexer) into Elasticsearch, beside a bare bulk loader
-// writing the same ECS documents straight to the same node in the same run (the limit).
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// schema check, Redis stream, indexers, and the detection workers when on) into
+// Elasticsearch, beside a bare bulk loader writing the same ECS documents straight to the
+// same node in the same run (the limit).
+//
+// Order: bare, collector with detection, collector without, bare again; the limit is the
+// mean of the two bare runs, because Elasticsearch and the shared machine drift over a run.
+// Every phase also reports the CPU time spent by this process (sensor side and collector,
+// one event loop), Elasticsearch and Redis, per record: that is where the time goes when
+// all three share two cores.
+import { fork } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { TlsContextManager } from '../dist/certs/tls/context-manager.js';
-import { BulkIndexer } from '../dist/collector/index/bulk.js';
 import { createEsClient } from '../dist/collector/index/client.js';
 import { batchToActions } from '../dist/collector/index/documents.js';
 import { installIndexTemplates } from '../dist/collector/index/templates.js';
 import { INDEX_KINDS } from '../dist/collector/index/names.js';
+import { collectorConfig } from '../dist/collector/config.js';
 import { startCollector } from '../dist/collector/runtime.js';
 import { UplinkClient } from '../dist/sensor/uplink/client.js';
 import { RecordBatcher } from '../dist/sensor/uplink/batcher.js';
@@ -18,6 +25,7 @@ import { Spool } from '../dist/sensor/uplink/spool.js';
 import { benchPki, benchStack, benchStackDown, table } from './support.mjs';
 
 const N = Number(process.env.CHOT_BENCH_RECORDS ?? 200_000);
+const PHASES = (process.env.CHOT_BENCH_PHASES ?? 'bare,detect,nodetect,bare').split(',');
 const log = pino({ level: 'silent' });
 
 function record(i, tsSec) {
@@ -31,6 +39,34 @@ function record(i, tsSec) {
   };
 }
 
+/**
+ * The sensor, in a process of its own as on its own machine (it still shares this
+ * machine's two cores, and its CPU time is reported on its own): batches the records into
+ * its spool and streams them, and exits once every batch is acknowledged.
+ */
+if (process.argv[2] === '--sensor') {
+  const { port, tsSec, tls } = JSON.parse(process.env.CHOT_BENCH_SENSOR);
+  const spool = new Spool({ dir: mkdtempSync(join(tmpdir(), 'chot-bench-spool-')), maxBytes: 2 * 1024 ** 3, fsync: 'interval' });
+  const uplink = new UplinkClient({ collectors: [`wss://127.0.0.1:${port}`], tls, sensorId: '01/001/00001', spool, log, window: 32,
+    stats: () => ({ version: 'bench', uptimeS: 0, packets: 0, captureDropsKernel: 0, captureDropsInterface: 0, activeFlows: 0, recordsOut: 0, spoolBatches: 0, spoolBytes: 0, spoolDropped: 0 }) });
+  uplink.start();
+  await new Promise((r) => uplink.once('ready', r));
+  process.send('ready');
+  await new Promise((r) => process.once('message', r));
+  const batcher = new RecordBatcher(spool, () => uplink.pump(), { maxRecords: 1000, maxBytes: 4 << 20, maxDelayMs: 50 });
+  for (let i = 0; i < N; i++) {
+    batcher.add(record(i, tsSec));
+    if (i % 5000 === 0) await new Promise((r) => setImmediate(r));
+  }
+  batcher.flush();
+  if (!uplink.idle) await new Promise((r) => uplink.once('idle', r));
+  // Alive until the run is timed, so that its CPU time can be read.
+  await new Promise((r) => process.once('message', r));
+  await uplink.stop();
+  spool.close();
+  process.exit(0);
+}
+
 async function countOf(es, index) {
   try {
     await es.indices.refresh({ index });
@@ -40,78 +76,148 @@ async function countOf(es, index) {
   }
 }
 
+const cpuOf = (pid) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+};
+
 const stack = await benchStack();
 const esCfg = { url: stack.elasticsearch.url, username: stack.elasticsearch.username, password: stack.elasticsearch.password };
+const pids = { self: process.pid, es: stack.elasticsearch.pid, redis: stack.redis.pid };
+const cpuNow = () => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuOf(pid)]));
 const tsSec = Math.floor(Date.now() / 1000);
 const records = Array.from({ length: N }, (_, i) => record(i, tsSec));
-
-// 1. The limit: the same documents, bulk-loaded directly (2 workers, 5,000 per request).
-const barePrefix = `chot-bench-bare-${Date.now()}`;
-const es = createEsClient({ ...esCfg, indexPrefix: barePrefix });
-await installIndexTemplates(es, barePrefix, INDEX_KINDS);
 const perBatch = 1000;
-const batches = [];
-for (let s = 0; s * perBatch < N; s++) batches.push({ sensorId: 'bench', seq: s, node: '01/001/00001', receivedMs: Date.now(), count: perBatch, recordsJson: JSON.stringify(records.slice(s * perBatch, (s + 1) * perBatch)) });
-let t0 = performance.now();
-const queue = batches.slice();
-const bare = new BulkIndexer(es, { prefix: barePrefix, log, maxDocsPerRequest: 5000 });
-await Promise.all([0, 1].map(async () => {
-  while (queue.length) {
-    const group = queue.splice(0, 5);
-    await bare.indexAll(group.flatMap((b) => batchToActions(barePrefix, b)));
-  }
-}));
-const bareS = (performance.now() - t0) / 1000;
-process.stderr.write(`bare loader: ${N} in ${bareS.toFixed(1)} s\n`);
+const es = createEsClient({ ...esCfg, indexPrefix: 'chot-bench' });
+const loadAtStart = loadavg();
 
-// 2. Through the product: uplink (TLS, compression) → collector → Redis → indexers → ES.
 const { issue } = await benchPki();
 const collectorTls = await issue('01', 'collector');
 const sensorTls = await issue('01/001/00001', 'sensor');
-const prefix = `chot-bench-coll-${Date.now()}`;
 const tlsDir = mkdtempSync(join(tmpdir(), 'chot-bench-tls-'));
-const { writeFileSync } = await import('node:fs');
 const files = { keyFile: join(tlsDir, 'k'), certFile: join(tlsDir, 'c'), caFile: join(tlsDir, 'ca'), crlFiles: [join(tlsDir, 'crl')] };
 writeFileSync(files.keyFile, collectorTls.key); writeFileSync(files.certFile, collectorTls.cert); writeFileSync(files.caFile, collectorTls.ca.join('')); writeFileSync(files.crlFiles[0], collectorTls.crls.join(''));
-const collector = await startCollector({
-  elasticsearch: { ...esCfg, indexPrefix: prefix }, redis: { url: stack.redis.url, keyPrefix: `bench:${Date.now()}:` },
-  instanceId: 'bench', listen: { host: '127.0.0.1', port: 0 }, tls: files, streams: { shards: 2 }, indexer: { consumers: 2, entriesPerRead: 5, claimIdleSeconds: 30 },
-  limits: { maxBatchBytes: 4 << 20, maxRecordsPerBatch: 10_000, recordsPerSecond: 10_000_000, burstRecords: 10_000_000 },
-  health: { heartbeatSeconds: 10, silentAfterHeartbeats: 3 }, retentionDays: { conn: 30, alerts: 365, health: 30, deadletter: 30 },
-}, log);
-const spool = new Spool({ dir: mkdtempSync(join(tmpdir(), 'chot-bench-spool-')), maxBytes: 2 * 1024 ** 3, fsync: 'interval' });
-const uplink = new UplinkClient({ collectors: [`wss://127.0.0.1:${collector.ingestPort}`], tls: sensorTls, sensorId: '01/001/00001', spool, log, window: 32,
-  stats: () => ({ version: 'bench', uptimeS: 0, packets: 0, captureDropsKernel: 0, captureDropsInterface: 0, activeFlows: 0, recordsOut: 0, spoolBatches: 0, spoolBytes: 0, spoolDropped: 0 }) });
-uplink.start();
-await new Promise((r) => uplink.once('ready', r));
-const batcher = new RecordBatcher(spool, () => uplink.pump(), { maxRecords: perBatch, maxBytes: 4 << 20, maxDelayMs: 50 });
-t0 = performance.now();
-for (let i = 0; i < N; i++) {
-  batcher.add(records[i]);
-  if (i % 5000 === 0) await new Promise((r) => setImmediate(r));
-}
-batcher.flush();
-const index = `${prefix}-conn-*`;
-let lastReport = 0;
-for (let c = 0; (c = await countOf(es, index)) < N; ) {
-  if (performance.now() - lastReport > 5000) {
-    lastReport = performance.now();
-    process.stderr.write(`through the collector: ${c} indexed, spool ${spool.stats().depthBatches} batches\n`);
-  }
-  await new Promise((r) => setTimeout(r, 200));
-}
-const collS = (performance.now() - t0) / 1000;
-await uplink.stop();
-spool.close();
-await collector.stop();
 
-const bareRate = Math.round(N / bareS);
-const collRate = Math.round(N / collS);
-console.log(`\n### Collector throughput (${N.toLocaleString('en')} records, one run, ${new Date().toISOString().slice(0, 10)})\n`);
-console.log(table([
-  { path: 'bare bulk loader → ES (the limit)', seconds: bareS.toFixed(1), 'records/s': bareRate.toLocaleString('en'), 'ratio to limit': '1.00' },
-  { path: 'sensor uplink → collector → Redis → ES', seconds: collS.toFixed(1), 'records/s': collRate.toLocaleString('en'), 'ratio to limit': (collRate / bareRate).toFixed(2) },
-]));
+/**
+ * The limit: the same documents as NDJSON bulk bodies made before the clock starts, sent
+ * by two workers, 5,000 documents per request (answers filtered to status and error, as
+ * the collector asks for them): what this ES node takes when nothing but the requests
+ * themselves is asked of the machine.
+ */
+async function bare() {
+  const prefix = `chot-bench-bare-${Date.now()}`;
+  await installIndexTemplates(es, prefix, INDEX_KINDS);
+  const bodies = [];
+  for (let s = 0; s * 5000 < N; s++) {
+    let body = '';
+    for (let b = s * 5; b < s * 5 + 5 && b * perBatch < N; b++) {
+      const batch = { sensorId: 'bench', seq: b, node: '01/001/00001', receivedMs: Date.now(), count: perBatch, recordsJson: JSON.stringify(records.slice(b * perBatch, (b + 1) * perBatch)) };
+      for (const a of batchToActions(prefix, batch)) body += `{"create":{"_index":${JSON.stringify(a.index)},"_id":${JSON.stringify(a.id)}}}\n${a.json ?? JSON.stringify(a.doc)}\n`;
+    }
+    bodies.push(body);
+  }
+  const queue = bodies.slice();
+  const cpuBefore = cpuNow();
+  const t0 = performance.now();
+  await Promise.all([0, 1].map(async () => {
+    while (queue.length) {
+      const res = await es.transport.request({ method: 'POST', path: '/_bulk', querystring: { filter_path: 'items.*.status,items.*.error' }, bulkBody: queue.shift() });
+      const refused = res.items.find((i) => i.create.error);
+      if (refused) throw new Error(`bare loader: ES refused documents: ${JSON.stringify(refused)}`);
+    }
+  }));
+  const s = (performance.now() - t0) / 1000;
+  const cpuAfter = cpuNow();
+  const indexed = await countOf(es, `${prefix}-conn-*`);
+  if (indexed !== N) throw new Error(`bare loader: ${indexed} documents indexed, expected ${N}`);
+  return { seconds: s, cpuBefore, cpuAfter };
+}
+
+/** Through the product: uplink (TLS, compression) → collector → Redis → indexers (and detectors) → ES. */
+async function throughCollector(detection) {
+  const prefix = `chot-bench-coll-${Date.now()}`;
+  const cfg = collectorConfig.parse({
+    elasticsearch: { ...esCfg, indexPrefix: prefix }, redis: { url: stack.redis.url, keyPrefix: `bench:${Date.now()}:` },
+    instanceId: 'bench', listen: { host: '127.0.0.1', port: 0 }, tls: files, streams: { shards: 2 }, metrics: { host: '127.0.0.1', port: 0 },
+    limits: { recordsPerSecond: 10_000_000, burstRecords: 10_000_000 },
+    detection: { enabled: detection },
+  });
+  const collector = await startCollector(cfg, log);
+  const sensor = fork(new URL(import.meta.url).pathname, ['--sensor'], { env: { ...process.env, CHOT_BENCH_SENSOR: JSON.stringify({ port: collector.ingestPort, tsSec, tls: sensorTls }) } });
+  pids.sensor = sensor.pid;
+  const sensorExit = new Promise((resolve) => sensor.once('exit', resolve));
+  await new Promise((r) => sensor.once('message', r));
+  const cpuBefore = cpuNow();
+  const t0 = performance.now();
+  sensor.send('go');
+  // Progress from the collector's own counters: polling Elasticsearch with refreshes would
+  // load it with work the bare loader is not given.
+  const counter = async (name) => {
+    const text = await (await fetch(collector.metricsUrl)).text();
+    return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? 0);
+  };
+  let lastReport = 0;
+  let indexedS;
+  for (;;) {
+    const indexed = await counter('chot_collector_records_indexed_total');
+    const detected = detection ? await counter('chot_collector_records_detected_total') : N;
+    if (indexed >= N && indexedS === undefined) indexedS = (performance.now() - t0) / 1000;
+    if (indexed >= N && detected >= N) break;
+    if (performance.now() - lastReport > 5000) {
+      lastReport = performance.now();
+      process.stderr.write(`  through the collector: ${indexed} indexed, ${detected} detected\n`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const s = (performance.now() - t0) / 1000;
+  const cpuAfter = cpuNow();
+  sensor.send('stop');
+  await sensorExit;
+  await collector.stop();
+  const docs = await countOf(es, `${prefix}-conn-*`);
+  if (docs !== N) throw new Error(`collector: ${docs} documents indexed, expected ${N}`);
+  return { seconds: s, indexedS, cpuBefore, cpuAfter };
+}
+
+const rows = [];
+for (const phase of PHASES) {
+  delete pids.sensor;
+  const start = cpuNow();
+  const run = phase === 'bare' ? await bare() : await throughCollector(phase === 'detect');
+  const { seconds, indexedS } = run;
+  const before = run.cpuBefore ?? start;
+  const after = run.cpuAfter ?? cpuNow();
+  const us = (k) => (after[k] === undefined ? '-' : (((after[k] - before[k]) * 1e6) / N).toFixed(0));
+  rows.push({ phase, seconds, indexedS, cpu: { self: us('self'), sensor: us('sensor'), es: us('es'), redis: us('redis') }, load: loadavg()[0] });
+  process.stderr.write(`${phase}: ${N} in ${seconds.toFixed(1)} s${indexedS !== undefined ? ` (indexed after ${indexedS.toFixed(1)} s)` : ''} (load ${loadavg()[0].toFixed(2)})\n`);
+}
+
+const bares = rows.filter((r) => r.phase === 'bare');
+const limitRate = bares.length ? bares.reduce((n, r) => n + N / r.seconds, 0) / bares.length : NaN;
+const label = {
+  bare: 'bare bulk loader → ES (the limit)',
+  detect: 'sensor uplink → collector → Redis → ES, detection on (default): until indexed and detected',
+  nodetect: 'sensor uplink → collector → Redis → ES, detection off',
+};
+console.log(`\n### Collector throughput (${N.toLocaleString('en')} records, one run, ${new Date().toISOString().slice(0, 10)}; load average ${loadAtStart.map((l) => l.toFixed(2)).join(', ')} at the start, ${loadavg().map((l) => l.toFixed(2)).join(', ')} at the end, 2 cores)\n`);
+console.log(table(rows.map((r) => ({
+  path: label[r.phase],
+  seconds: r.seconds.toFixed(1),
+  'records/s': Math.round(N / r.seconds).toLocaleString('en'),
+  'ratio to limit': (N / r.seconds / limitRate).toFixed(2),
+  'CPU µs/record: collector (bench process)': r.cpu.self,
+  'sensor': r.cpu.sensor,
+  'ES': r.cpu.es,
+  'Redis': r.cpu.redis,
+  'load (1 min)': r.load.toFixed(2),
+}))));
+console.log(`\nLimit: mean of the bare runs, ${Math.round(limitRate).toLocaleString('en')} records/s.`);
+for (const r of rows.filter((r) => r.phase === 'detect')) console.log(`With detection on, the last document was indexed after ${r.indexedS.toFixed(1)} s (${(N / r.indexedS / limitRate).toFixed(2)} of the limit), the last record run through the rules after ${r.seconds.toFixed(1)} s.`);
 await es.close();
 await benchStackDown();
 process.exit(0);

@@ -2,10 +2,10 @@
 // district and commune of the real inventory, each with its own certificate) connect over
 // mutual TLS and send a heartbeat every 10 s. Reports the time for the whole fleet to
 // connect, and the collector's memory (target < 2 GB) and CPU, measured on its process.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import YAML from 'yaml';
@@ -20,6 +20,13 @@ const limit = Number(process.env.CHOT_BENCH_SENSORS ?? Infinity);
 const heartbeatS = 10;
 const holdS = Number(process.env.CHOT_BENCH_HOLD_S ?? 60);
 const nodes = readInventory(inventoryFile).slice(0, limit);
+
+// Each side holds one descriptor per sensor: both processes need room for the whole fleet.
+const fdLimit = Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim());
+if (fdLimit < nodes.length + 1000) {
+  process.stderr.write(`open-file limit ${fdLimit} is too low for ${nodes.length} sensors; raise it (e.g. prlimit --nofile=65536 or ulimit -n 65536 as root) and run again\n`);
+  process.exit(2);
+}
 
 const stack = await benchStack();
 const { pki, issue } = await benchPki();
@@ -42,10 +49,12 @@ const dir = mkdtempSync(join(tmpdir(), 'chot-bench-fleet-'));
 const files = { keyFile: join(dir, 'k'), certFile: join(dir, 'c'), caFile: join(dir, 'ca'), crlFiles: [join(dir, 'crl')] };
 writeFileSync(files.keyFile, collectorTls.key); writeFileSync(files.certFile, collectorTls.cert); writeFileSync(files.caFile, collectorTls.ca.join('')); writeFileSync(files.crlFiles[0], collectorTls.crls.join(''));
 const port = 48765;
+const metricsPort = 48766;
 const configFile = join(dir, 'collector.yaml');
 writeFileSync(configFile, YAML.stringify({
   elasticsearch: { url: stack.elasticsearch.url, username: stack.elasticsearch.username, password: stack.elasticsearch.password, indexPrefix: `chot-bench-fleet-${Date.now()}` },
   redis: { url: stack.redis.url, keyPrefix: `bench-fleet:${Date.now()}:` }, instanceId: 'fleet', listen: { host: '127.0.0.1', port }, tls: files,
+  metrics: { host: '127.0.0.1', port: metricsPort },
   health: { heartbeatSeconds: heartbeatS, silentAfterHeartbeats: 3 },
 }));
 const collector = spawn(process.execPath, [new URL('../bin/chot.js', import.meta.url).pathname, 'collector', 'run', '--config', configFile], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CHOT_LOG_LEVEL: 'error' } });
@@ -58,7 +67,14 @@ const procStat = (pid) => {
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return { rssMb: rssKb / 1024, cpuS: (Number(f[11]) + Number(f[12])) / 100 };
 };
-const idle = procStat(collector.pid);
+// The collector's own view of its memory: V8's heap and what it holds outside the heap (buffers, TLS, zlib).
+const heapOf = async () => {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const value = (name) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 1024 / 1024;
+  return { heapMb: value('nodejs_heap_size_used_bytes'), externalMb: value('nodejs_external_memory_bytes') };
+};
+const idle = { ...procStat(collector.pid), ...(await heapOf()) };
+const loadStart = loadavg();
 
 // Connect the fleet, 256 handshakes in flight at a time (a real fleet arrives spread out by back-off).
 const stats = { version: 'bench', uptimeS: 1, packets: 0, captureDropsKernel: 0, captureDropsInterface: 0, activeFlows: 0, recordsOut: 0, spoolBatches: 0, spoolBytes: 0, spoolDropped: 0 };
@@ -78,7 +94,7 @@ await Promise.all(Array.from({ length: 256 }, async () => {
   }
 }));
 const connectS = (performance.now() - t0) / 1000;
-const connected = procStat(collector.pid);
+const connected = { ...procStat(collector.pid), ...(await heapOf()) };
 
 // Heartbeats every 10 s from every sensor, spread over the interval, for holdS seconds.
 const beat = JSON.stringify({ type: 'heartbeat', stats });
@@ -91,16 +107,17 @@ let peakRss = before.rssMb;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, procStat(collector.pid).rssMb)), 1000);
 await new Promise((r) => setTimeout(r, holdS * 1000));
 clearInterval(sampler);
-const after = procStat(collector.pid);
+const after = { ...procStat(collector.pid), ...(await heapOf()) };
 timers.forEach(clearTimeout);
 for (const ws of sockets) { clearInterval(ws.timer); ws.terminate(); }
 collector.kill('SIGTERM');
 
-console.log(`\n### Fleet: ${fleet.length.toLocaleString('en')} sensors on one collector (one run, ${new Date().toISOString().slice(0, 10)})\n`);
+console.log(`\n### Fleet: ${fleet.length.toLocaleString('en')} sensors on one collector (one run, ${new Date().toISOString().slice(0, 10)}; load average ${loadStart.map((l) => l.toFixed(2)).join(', ')} when connecting, ${loadavg().map((l) => l.toFixed(2)).join(', ')} at the end, 2 cores)\n`);
 console.log(table([
   { measure: 'sensors connected (mutual TLS + welcome)', value: `${sockets.length.toLocaleString('en')} (${failed} failed)`, limit: `${fleet.length.toLocaleString('en')}` },
   { measure: 'time for the whole fleet to connect', value: `${connectS.toFixed(1)} s (${Math.round(sockets.length / connectS)} handshakes/s)`, limit: '—' },
   { measure: 'collector RSS idle → fleet connected → peak under heartbeats', value: `${idle.rssMb.toFixed(0)} → ${connected.rssMb.toFixed(0)} → ${peakRss.toFixed(0)} MB`, limit: '2,048 MB' },
+  { measure: 'collector V8 heap used / external memory: idle → connected → end', value: `${idle.heapMb.toFixed(0)} / ${idle.externalMb.toFixed(0)} → ${connected.heapMb.toFixed(0)} / ${connected.externalMb.toFixed(0)} → ${after.heapMb.toFixed(0)} / ${after.externalMb.toFixed(0)} MB`, limit: '—' },
   { measure: `collector CPU under heartbeats (${sockets.length.toLocaleString('en')} every ${heartbeatS} s, ${holdS} s)`, value: `${(((after.cpuS - before.cpuS) / holdS) * 100).toFixed(1)}% of one core`, limit: '200% (2 cores)' },
 ]));
 await benchStackDown();
