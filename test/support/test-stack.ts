@@ -6,7 +6,15 @@ import YAML from 'yaml';
  * The stack the test files share, started once by the global setup on ports of its own
  * so a developer's `npm start` stack is never touched.
  */
-export const TEST_STACK = { stateDir: '/var/lib/chot/test-stack', esPort: 29200, redisPort: 26379 } as const;
+/**
+ * The shared test stack. CHOT_TEST_STACK_DIR, CHOT_TEST_ES_PORT and CHOT_TEST_REDIS_PORT
+ * give a run a stack of its own (a clean-clone CI rehearsal beside a developer's runs).
+ */
+export const TEST_STACK = {
+  stateDir: process.env.CHOT_TEST_STACK_DIR ?? '/var/lib/chot/test-stack',
+  esPort: Number(process.env.CHOT_TEST_ES_PORT ?? 29200),
+  redisPort: Number(process.env.CHOT_TEST_REDIS_PORT ?? 26379),
+} as const;
 
 export interface TestStackConfig {
   elasticsearch: { url: string; username: string; password: string };
