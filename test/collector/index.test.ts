@@ -150,7 +150,8 @@ describe('documents from stored batches', () => {
     expect(actions[0]!.index).toBe(`chot-x-conn-${new Date(good.tsSec * 1000).toISOString().slice(0, 10).replace(/-/g, '.')}`);
     expect(actions[1]!.index).toBe('chot-x-deadletter-2026.01.02');
     expect(actions[1]!.id).toBe('s:7:1');
-    expect((actions[1]!.doc.error as { type: string }).type).toBe('record_conversion');
+    const letter = actions[1]!;
+    expect('doc' in letter && (letter.doc.error as { type: string }).type).toBe('record_conversion');
   });
 
   it('turns nanosecond times sent as strings back into exact bigints', async () => {
