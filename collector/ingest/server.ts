@@ -16,7 +16,6 @@ import {
 import type { SensorRegistry } from '../fleet/registry.js';
 import type { CollectorMetrics } from '../metrics.js';
 import type { BatchStore } from '../streams/batch-store.js';
-import { framedRecords } from './framing.js';
 import { TokenBucket } from './rate-limit.js';
 
 export interface IngestLimits {
@@ -203,7 +202,7 @@ export class IngestServer {
       await new Promise((r) => setTimeout(r, waitMs));
       s.ws.resume();
     }
-    return this.store(s, batch.seq, batch.records.length, framedRecords(text, batch.seq, batch.sensor) ?? JSON.stringify(batch.records));
+    return this.store(s, batch.seq, batch.records.length, JSON.stringify(batch.records));
   }
 
   /** Stores and acknowledges a checked batch; the parsed records are not kept alive while Redis answers. */

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { framedRecords } from '../../collector/ingest/framing.js';
 import { batchToActions, observerOf } from '../../collector/index/documents.js';
 import { toEcs } from '../../sensor/output/ndjson.js';
 import { batchMessageSchema, parseBatchMessage } from '../../sensor/uplink/protocol.js';
@@ -80,27 +79,6 @@ describe('the fast record check', () => {
       expect(schema.success).toBe(false);
       if (!fast.success && !schema.success) expect(fast.error.issues).toEqual(schema.error.issues);
     }
-  });
-});
-
-describe('records cut from the message text', () => {
-  const payload = `[${wireRecords().map((r) => JSON.stringify(r)).join(',')}]`;
-  const framed = (p: string, seq = 4, sensor = '01/001/00001'): string => `{"type":"batch","seq":${seq},"sensor":${JSON.stringify(sensor)},"records":${p}}`;
-
-  it('is the spooled payload exactly, for the framing the uplink sends', () => {
-    expect(framedRecords(framed(payload), 4, '01/001/00001')).toBe(payload);
-    expect(framedRecords(framed('[{"history":"]}\\"]"}]'), 4, '01/001/00001')).toBe('[{"history":"]}\\"]"}]');
-  });
-
-  it('is undefined for any other framing, so the parsed records are serialised instead', () => {
-    expect(framedRecords(framed(payload), 5, '01/001/00001')).toBeUndefined();
-    expect(framedRecords(framed(payload), 4, '01/001/00002')).toBeUndefined();
-    // A repeated key: JSON.parse keeps the second array, the first must not be stored.
-    const twice = `${framed(payload).slice(0, -1)},"records":[${JSON.stringify(wireRecords()[0])}]}`;
-    expect(JSON.parse(twice).records).toHaveLength(1);
-    expect(framedRecords(twice, 4, '01/001/00001')).toBeUndefined();
-    expect(framedRecords(`${framed(payload).slice(0, -1)} }`, 4, '01/001/00001')).toBeUndefined();
-    expect(framedRecords(framed(payload).replace('"seq":4', '"seq": 4'), 4, '01/001/00001')).toBeUndefined();
   });
 });
 
