@@ -49,6 +49,8 @@ export function wireString(b: Uint8Array, start: number, end: number, max: numbe
       break;
     }
   }
+  // A Buffer (what the capture readers pass) decodes a range in place; a view is an object per field.
+  if (ascii && Buffer.isBuffer(b)) return b.toString('latin1', start, end);
   const v = view(b, start, end);
   if (ascii) return v.toString('latin1');
   return isUtf8(v) ? v.toString('utf8') : v.toString('latin1');

@@ -40,8 +40,23 @@ export function flowHash(hs: number, hd: number, proto: number, oneWay: boolean)
 const OCTET_DOT = Array.from({ length: 256 }, (_, i) => `${i}.`);
 const OCTET = Array.from({ length: 256 }, (_, i) => String(i));
 
+/**
+ * The text of addresses seen lately. The same hosts recur in record after
+ * record (clients, servers, resolvers), and a new text costs three
+ * concatenations, then a flattening when it is first written out; bounded by
+ * starting over when full, as the TLS memos are.
+ */
+let v4Text = new Map<number, string>();
+const V4_TEXT_MAX = 65536;
+
 export function formatIpv4(a: number): string {
-  return OCTET_DOT[a >>> 24]! + OCTET_DOT[(a >>> 16) & 255]! + OCTET_DOT[(a >>> 8) & 255]! + OCTET[a & 255]!;
+  let s = v4Text.get(a);
+  if (s === undefined) {
+    s = OCTET_DOT[a >>> 24]! + OCTET_DOT[(a >>> 16) & 255]! + OCTET_DOT[(a >>> 8) & 255]! + OCTET[a & 255]!;
+    if (v4Text.size >= V4_TEXT_MAX) v4Text = new Map();
+    v4Text.set(a, s);
+  }
+  return s;
 }
 
 /** Text form of an address kept as four words (IPv4-mapped words print as IPv4); IPv6 per RFC 5952. */
