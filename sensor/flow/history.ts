@@ -20,6 +20,15 @@ export const HIST_ACK = 0x20;
 export const HIST_MULTI = 0x40;
 export const HIST_CORRUPT = 0x80;
 
+/** The lower-case letter of each upper-case one, made once: toLowerCase() makes a new string per call. */
+const LOWER: string[] = [];
+for (const u of 'SHADFRCGTWIQ^') LOWER[u.charCodeAt(0)] = u.toLowerCase();
+
+/** The letter in the endpoint's case. */
+function letter(ep: Endpoint, upper: string): string {
+  return ep.isOrig ? upper : LOWER[upper.charCodeAt(0)] ?? upper.toLowerCase();
+}
+
 /**
  * Records the letter the first time the (direction, mask) is seen and
  * returns false; returns true when it was seen before (Zeek's CheckHistory).
@@ -28,7 +37,7 @@ export function checkHistory(c: Conn, ep: Endpoint, mask: number, upper: string)
   const m = ep.isOrig ? mask : mask << 16;
   if ((c.histSeen & m) === 0) {
     c.histSeen |= m;
-    c.history += ep.isOrig ? upper : upper.toLowerCase();
+    c.history += letter(ep, upper);
     return false;
   }
   return true;
@@ -36,13 +45,13 @@ export function checkHistory(c: Conn, ep: Endpoint, mask: number, upper: string)
 
 /** Appends a letter in the endpoint's case. */
 export function addHistory(c: Conn, ep: Endpoint, upper: string): void {
-  c.history += ep.isOrig ? upper : upper.toLowerCase();
+  c.history += letter(ep, upper);
 }
 
 /** Logarithmic letters: added at the 1st, 10th, 100th... occurrence. */
 function scaled(c: Conn, ep: Endpoint, upper: string, count: number): void {
   if (count === 1 || count === 10 || count === 100 || count === 1000 || count === 10000 || count === 100000 || count === 1000000 || count === 10000000 || count === 100000000 || count === 1000000000) {
-    c.history += ep.isOrig ? upper : upper.toLowerCase();
+    c.history += letter(ep, upper);
   }
 }
 
