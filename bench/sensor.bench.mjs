@@ -12,7 +12,7 @@
 // replace the "sensor" section of BENCHMARKS.md.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeCapture } from '../dist/lab/traffic/generate.js';
@@ -25,6 +25,8 @@ const benchDir = join(root, '.chot', 'bench');
 mkdirSync(benchDir, { recursive: true });
 const capture = join(benchDir, `sensor-${packetsTarget}.pcap`);
 const work = mkdtempSync(join(tmpdir(), 'chot-bench-sensor-'));
+// Rates on a shared machine depend on what else runs: the report gives the 1-minute load average at both ends.
+const loadStart = loadavg()[0];
 
 // ------------------------------------------------------------------ the capture
 if (!existsSync(capture) || !existsSync(`${capture}.truth.json`)) {
@@ -276,10 +278,11 @@ const live = await liveRates();
 
 // ------------------------------------------------------------------ report
 const fileMb = Math.round(statSync(capture).size / 1e6);
+const loadEnd = loadavg()[0];
 const lines = [];
 lines.push(`## sensor`);
 lines.push('');
-lines.push(`\`bench/sensor.bench.mjs\`, ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'} (shared with other work: wall-time rates are noisy, CPU-time rates steadier). Capture: lab/traffic seed 7, ${packets.toLocaleString('en')} packets, ${truthFlows.toLocaleString('en')} flows in the ground truth, ${fileMb} MB (VLAN/QinQ/MPLS/IPv6/ICMP, DNS/TLS/HTTP/SSH, attack scenarios), read from the page cache. Best of ${runs} runs; every reader measured in this same run, rates also as ratios to tcpdump's (the read limit) and softflowd's.`);
+lines.push(`\`bench/sensor.bench.mjs\`, ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'} (shared with other work: load average ${loadStart.toFixed(1)} when the run started, ${loadEnd.toFixed(1)} when it ended; wall-time rates are noisy, CPU-time rates steadier). Capture: lab/traffic seed 7, ${packets.toLocaleString('en')} packets, ${truthFlows.toLocaleString('en')} flows in the ground truth, ${fileMb} MB (VLAN/QinQ/MPLS/IPv6/ICMP, DNS/TLS/HTTP/SSH, attack scenarios), read from the page cache. Best of ${runs} runs; every reader measured in this same run, rates also as ratios to tcpdump's (the read limit) and softflowd's.`);
 lines.push('');
 lines.push(table(rows));
 lines.push('');
