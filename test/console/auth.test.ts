@@ -12,6 +12,8 @@ import { PASSWORD, startConsoleStack, type ConsoleStack } from './support/consol
 const keyDir = tempDir('console-totp-key');
 const totpKeyFile = join(keyDir.dir, 'totp.key');
 writeFileSync(totpKeyFile, randomBytes(32).toString('base64') + '\n', { mode: 0o600 });
+// Both describe blocks use the directory: cleaned up once the file is done.
+afterAll(() => keyDir.cleanup());
 
 describe('console sessions and login (real Redis, Elasticsearch, HTTPS)', () => {
   let s: ConsoleStack;
@@ -19,7 +21,6 @@ describe('console sessions and login (real Redis, Elasticsearch, HTTPS)', () => 
     s = await startConsoleStack({ name: 'auth', overrides: { totpKeyFile, login: { maxFailuresPerUser: 3, maxAttemptsPerAddress: 1000, windowMinutes: 1 } } });
   });
   afterAll(async () => {
-    keyDir.cleanup();
     await s?.stop();
   });
 
