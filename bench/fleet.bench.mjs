@@ -81,13 +81,24 @@ const stats = { version: 'bench', uptimeS: 1, packets: 0, captureDropsKernel: 0,
 const sockets = [];
 let failed = 0;
 const t0 = performance.now();
+const progress = { t: t0, c: procStat(collector.pid).cpuS, b: (process.cpuUsage().user + process.cpuUsage().system) / 1e6 };
 let next = 0;
 await Promise.all(Array.from({ length: 256 }, async () => {
   while (next < fleet.length) {
     const s = fleet[next++];
     await new Promise((resolve) => {
       const ws = new WebSocket(`wss://127.0.0.1:${port}/v1/ingest`, { key: s.key, cert: s.cert, ca: collectorTls.ca, checkServerIdentity: () => undefined });
-      ws.once('message', () => { sockets.push(ws); resolve(); });
+      ws.once('message', () => {
+        sockets.push(ws);
+        if (sockets.length % 1000 === 0) {
+          const c = procStat(collector.pid);
+          const selfCpuS = process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6;
+          const dt = (performance.now() - progress.t) / 1000;
+          process.stderr.write(`${sockets.length} connected at ${((performance.now() - t0) / 1000).toFixed(1)} s: ${Math.round(1000 / dt)}/s, collector ${(((c.cpuS - progress.c) / dt) * 100).toFixed(0)}% CPU, ${c.rssMb.toFixed(0)} MB; bench ${(((selfCpuS - progress.b) / dt) * 100).toFixed(0)}% CPU; load ${loadavg()[0].toFixed(1)}\n`);
+          Object.assign(progress, { t: performance.now(), c: c.cpuS, b: selfCpuS });
+        }
+        resolve();
+      });
       ws.once('error', () => { failed++; resolve(); });
       ws.once('unexpected-response', () => { failed++; resolve(); });
     });
