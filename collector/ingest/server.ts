@@ -60,6 +60,8 @@ export class IngestServer {
   private readonly wss: WebSocketServer;
   private readonly sessions = new Map<string, Session>();
   private readonly limits: IngestLimits;
+  /** Set on shutdown: what sensors still send is left unacknowledged (batches stay in their spools) instead of racing Redis's disconnect. */
+  private closing = false;
 
   constructor(private readonly opts: IngestServerOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -96,6 +98,7 @@ export class IngestServer {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     for (const s of this.sessions.values()) s.ws.close(1001, 'collector shutting down');
     await Promise.all([...this.sessions.values()].map((s) => s.chain));
     this.wss.close();
@@ -144,11 +147,12 @@ export class IngestServer {
       this.send(ws, { type: 'welcome', sensor: sensorId, lastSeq, limits: { maxBatchBytes: this.limits.maxBatchBytes, maxRecordsPerBatch: this.limits.maxRecordsPerBatch } });
     });
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (this.closing) return;
       const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer | ArrayBuffer).byteLength;
       const text = isBinary ? undefined : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
       session.chain = session.chain.then(() => this.onMessage(session, text, size)).catch((err: unknown) => {
         // Redis failing: say nothing (no ack), close, and let the sensor replay from its spool.
-        log.error({ sensor: sensorId, err: (err as Error).message }, 'could not store a batch; closing so the sensor retries');
+        log.error({ sensor: sensorId, err: (err as Error).message }, 'could not store a batch or heartbeat; closing so the sensor retries');
         ws.close(1011, 'collector could not store the batch; retry');
       });
     });
