@@ -16,8 +16,9 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { issueServiceCertificate } from '../dist/certs/ca/issue.js';
 import { createEsClient } from '../dist/collector/index/client.js';
-import { observerOf } from '../dist/collector/index/documents.js';
-import { dailyIndex, INDEX_KINDS } from '../dist/collector/index/names.js';
+import { observerFields } from '../dist/collector/index/documents.js';
+import { dailyIndex } from '../dist/common/index-names.js';
+import { INDEX_KINDS } from '../dist/collector/index/names.js';
 import { installIndexTemplates } from '../dist/collector/index/templates.js';
 import { createRedis } from '../dist/collector/streams/redis.js';
 import { hashPassword } from '../dist/console/server/auth/password.js';
@@ -212,7 +213,7 @@ async function loadConn(es, prefix, n) {
           destination: { ip: `192.0.2.${i % 50}`, port: [443, 8443, 53, 80, 22][i % 5], bytes: 4000 + (i % 7000) },
           network: { transport: i % 5 === 2 ? 'udp' : 'tcp', protocol: ['ssl', 'ssl', 'dns', 'http', 'ssh'][i % 5] },
           zeek: { connection: { state: 'SF', history: 'ShADadFf' } },
-          observer: observerOf(nodes[i % nodes.length]),
+          observer: observerFields(nodes[i % nodes.length]),
         });
       }
       const r = await es.bulk({ operations: ops, refresh: false });

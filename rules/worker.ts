@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../common/log.js';
 import type { ConnRecord } from '../sensor/record.js';
-import { dailyIndexName } from './observer.js';
+import { dailyIndex } from '../common/index-names.js';
 import { formatDiagnostic, type Diagnostic } from './language/diagnostics.js';
 import { ListRegistry } from './lists/registry.js';
 import { Detector, type DetectionOutput } from './engine/detector.js';
@@ -97,7 +97,7 @@ export class DetectionEngine {
       state,
       keyPrefix: o.keyPrefix,
       evidenceIndex: o.evidenceIndex ?? defaultEvidenceIndex(o.esPrefix),
-      alertIndex: (t) => dailyIndexName(o.esPrefix, 'alerts', t),
+      alertIndex: (t) => dailyIndex(o.esPrefix, 'alerts', t),
       maxEvidence: o.maxEvidence,
     });
   }

@@ -42,21 +42,12 @@ function chot(args, opts = {}) {
   return r;
 }
 
-function secret(name, bytes = 24) {
+/** A generated secret kept in secrets/ (mode 0600): base64url for passwords, base64 where a key file wants it. */
+function secret(name, bytes = 24, encoding = 'base64url') {
   const file = p('secrets', name);
   if (!existsSync(file)) {
     mkdirSync(p('secrets'), { recursive: true, mode: 0o700 });
-    writeFileSync(file, randomBytes(bytes).toString('base64url') + '\n', { mode: 0o600 });
-  }
-  return file;
-}
-
-/** The key that seals users' TOTP secrets in Redis: 32 random bytes, base64. */
-function totpKey() {
-  const file = p('secrets', 'console-totp.key');
-  if (!existsSync(file)) {
-    mkdirSync(p('secrets'), { recursive: true, mode: 0o700 });
-    writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600 });
+    writeFileSync(file, randomBytes(bytes).toString(encoding) + '\n', { mode: 0o600 });
   }
   return file;
 }
@@ -197,7 +188,8 @@ function writeConfigs() {
     tls: { certFile: join(consoleTls, 'cert.pem'), keyFile: join(consoleTls, 'key.pem'), caFile: join(consoleTls, 'ca.pem'), crlFiles: nodeFiles('collector').crlFiles },
     allowedOrigins: [`https://localhost:${PORTS.console}`, `https://127.0.0.1:${PORTS.console}`],
     inventoryFile: inventory,
-    totpKeyFile: totpKey(),
+    // Seals users' TOTP secrets in Redis: 32 random bytes, base64.
+    totpKeyFile: secret('console-totp.key', 32, 'base64'),
     metrics: { host: '127.0.0.1', port: PORTS.consoleMetrics },
     ...(process.env.CHOT_DEMO_WEB_ROOT ? { webRoot: process.env.CHOT_DEMO_WEB_ROOT } : {}),
   };

@@ -66,14 +66,10 @@ export class AlertWriter {
       const prev = latest.get(u.id);
       latest.set(u.id, prev ? { ...u, suppressed: Math.max(prev.suppressed, u.suppressed), end: prev.end > u.end ? prev.end : u.end } : u);
     }
-    for (const u of latest.values()) {
-      const doc = await this.applyUpdate(u);
-      if (doc === 'missing') outcome.orphaned++;
-      else if (doc) {
-        outcome.updated++;
-        if (doc.rule.mode === 'alert') events.push(alertEventOf('updated', u.index, doc));
-      }
-    }
+    const { written, orphaned } = await this.applyUpdates([...latest.values()]);
+    outcome.orphaned = orphaned;
+    outcome.updated = written.length;
+    for (const { u, doc } of written) if (doc.rule.mode === 'alert') events.push(alertEventOf('updated', u.index, doc));
     if (events.length > 0) {
       const pipeline = this.o.redis.pipeline();
       for (const e of events) pipeline.xadd(this.stream, 'MAXLEN', '~', String(this.o.eventsMaxLen), '*', ...encodeAlertEvent(e));
@@ -84,43 +80,62 @@ export class AlertWriter {
   }
 
   /**
-   * Raises the stored alert's repeat count and end time to the update's (never lowers
-   * them: updates from two workers may arrive in either order). Returns the document
-   * written, undefined when it already said as much, 'missing' when it never appeared.
+   * Raises each stored alert's repeat count and end time to its update's (never lowers
+   * them: updates from two workers may arrive in either order), in one read (mget) and one
+   * conditional write (bulk with if_seq_no) per round, however many alerts changed. A
+   * write that lost to another (a triage, another worker) is read and tried again; an
+   * alert not there yet (another worker still creating it) is waited for, then counted
+   * as orphaned. Elasticsearch unreachable or overloaded is waited out.
    */
-  private async applyUpdate(u: AlertUpdate): Promise<AlertDocument | undefined | 'missing'> {
+  private async applyUpdates(updates: AlertUpdate[]): Promise<{ written: Array<{ u: AlertUpdate; doc: AlertDocument }>; orphaned: number }> {
+    const written: Array<{ u: AlertUpdate; doc: AlertDocument }> = [];
+    let orphaned = 0;
+    let pending = updates;
     const waitUntil = Date.now() + (this.o.missingAlertWaitMs ?? 20_000);
     let backoff = 50;
-    for (;;) {
+    while (pending.length > 0) {
       this.o.signal?.throwIfAborted();
+      const again: AlertUpdate[] = [];
+      const missing: AlertUpdate[] = [];
       try {
-        const cur = await this.o.es.get<AlertDocument>({ index: u.index, id: u.id }, { ignore: [404] });
-        if (!cur.found || !cur._source) {
-          if (Date.now() >= waitUntil) {
-            this.o.log.error({ alert: u.id, index: u.index, rule: u.ruleId }, 'alert to update is not in Elasticsearch; its repeat count is lost');
-            return 'missing';
-          }
-        } else {
-          const doc = cur._source;
-          const suppressed = Math.max(doc.chot.alert.suppressed ?? 0, u.suppressed);
-          const end = doc.event.end > u.end ? doc.event.end : u.end;
-          if (suppressed === doc.chot.alert.suppressed && end === doc.event.end) return undefined;
-          const next: AlertDocument = { ...doc, event: { ...doc.event, end }, chot: { ...doc.chot, alert: { ...doc.chot.alert, suppressed } } };
-          try {
-            await this.o.es.index({ index: u.index, id: u.id, document: next, if_seq_no: cur._seq_no!, if_primary_term: cur._primary_term! });
-            return next;
-          } catch (err) {
-            if (statusOf(err) !== 409) throw err;
-            // Written in between (a triage, another worker): read again.
-          }
+        const read = await this.o.es.mget<AlertDocument>({ docs: pending.map((u) => ({ _index: u.index, _id: u.id })) });
+        const writes: Array<{ u: AlertUpdate; doc: AlertDocument; seqNo: number; primaryTerm: number }> = [];
+        read.docs.forEach((d, i) => {
+          const u = pending[i]!;
+          if (!('found' in d) || !d.found || !d._source) return void missing.push(u);
+          const cur = d._source;
+          const suppressed = Math.max(cur.chot.alert.suppressed ?? 0, u.suppressed);
+          const end = cur.event.end > u.end ? cur.event.end : u.end;
+          if (suppressed === cur.chot.alert.suppressed && end === cur.event.end) return;
+          const doc: AlertDocument = { ...cur, event: { ...cur.event, end }, chot: { ...cur.chot, alert: { ...cur.chot.alert, suppressed } } };
+          writes.push({ u, doc, seqNo: d._seq_no!, primaryTerm: d._primary_term! });
+        });
+        if (writes.length > 0) {
+          const res = await this.o.es.bulk({ operations: writes.flatMap((w) => [{ index: { _index: w.u.index, _id: w.u.id, if_seq_no: w.seqNo, if_primary_term: w.primaryTerm } }, w.doc]) });
+          res.items.forEach((item, i) => {
+            const r = item.index!;
+            const w = writes[i]!;
+            if (r.status < 300) written.push({ u: w.u, doc: w.doc });
+            else if (r.status === 409 || r.status === 429 || r.status >= 500) again.push(w.u); // written in between, or busy: read again
+            else throw new Error(`alert ${w.u.id}: update refused (${r.status}): ${r.error?.reason ?? 'no reason given'}`);
+          });
         }
       } catch (err) {
         const status = statusOf(err);
         if (status !== undefined && status !== 429 && status < 500) throw err;
-        this.o.log.warn({ alert: u.id, err: (err as Error).message }, 'Elasticsearch unavailable for an alert update; retrying');
+        this.o.log.warn({ alerts: pending.length, err: (err as Error).message }, 'Elasticsearch unavailable for alert updates; retrying');
+        again.push(...pending.filter((u) => !missing.includes(u) && !written.some((w) => w.u === u) && !again.includes(u)));
       }
-      await sleep(backoff * (0.5 + Math.random()));
-      backoff = Math.min(backoff * 2, 2_000);
+      if (missing.length > 0 && Date.now() >= waitUntil) {
+        for (const u of missing) this.o.log.error({ alert: u.id, index: u.index, rule: u.ruleId }, 'alert to update is not in Elasticsearch; its repeat count is lost');
+        orphaned += missing.length;
+      } else again.push(...missing);
+      pending = again;
+      if (pending.length > 0) {
+        await sleep(backoff * (0.5 + Math.random()));
+        backoff = Math.min(backoff * 2, 2_000);
+      }
     }
+    return { written, orphaned };
   }
 }

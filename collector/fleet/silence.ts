@@ -1,7 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from '../../common/log.js';
 import type { BulkIndexer } from '../index/bulk.js';
-import { dailyIndex } from '../index/names.js';
+import { dailyIndex } from '../../common/index-names.js';
 import type { RedisClient } from '../streams/redis.js';
 import type { SensorRegistry } from './registry.js';
 

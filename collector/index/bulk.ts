@@ -1,6 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from '../../common/log.js';
-import { dailyIndex } from './names.js';
+import { dailyIndex } from '../../common/index-names.js';
 
 interface ActionTarget {
   index: string;

@@ -1,26 +1,14 @@
+import { observerOf } from '../../common/observer.js';
 import { decodeRecords } from '../../sensor/uplink/record-codec.js';
 import { toEcs } from '../../sensor/output/ndjson.js';
 import type { ConnRecord } from '../../sensor/record.js';
 import type { StoredBatch } from '../streams/batch-store.js';
 import type { IndexAction } from './bulk.js';
-import { dailyIndex } from './names.js';
+import { dailyIndex } from '../../common/index-names.js';
 
-/**
- * The observer fields of a node, from its id (the path in the inventory, e.g.
- * "01/001/00001"). `observer.hierarchy` lists the node and every ancestor, so "all of a
- * province" is one term query whatever the depth; the named levels follow the path
- * (province first; with three levels district then commune, with two just commune, as
- * after the 2025 reform removed districts).
- */
-export function observerOf(nodeId: string): Record<string, unknown> {
-  const parts = nodeId.split('/');
-  const hierarchy = parts.map((_, i) => parts.slice(0, i + 1).join('/'));
-  const observer: Record<string, unknown> = { id: nodeId, type: 'sensor', hierarchy, province: parts[0] };
-  if (parts.length >= 3) {
-    observer.district = parts[1];
-    observer.commune = parts[2];
-  } else if (parts.length === 2) observer.commune = parts[1];
-  return observer;
+/** The observer of a connection document: the node's place in the hierarchy, seen by a sensor. */
+export function observerFields(nodeId: string): Record<string, unknown> {
+  return { ...observerOf(nodeId), type: 'sensor' };
 }
 
 /**
@@ -36,7 +24,7 @@ export function observerOf(nodeId: string): Record<string, unknown> {
  */
 export function batchToActions(prefix: string, batch: StoredBatch): IndexAction[] {
   const records = decodeRecords(batch.recordsJson);
-  const observer = observerOf(batch.node);
+  const observer = observerFields(batch.node);
   const observerJson = JSON.stringify(observer);
   const ingested = new Date(batch.receivedMs).toISOString();
   const ingestedJson = JSON.stringify(ingested);

@@ -1,5 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
-import { dayOfIndex, indexPattern, type IndexKind } from './names.js';
+import { dayOfIndex, indexPattern } from '../../common/index-names.js';
+import type { TemplateKind } from './names.js';
 
 const DAY_MS = 86_400_000;
 
@@ -10,11 +11,11 @@ const DAY_MS = 86_400_000;
 export async function deleteExpiredIndices(
   client: Client,
   prefix: string,
-  retention: Partial<Record<IndexKind, number>>,
+  retention: Partial<Record<TemplateKind, number>>,
   nowMs = Date.now(),
 ): Promise<string[]> {
   const deleted: string[] = [];
-  for (const [kind, days] of Object.entries(retention) as Array<[IndexKind, number]>) {
+  for (const [kind, days] of Object.entries(retention) as Array<[TemplateKind, number]>) {
     const rows = (await client.cat.indices({ index: indexPattern(prefix, kind), format: 'json', h: ['index'], expand_wildcards: ['open', 'closed'] })) as Array<{ index?: string }>;
     const cutoff = Math.floor(nowMs / DAY_MS) * DAY_MS - days * DAY_MS;
     const expired = rows

@@ -1,5 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
-import { indexPattern, type IndexKind } from './names.js';
+import { indexPattern } from '../../common/index-names.js';
+import type { TemplateKind } from './names.js';
 
 type Mapping = Record<string, unknown>;
 const keyword = { type: 'keyword', ignore_above: 1024 };
@@ -80,7 +81,7 @@ const dynamicTemplates = [
   { strings: { match_mapping_type: 'string', mapping: keyword } },
 ];
 
-const kindSettings: Record<IndexKind, { settings: Mapping; extra?: Mapping }> = {
+const kindSettings: Record<TemplateKind, { settings: Mapping; extra?: Mapping }> = {
   conn: { settings: { refresh_interval: '5s' } },
   // Alerts must be searchable on the console within a second of the packet.
   alerts: {
@@ -122,7 +123,7 @@ const kindSettings: Record<IndexKind, { settings: Mapping; extra?: Mapping }> = 
   },
 };
 
-export function indexTemplateBody(prefix: string, kind: IndexKind, replicas: number): Record<string, unknown> {
+export function indexTemplateBody(prefix: string, kind: TemplateKind, replicas: number): Record<string, unknown> {
   const { settings, extra } = kindSettings[kind];
   return {
     name: `${prefix}-${kind}`,
@@ -143,7 +144,7 @@ export function indexTemplateBody(prefix: string, kind: IndexKind, replicas: num
 }
 
 /** Installs (or updates) the templates; idempotent, run by every collector at start. */
-export async function installIndexTemplates(client: Client, prefix: string, kinds: readonly IndexKind[], replicas = 0): Promise<void> {
+export async function installIndexTemplates(client: Client, prefix: string, kinds: readonly TemplateKind[], replicas = 0): Promise<void> {
   for (const kind of kinds) {
     const body = indexTemplateBody(prefix, kind, replicas) as { name: string } & Record<string, unknown>;
     await client.indices.putIndexTemplate(body as unknown as Parameters<Client['indices']['putIndexTemplate']>[0]);

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { RuntimeError } from '../../common/errors.js';
+import { retainClosedCap } from '../../common/cap-handles.js';
 
 /**
  * The part of the `cap` addon the lab uses, typed here because the package ships no types.
@@ -44,13 +45,6 @@ export interface OpenHandle {
 // reachable for as long as the handle is open, whatever the caller keeps.
 const packetBuffers = new Map<CapHandle, Buffer>();
 
-// cap's close() stops its libuv poll handle but never uv_close()s it, and that handle lives
-// inside the native object: once a closed Cap is garbage-collected, libuv's handle list points
-// into freed memory and the process dies at random (segfault or "double free"; 8 runs in 10 of
-// a stress test). Closed handles are therefore kept for the life of the process, at a few
-// hundred bytes each.
-const closedHandles: CapHandle[] = [];
-
 /**
  * Opens a live handle on an interface; the error names the interface and libpcap's reason.
  * `snapBytes` sizes the packet buffer: a send-only handle that captures nothing needs little.
@@ -73,6 +67,7 @@ export function openHandle(iface: string, filter: string, bufferBytes: number, s
 export function closeHandle(cap: CapHandle): void {
   cap.removeAllListeners('packet');
   cap.close();
+  // A collected closed Cap crashes the process later (see common/cap-handles.ts).
+  retainClosedCap(cap, packetBuffers.get(cap));
   packetBuffers.delete(cap);
-  closedHandles.push(cap);
 }

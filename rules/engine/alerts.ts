@@ -10,7 +10,7 @@ import { SUMMARY_WORDS } from '../language/check.js';
 import { formatDuration } from '../language/duration.js';
 import { FIELDS } from '../fields/index.js';
 import type { View } from '../fields/view.js';
-import { observerOf } from '../observer.js';
+import { observerOf } from '../../common/observer.js';
 import { digest, isoMs } from '../util.js';
 
 export type GroupValues = Record<string, string | number>;

@@ -6,7 +6,7 @@
  * transaction of it, for DNS/HTTP) in one string, unique per counted event.
  */
 import type { EvidenceRef } from '../alert.js';
-import { dailyIndexName } from '../observer.js';
+import { dailyIndex } from '../../common/index-names.js';
 import type { RecordKind } from '../records.js';
 import { nsToMs } from '../util.js';
 import type { Hit } from './matcher.js';
@@ -14,7 +14,7 @@ import type { Hit } from './matcher.js';
 export type EvidenceIndex = (kind: 'conn' | 'health' | 'enforcer', timeMs: number) => string;
 
 export function defaultEvidenceIndex(esPrefix: string): EvidenceIndex {
-  return (kind, timeMs) => dailyIndexName(esPrefix, kind, timeMs);
+  return (kind, timeMs) => dailyIndex(esPrefix, kind, timeMs);
 }
 
 export function evidenceOf(h: Hit, index: EvidenceIndex): EvidenceRef {

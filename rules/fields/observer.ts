@@ -1,5 +1,5 @@
 /** Fields every kind has: where the record was seen. */
-import { observerOf } from '../observer.js';
+import { observerOf } from '../../common/observer.js';
 import { RECORD_KINDS } from '../records.js';
 import { FIELDS, str } from './table.js';
 

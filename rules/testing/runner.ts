@@ -14,7 +14,7 @@ import { StatelessMatcher, type HitList } from '../engine/matcher.js';
 import { MemoryState } from '../engine/memory-state.js';
 import { RuleSet, type ListSource } from '../engine/ruleset.js';
 import type { StateStore } from '../engine/state.js';
-import { dailyIndexName } from '../observer.js';
+import { dailyIndex } from '../../common/index-names.js';
 import { CONN_KINDS } from '../records.js';
 import { readFileSync } from 'node:fs';
 import { ListRegistry } from '../lists/registry.js';
@@ -95,7 +95,7 @@ export async function alertsFor(rule: RuleAst, t: TestCaseAst, o: TestOptions): 
     keyPrefix: `${o.keyPrefix ?? 'chot-test:'}${(caseCounter++).toString(36)}:${Math.random().toString(36).slice(2, 8)}:`,
     firstSeenTtlMs: 600_000,
     evidenceIndex: defaultEvidenceIndex('chot-test'),
-    alertIndex: (ms) => dailyIndexName('chot-test', 'alerts', ms),
+    alertIndex: (ms) => dailyIndex('chot-test', 'alerts', ms),
     now: () => 0,
   });
   const matcher = new StatelessMatcher();

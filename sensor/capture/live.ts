@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { retainClosedCap } from '../../common/cap-handles.js';
 import { RuntimeError } from '../../common/errors.js';
 import { LINK_ETHERNET, LINK_NULL, LINK_RAW, LINK_SLL } from '../decode/packet.js';
 import type { CaptureStats, PacketSink, PacketSource } from './source.js';
@@ -91,7 +92,7 @@ export class LiveCapture implements PacketSource {
     const lt = LINK_TYPES[link];
     if (lt === undefined) {
       cap.close();
-      retainClosed(cap, buf);
+      retainClosedCap(cap, buf);
       throw new RuntimeError(`cannot capture on ${this.opts.device}: unsupported link type ${link}`);
     }
     this.linkType = lt;
@@ -125,7 +126,7 @@ export class LiveCapture implements PacketSource {
     if (this.cap !== undefined) {
       this.cap.removeAllListeners();
       this.cap.close();
-      retainClosed(this.cap, this.buf);
+      retainClosedCap(this.cap, this.buf);
       this.cap = undefined;
     }
     this.done?.();
@@ -141,14 +142,4 @@ export class LiveCapture implements PacketSource {
       truncated: this.truncated,
     };
   }
-}
-
-// cap 0.2.1's close() stops its libuv poll handle but never uv_close()s it, and the handle
-// lives inside the native object: a closed Cap that is garbage-collected leaves libuv's
-// handle list pointing into freed memory, and the process dies at some later turn of the
-// loop (segfault or "double free"). Closed handles, and the packet buffers they point into,
-// are therefore kept for the life of the process: a few hundred bytes plus the snaplen each.
-const closedCaptures: unknown[] = [];
-function retainClosed(cap: unknown, buf: Buffer): void {
-  closedCaptures.push(cap, buf);
 }

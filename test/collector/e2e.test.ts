@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,43 +8,18 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { createEsClient } from '../../collector/index/client.js';
-import { chotBin } from '../../common/paths.js';
-import { isPortFree } from '../../common/net.js';
 import { RecordBatcher } from '../../sensor/uplink/batcher.js';
 import { UplinkClient } from '../../sensor/uplink/client.js';
 import type { SensorStats } from '../../sensor/uplink/protocol.js';
 import { Spool } from '../../sensor/uplink/spool.js';
 import { issueNode, makePki, materialFor, tempDir } from '../certs/fixtures.js';
 import { sampleRecord } from '../support/records.js';
+import { freePort, startCollectorProcess, until } from '../support/spine.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { deleteIndicesWithPrefix, testStackConfig } from '../support/test-stack.js';
 
 const log = pino({ level: 'silent' });
 const stats = (): SensorStats => ({ version: 'e2e', uptimeS: 1, packets: 0, captureDropsKernel: 0, captureDropsInterface: 0, activeFlows: 0, recordsOut: 0, spoolBatches: 0, spoolBytes: 0, spoolDropped: 0 });
-
-async function until(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function freePort(): Promise<number> {
-  for (let p = 18000 + Math.floor(Math.random() * 2000); ; p++) if (await isPortFree(p)) return p;
-}
-
-function startCollector(configFile: string): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [chotBin, 'collector', 'run', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CHOT_LOG_LEVEL: 'warn' } });
-    let err = '';
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      if (d.includes('collector listening')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`collector exited with ${code}: ${err.slice(-500)}`)));
-  });
-}
 
 describe('end to end: sensor uplink → collector → Redis → Elasticsearch, through failures', () => {
   const esPrefix = `chot-e2e-${randomUUID().slice(0, 8)}`;
@@ -108,7 +83,7 @@ describe('end to end: sensor uplink → collector → Redis → Elasticsearch, t
   });
 
   it('indexes every record exactly once although the collector is SIGKILLed and Elasticsearch is unreachable for 30 s mid-stream', async () => {
-    children.push(await startCollector(configFile));
+    children.push(await startCollectorProcess(configFile));
     const spool = new Spool({ dir: mkdtempSync(join(tmpdir(), 'chot-e2e-spool-')), maxBytes: 256 << 20 });
     const uplink = new UplinkClient({ collectors: [`wss://127.0.0.1:${port}`], tls: sensorTls, sensorId: '01/001/00001', spool, log, stats, backoffBaseMs: 100, backoffMaxMs: 1000 });
     const batcher = new RecordBatcher(spool, () => uplink.pump(), { maxRecords: 250, maxBytes: 1 << 20, maxDelayMs: 50 });
@@ -129,7 +104,7 @@ describe('end to end: sensor uplink → collector → Redis → Elasticsearch, t
     children[0]!.kill('SIGKILL'); // mid-stream, with batches in flight and entries pending in Redis
     await produce(12_000); // the sensor keeps spooling while no collector answers
     await proxy.stop(); // Elasticsearch unreachable for the restarted collector
-    children.push(await startCollector(configFile));
+    children.push(await startCollectorProcess(configFile));
     await produce(16_000);
     // Elasticsearch unreachable for 30 s (connections refused, as when it is stopped).
     await new Promise((r) => setTimeout(r, 30_000));

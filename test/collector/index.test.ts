@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BulkIndexer, type IndexAction } from '../../collector/index/bulk.js';
 import { clusterVersion, createEsClient } from '../../collector/index/client.js';
-import { dailyIndex } from '../../collector/index/names.js';
+import { dailyIndex } from '../../common/index-names.js';
 import { deleteExpiredIndices } from '../../collector/index/retention.js';
 import { installIndexTemplates } from '../../collector/index/templates.js';
 import { TcpProxy } from '../support/tcp-proxy.js';

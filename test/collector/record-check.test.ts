@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchToActions, observerOf } from '../../collector/index/documents.js';
+import { batchToActions, observerFields } from '../../collector/index/documents.js';
 import { toEcs } from '../../sensor/output/ndjson.js';
 import { batchMessageSchema, parseBatchMessage } from '../../sensor/uplink/protocol.js';
 import { decodeRecords, encodeRecord } from '../../sensor/uplink/record-codec.js';
@@ -91,7 +91,7 @@ describe('connection documents written directly', () => {
       const actions = batchToActions('chot-x', { sensorId: 's', seq: 9, node, receivedMs, count: 8, recordsJson });
       decodeRecords(recordsJson).forEach((r, i) => {
         const doc = toEcs(r);
-        doc.observer = observerOf(node);
+        doc.observer = observerFields(node);
         (doc.event as Record<string, unknown>).ingested = new Date(receivedMs).toISOString();
         const a = actions[i]!;
         expect(a.id).toBe(`s:9:${i}`);

@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { pino } from 'pino';
 import { AlertWriter } from '../../collector/detect/alert-writer.js';
 import { BulkIndexer } from '../../collector/index/bulk.js';
-import { dailyIndex } from '../../collector/index/names.js';
+import { dailyIndex } from '../../common/index-names.js';
 import type { AlertDocument } from '../../rules/alert.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TcpProxy } from '../support/tcp-proxy.js';

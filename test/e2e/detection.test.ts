@@ -11,15 +11,12 @@ import { writeCapture } from '../../lab/traffic/generate.js';
 import { alertEventsStream, type AlertDocument } from '../../rules/alert.js';
 import { decodeAlertEvent } from '../../rules/alert-events.js';
 import { DetectionEngine } from '../../rules/worker.js';
-import { createAppAnalyzer } from '../../sensor/app/index.js';
-import { FileReader } from '../../sensor/capture/file-reader.js';
-import { Pipeline } from '../../sensor/pipeline.js';
-import { PopulationDataPolicyChecker } from '../../sensor/policy/population-data.js';
 import type { ConnRecord } from '../../sensor/record.js';
 import { RecordBatcher } from '../../sensor/uplink/batcher.js';
 import { UplinkClient } from '../../sensor/uplink/client.js';
 import type { SensorStats } from '../../sensor/uplink/protocol.js';
 import { Spool } from '../../sensor/uplink/spool.js';
+import { recordsOfCapture } from '../support/capture-records.js';
 import { freePort, spineFixture, startCollectorProcess, until, type SpineFixture } from '../support/spine.js';
 import { deleteIndicesWithPrefix, testStackConfig } from '../support/test-stack.js';
 
@@ -35,15 +32,6 @@ const NODE = '01/001/00007';
 interface Expected {
   suppressed: Map<string, number>;
   rules: Set<string>;
-}
-
-function recordsOf(file: string): ConnRecord[] {
-  const policy = new PopulationDataPolicyChecker([{ name: 'popdata', cidrs: ['198.18.0.10/32', 'fd00:c407::10/128'], ports: [8443] }], ['198.18.10.0/24', '198.18.16.0/20', 'fd00:c407:0:10::/64']);
-  const records: ConnRecord[] = [];
-  const p = new Pipeline({ outputs: [{ record: (r) => records.push(r) }], analyzers: createAppAnalyzer, policy });
-  new FileReader(file).readAll(p);
-  p.finish();
-  return records;
 }
 
 async function expectedAlerts(records: ConnRecord[]): Promise<Expected> {
@@ -92,7 +80,7 @@ describe('detection in the collector: records in, alerts in Elasticsearch and on
   it('raises exactly the alerts of the engine, with evidence and live events, through a collector SIGKILL', async () => {
     const pcap = join(dir, 'scenarios.pcap');
     await writeCapture(pcap, { seed: 2026, packets: 30_000, scenarios: true });
-    const records = recordsOf(pcap);
+    const records = recordsOfCapture(pcap);
     const expected = await expectedAlerts(records);
     // The scenarios this capture holds, each caught.
     for (const r of ['chot.scan.port_scan', 'chot.scan.host_sweep', 'chot.bruteforce.ssh_rdp', 'chot.popdata.plaintext']) expect(expected.rules).toContain(r);

@@ -1,14 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEsClient } from '../../collector/index/client.js';
-import { packageRoot } from '../../common/paths.js';
 import { injectFrames, labDown, labUp, type TimedFrame } from '../../lab/net/index.js';
 import { buildWebClient, launchBrowser, logIn, openSession, type Session } from '../console/support/browser.js';
+import { runDemo } from '../support/demo.js';
 import { freePort } from '../support/spine.js';
+import { ACK, ether, FIN, ipv4, PSH, SYN, tcpSegment } from '../sensor/support/frames.js';
 import { deleteIndicesWithPrefix, TEST_STACK, testStackConfig } from '../support/test-stack.js';
 
 // Issue 8's first browser test, over the whole product: the demo deployment (enrolled
@@ -19,54 +19,10 @@ const prefix = 'chotpc';
 const dir = mkdtempSync(join(tmpdir(), 'chot-e2e-'));
 const indexPrefix = `chot-e2e${process.pid % 10000}`;
 
-function demo(cmd: string, env: Record<string, string>): { status: number | null; out: string } {
-  const r = spawnSync(process.execPath, [join(packageRoot, 'scripts', 'demo.mjs'), cmd], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 240_000 });
-  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+/** One Ethernet/IPv4/TCP frame, from the sensor tests' builders (MACs no lab router owns: the far end drops them). */
+function tcpFrame(src: string, dst: string, sport: number, dport: number, seq: number, ack: number, flags: number, payload: Uint8Array = new Uint8Array(0)): Buffer {
+  return Buffer.from(ether(ipv4(src, dst, 6, tcpSegment(sport, dport, seq, ack, flags, payload), { df: true })));
 }
-
-const ip = (s: string) => s.split('.').map(Number);
-
-function sum16(b: Buffer, start: number, end: number, acc = 0): number {
-  for (let i = start; i < end; i += 2) acc += (b[i]! << 8) | (i + 1 < end ? b[i + 1]! : 0);
-  return acc;
-}
-const fold = (s: number) => {
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-  return ~s & 0xffff;
-};
-
-/** One Ethernet/IPv4/TCP frame with both checksums right (the sensor verifies the IP one). */
-function tcpFrame(src: string, dst: string, sport: number, dport: number, seq: number, ack: number, flags: number, payload = Buffer.alloc(0)): Buffer {
-  const f = Buffer.alloc(14 + 20 + 20 + payload.length);
-  // Locally administered MACs no lab router owns: the router at the far end drops the frames.
-  Buffer.from([0x02, 0xc4, 0x07, 0, 0, 1, 0x02, 0xc4, 0x07, 0, 0, 2, 0x08, 0x00]).copy(f, 0);
-  const iph = 14;
-  f[iph] = 0x45;
-  f.writeUInt16BE(20 + 20 + payload.length, iph + 2);
-  f.writeUInt16BE(0x4000, iph + 6);
-  f[iph + 8] = 64;
-  f[iph + 9] = 6;
-  f.set(ip(src), iph + 12);
-  f.set(ip(dst), iph + 16);
-  f.writeUInt16BE(fold(sum16(f, iph, iph + 20)), iph + 10);
-  const t = iph + 20;
-  f.writeUInt16BE(sport, t);
-  f.writeUInt16BE(dport, t + 2);
-  f.writeUInt32BE(seq >>> 0, t + 4);
-  f.writeUInt32BE(ack >>> 0, t + 8);
-  f[t + 12] = 5 << 4;
-  f[t + 13] = flags;
-  f.writeUInt16BE(64240, t + 14);
-  payload.copy(f, t + 20);
-  const pseudo = sum16(f, iph + 12, iph + 20) + 6 + 20 + payload.length;
-  f.writeUInt16BE(fold(sum16(f, t, f.length, pseudo)), t + 16);
-  return f;
-}
-
-const FIN = 0x01;
-const SYN = 0x02;
-const PSH = 0x08;
-const ACK = 0x10;
 
 /** A whole clear-text HTTP exchange with the service's TLS port, closed by both sides. */
 function plaintextSession(client: string, server: string, port: number, sport: number): TimedFrame[] {
@@ -113,7 +69,7 @@ describe('a packet on the lab WAN to the alert in the console (the demo deployme
   afterAll(async () => {
     for (const s of sessions) await s.context.close().catch(() => {});
     await browser?.close();
-    if (env) demo('down', env);
+    if (env) runDemo('down', env);
     await labDown({ prefix, stateDir: join(dir, 'lab') });
     const es = createEsClient({ ...testStackConfig().elasticsearch, indexPrefix });
     await deleteIndicesWithPrefix(es, indexPrefix);
@@ -122,7 +78,7 @@ describe('a packet on the lab WAN to the alert in the console (the demo deployme
   }, 120_000);
 
   it('shows the alert of traffic injected after the page went live, and an acknowledgement in a second session within a second', async () => {
-    const up = demo('up', env!);
+    const up = runDemo('up', env!);
     expect(up.status, up.out).toBe(0);
     expect(up.out).toMatch(/sensor started on chotpc-c-wan/);
     const url = /Console:\s+(https:\/\/\S+)/.exec(up.out)![1]!;
@@ -167,7 +123,7 @@ describe('a packet on the lab WAN to the alert in the console (the demo deployme
       expect(s.cspViolations).toEqual([]);
     }
 
-    const down = demo('down', env!);
+    const down = runDemo('down', env!);
     expect(down.status, down.out).toBe(0);
     env = undefined;
   }, 400_000);

@@ -22,11 +22,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCapture, type Truth } from '../../lab/traffic/generate.js';
 import { DetectionEngine, type CreatedAlert } from '../../rules/worker.js';
 import type { AlertUpdate } from '../../rules/alert.js';
-import { createAppAnalyzer } from '../../sensor/app/index.js';
-import { FileReader } from '../../sensor/capture/file-reader.js';
-import { Pipeline } from '../../sensor/pipeline.js';
-import { PopulationDataPolicyChecker } from '../../sensor/policy/population-data.js';
 import type { ConnRecord } from '../../sensor/record.js';
+import { recordsOfCapture } from '../support/capture-records.js';
 import { testStackConfig } from '../support/test-stack.js';
 import { silent } from './helpers.js';
 
@@ -51,11 +48,7 @@ interface Capture {
 async function capture(name: string, scenarios: boolean): Promise<Capture> {
   const file = join(dir, `${name}.pcap`);
   const truth = await writeCapture(file, { seed: 2026, packets: 50_000, scenarios });
-  const policy = new PopulationDataPolicyChecker([{ name: 'popdata', cidrs: ['198.18.0.10/32', 'fd00:c407::10/128'], ports: [8443] }], ['198.18.10.0/24', '198.18.16.0/20', 'fd00:c407:0:10::/64']);
-  const records: ConnRecord[] = [];
-  const p = new Pipeline({ outputs: [{ record: (r) => records.push(r) }], analyzers: createAppAnalyzer, policy });
-  new FileReader(file).readAll(p);
-  p.finish();
+  const records = recordsOfCapture(file);
   return { truth, records };
 }
 

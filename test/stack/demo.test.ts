@@ -1,12 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEsClient } from '../../collector/index/client.js';
-import { packageRoot } from '../../common/paths.js';
 import { labDown, labUp } from '../../lab/net/index.js';
 import { ConsoleClient } from '../console/support/client.js';
+import { runDemo } from '../support/demo.js';
 import { freePort, until } from '../support/spine.js';
 import { deleteIndicesWithPrefix, TEST_STACK, testStackConfig } from '../support/test-stack.js';
 
@@ -20,10 +19,6 @@ const dir = mkdtempSync(join(tmpdir(), 'chot-demo-'));
 const labState = join(dir, 'lab');
 const indexPrefix = `chot-demo${process.pid % 10000}`;
 
-function demo(cmd: string, env: Record<string, string>): { status: number | null; out: string } {
-  const r = spawnSync(process.execPath, [join(packageRoot, 'scripts', 'demo.mjs'), cmd], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 240_000 });
-  return { status: r.status, out: `${r.stdout}${r.stderr}` };
-}
 
 describe('the demo deployment of `npm start`', () => {
   let env: Record<string, string>;
@@ -35,7 +30,7 @@ describe('the demo deployment of `npm start`', () => {
   }, 120_000);
 
   afterAll(async () => {
-    if (env) demo('down', env);
+    if (env) runDemo('down', env);
     await labDown({ prefix, stateDir: labState });
     const es = createEsClient({ ...testStackConfig().elasticsearch, indexPrefix });
     await deleteIndicesWithPrefix(es, indexPrefix);
@@ -44,7 +39,7 @@ describe('the demo deployment of `npm start`', () => {
   }, 120_000);
 
   it('enrolls, starts every role, prints a working login, shows scenario alerts, and stops what it started', async () => {
-    const up = demo('up', env);
+    const up = runDemo('up', env);
     expect(up.status, up.out).toBe(0);
     expect(up.out).toMatch(/enrolled the demo collector \(01\)/);
     expect(up.out).toMatch(/enrolled the demo sensor \(01\/001\/00001\)/);
@@ -56,7 +51,7 @@ describe('the demo deployment of `npm start`', () => {
     for (const pid of Object.values(pids)) expect(existsSync(`/proc/${pid}`)).toBe(true);
 
     // Idempotent: a second `up` finds everything running and changes nothing.
-    const again = demo('up', env);
+    const again = runDemo('up', env);
     expect(again.status, again.out).toBe(0);
     expect(again.out).toMatch(/collector already running/);
     expect(again.out).not.toMatch(/enrolled/);
@@ -77,9 +72,9 @@ describe('the demo deployment of `npm start`', () => {
       'scenario alerts in the console',
     );
 
-    const down = demo('down', env);
+    const down = runDemo('down', env);
     expect(down.status, down.out).toBe(0);
     for (const pid of Object.values(pids)) expect(existsSync(`/proc/${pid}`), `PID ${pid} stopped`).toBe(false);
-    expect(demo('status', env).out).toMatch(/collector\s+stopped/);
+    expect(runDemo('status', env).out).toMatch(/collector\s+stopped/);
   }, 400_000);
 });

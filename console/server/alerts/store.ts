@@ -1,6 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { estypes } from '@elastic/elasticsearch';
-import { indexPattern } from '../../../collector/index/names.js';
+import { indexPattern } from '../../../common/index-names.js';
 import type { AlertDocument } from '../../../rules/alert.js';
 import { subtreeFilter } from '../scope.js';
 

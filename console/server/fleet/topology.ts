@@ -1,5 +1,5 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
-import { indexPattern } from '../../../collector/index/names.js';
+import { indexPattern } from '../../../common/index-names.js';
 import { forbidden } from '../http/errors.js';
 import { isWithin, subtreeFilter } from '../scope.js';
 import type { Places, PlaceNode } from './inventory.js';

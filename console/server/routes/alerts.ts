@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { indexPattern } from '../../../collector/index/names.js';
+import { indexPattern } from '../../../common/index-names.js';
 import { ALERT_STATUSES, SEVERITIES } from '../../../rules/alert.js';
 import { GROUP_FIELDS, type AlertFilter, type StoredAlert } from '../alerts/store.js';
 import { auditOfTriage, triageChangeSchema, viewOf } from '../alerts/triage.js';

@@ -1,5 +1,5 @@
 import type { estypes } from '@elastic/elasticsearch';
-import { indexPattern } from '../../../collector/index/names.js';
+import { indexPattern } from '../../../common/index-names.js';
 import { subtreeFilter } from '../scope.js';
 import type { SearchFilter, SearchSpec } from './spec.js';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
-import { dailyIndex } from '../../../collector/index/names.js';
+import { dailyIndex } from '../../../common/index-names.js';
 import type { RedisClient } from '../../../collector/streams/redis.js';
 import { alertEventsStream, SEVERITY_NUMBER, type AlertDocument, type Severity } from '../../../rules/alert.js';
 import { encodeAlertEvent } from '../../../console/server/live/event-codec.js';

@@ -1,6 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
-import { observerOf } from '../../../collector/index/documents.js';
-import { dailyIndex } from '../../../collector/index/names.js';
+import { observerFields } from '../../../collector/index/documents.js';
+import { dailyIndex } from '../../../common/index-names.js';
 
 /** Connection documents as the collector indexes them (ECS + Zeek), spread over nodes and addresses. */
 export function connDoc(i: number, atMs: number, node: string): { index: string; id: string; doc: Record<string, unknown> } {
@@ -11,7 +11,7 @@ export function connDoc(i: number, atMs: number, node: string): { index: string;
     destination: { ip: i % 5 === 0 ? '172.16.5.10' : '192.0.2.10', port: i % 2 ? 443 : 53, bytes: i * 20, packets: 4 },
     network: { transport: i % 2 ? 'tcp' : 'udp', protocol: i % 2 ? 'ssl' : 'dns' },
     zeek: { connection: { state: 'SF', history: 'ShADadFf' } },
-    observer: observerOf(node),
+    observer: observerFields(node),
     ...(i % 7 === 0 ? { chot: { population_data: { service: 'dan-cu', verdict: 'allowed' } } } : {}),
   };
   return { index: dailyIndex('PREFIX', 'conn', atMs), id: `s1:${i}:0`, doc };

@@ -1,8 +1,10 @@
 /**
- * The observer fields of a node, from its id (the inventory path "01/001/00001"). The
- * same derivation as the collector's indexer (collector/index/documents.ts), repeated
- * here because rules may not import the collector: alerts and connection documents
- * must scope by the same hierarchy.
+ * The observer fields of a node, from its id (the inventory path "01/001/00001").
+ * `hierarchy` lists the node and every ancestor, so "all of a province" is one term
+ * query whatever the depth; the named levels follow the path (province first; with three
+ * levels district then commune, with two just commune, as after the 2025 reform removed
+ * districts). Connection documents and alerts both take it from here, so they scope by
+ * the same hierarchy.
  */
 export interface Observer {
   id: string;
@@ -27,11 +29,4 @@ export function observerOf(nodeId: string): Observer {
   // Bounded: one entry per node of the fleet (~10,800), never per record.
   if (cache.size < 100_000) cache.set(nodeId, o);
   return o;
-}
-
-/** The daily index of an event time, as collector/index/names.ts names them (UTC days). */
-export function dailyIndexName(prefix: string, kind: 'conn' | 'alerts' | 'health' | 'enforcer', timeMs: number): string {
-  const d = new Date(timeMs);
-  const day = `${d.getUTCFullYear()}.${String(d.getUTCMonth() + 1).padStart(2, '0')}.${String(d.getUTCDate()).padStart(2, '0')}`;
-  return `${prefix}-${kind}-${day}`;
 }
