@@ -5,10 +5,10 @@
 // to the population-data service (198.18.0.10:8443) from an address of its own, so each
 // raises its own chot.popdata.plaintext alert (suppressed per observer, source, destination).
 //
-// One phase per sensor close delay in CHOT_BENCH_E2E_CLOSE_S (default "5,0.05"): the sensor
-// ends a closed TCP connection, and only then writes its record, after Zeek's close delay
-// (5 s by default), so that delay is a floor under every connection rule's latency; the short
-// one shows what the rest of the pipeline costs.
+// One phase per sensor record timing in CHOT_BENCH_E2E_RECORD_AT (default "close-delay,close"):
+// close-delay is Zeek's (a closed TCP connection's record is written 5 s after it closed, a
+// floor under every connection rule's latency); close is the live sensor's default (written
+// as soon as the close completes).
 //   CHOT_BENCH_E2E_SESSIONS (1000) per phase, CHOT_BENCH_E2E_RATE (25 sessions/s),
 //   CHOT_BENCH_E2E_UPLINK_DELAY_MS (the sensor's batch delay; unset: the product default).
 // Needs root (the lab and live capture).
@@ -29,7 +29,9 @@ import { BENCH_STACK, benchStack, benchStackDown, table } from './support.mjs';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SESSIONS = Number(process.env.CHOT_BENCH_E2E_SESSIONS ?? 1000);
 const RATE = Number(process.env.CHOT_BENCH_E2E_RATE ?? 25);
-const CLOSE_DELAYS = (process.env.CHOT_BENCH_E2E_CLOSE_S ?? '5,0.05').split(',').map(Number);
+const RECORD_AT = (process.env.CHOT_BENCH_E2E_RECORD_AT ?? 'close-delay,close').split(',');
+/** Zeek's close delay, the sensor's default. */
+const CLOSE_S = 5;
 const UPLINK_DELAY = process.env.CHOT_BENCH_E2E_UPLINK_DELAY_MS;
 const LAB = 'chotbe';
 const IFACE = `${LAB}-c-wan`;
@@ -146,7 +148,8 @@ function demo(cmd, env) {
   return out;
 }
 
-async function phase({ closeS, dir, web, browser, es, redis }) {
+async function phase({ recordAt, dir, web, browser, es, redis }) {
+  const closeS = recordAt === 'close' ? 0 : CLOSE_S;
   const indexPrefix = `chot-be2e-${Date.now().toString(36)}`;
   const env = {
     CHOT_DEMO_DIR: join(dir, 'demo'),
@@ -156,7 +159,7 @@ async function phase({ closeS, dir, web, browser, es, redis }) {
     CHOT_DEMO_INDEX_PREFIX: indexPrefix,
     CHOT_DEMO_ROUNDS: '0',
     CHOT_DEMO_WEB_ROOT: web,
-    CHOT_DEMO_TCP_CLOSE_S: String(closeS),
+    CHOT_DEMO_RECORD_AT: recordAt,
     CHOT_LOG_LEVEL: 'warn',
     ...(UPLINK_DELAY ? { CHOT_DEMO_UPLINK_DELAY_MS: UPLINK_DELAY } : {}),
   };
@@ -274,7 +277,7 @@ async function phase({ closeS, dir, web, browser, es, redis }) {
     const split = (xs) => `${ms(pct(xs, 50))} / ${ms(pct(xs, 99))}`;
     return {
       row: {
-        'close delay': `${closeS} s`,
+        'record written': recordAt === 'close' ? 'at close' : `${CLOSE_S} s after close (Zeek)`,
         sessions: `${SESSIONS} at ${RATE}/s`,
         'alerts rendered': `${total.length} of ${SESSIONS}`,
         p50: ms(pct(total, 50)),
@@ -319,11 +322,11 @@ try {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   });
   const rows = [];
-  for (const closeS of CLOSE_DELAYS) {
-    const r = await phase({ closeS, dir, web, browser, es, redis });
+  for (const recordAt of RECORD_AT) {
+    const r = await phase({ recordAt, dir, web, browser, es, redis });
     prefixes.push(r.indexPrefix);
     rows.push(r.row);
-    process.stderr.write(`[e2e] close delay ${closeS} s: ${JSON.stringify(r.row)} (${r.injected.sent} frames sent, ${r.injected.rejected} refused)\n`);
+    process.stderr.write(`[e2e] record at ${recordAt}: ${JSON.stringify(r.row)} (${r.injected.sent} frames sent, ${r.injected.rejected} refused)\n`);
   }
   console.log(`\n## End to end: last packet of a session on a lab WAN link → alert row rendered in Chromium\n\n${table(rows)}`);
 } finally {

@@ -7,7 +7,8 @@
 // CHOT_STACK_DIR and CHOT_DEMO_LAB); processes are tracked by PID file and stopped
 // only when their command line is still ours. Tests and benchmarks may also set
 // CHOT_DEMO_WEB_ROOT (a web client build of their own), CHOT_DEMO_UPLINK_DELAY_MS (the
-// sensor's batch delay) and CHOT_DEMO_TCP_CLOSE_S (the sensor's close delay, Zeek's 5 s).
+// sensor's batch delay) and CHOT_DEMO_RECORD_AT (close or close-delay: when the sensor writes
+// a closed TCP connection's record).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -211,7 +212,7 @@ function writeConfigs() {
         spool: { dir: p('sensor-spool'), maxMb: 512 },
         ...(process.env.CHOT_DEMO_UPLINK_DELAY_MS ? { batch: { maxDelayMs: Number(process.env.CHOT_DEMO_UPLINK_DELAY_MS) } } : {}),
       },
-      ...(process.env.CHOT_DEMO_TCP_CLOSE_S ? { flows: { timeouts: { tcpClose: Number(process.env.CHOT_DEMO_TCP_CLOSE_S) } } } : {}),
+      ...(process.env.CHOT_DEMO_RECORD_AT ? { flows: { recordAt: process.env.CHOT_DEMO_RECORD_AT } } : {}),
     };
     writeFileSync(p('config', 'sensor.yaml'), YAML.stringify(sensor), { mode: 0o600 });
   }

@@ -53,6 +53,12 @@ export const SensorConfigSchema = z.strictObject({
         })
         .prefault({}),
       communityIdSeed: z.number().int().min(0).max(65535).default(0),
+      /**
+       * When a closed TCP connection's record is written: 'close' as soon as the close
+       * completes (detection sees it at once; stragglers within the close delay are
+       * counted, not recorded), 'close-delay' after the close delay, as Zeek does.
+       */
+      recordAt: z.enum(['close', 'close-delay']).default('close'),
     })
     .prefault({}),
   decode: z

@@ -21,6 +21,7 @@ export interface ReadOptions {
   app: boolean;
   interim: string;
   maxFlows: string;
+  recordAt?: string;
   reader: string;
   checksums: boolean;
   workers?: string;
@@ -35,6 +36,7 @@ export interface ReadSettings {
   app: boolean;
   interimSec: number;
   maxFlows: number;
+  recordAt: 'close' | 'close-delay';
   reader: 'chot' | 'libpcap';
   checksums: boolean;
   workers: number;
@@ -56,6 +58,11 @@ function intOption(name: string, text: string, min: number, max: number): number
   return n;
 }
 
+function recordAtOption(text: string): 'close' | 'close-delay' {
+  if (text !== 'close' && text !== 'close-delay') throw new UsageError(`--record-at: expected close or close-delay, got "${text}"`);
+  return text;
+}
+
 export function readSettings(o: ReadOptions): ReadSettings {
   if (o.format !== 'zeek' && o.format !== 'ndjson') throw new UsageError(`--format: expected zeek or ndjson, got "${o.format}"`);
   if (o.reader !== 'chot' && o.reader !== 'libpcap') throw new UsageError(`--reader: expected chot or libpcap, got "${o.reader}"`);
@@ -65,6 +72,7 @@ export function readSettings(o: ReadOptions): ReadSettings {
     app: o.app,
     interimSec: intOption('--interim', o.interim, 0, 86400),
     maxFlows: intOption('--max-flows', o.maxFlows, 1000, 50_000_000),
+    recordAt: recordAtOption(o.recordAt ?? 'close-delay'),
     reader: o.reader,
     checksums: o.checksums,
     workers: intOption('--workers', o.workers ?? '1', 1, 64),
@@ -97,7 +105,7 @@ export async function createReadPipeline(s: ReadSettings, streams?: RowStreamOpe
     outputs,
     analyzers: app.factory,
     decoder: { verifyIpChecksum: s.checksums },
-    flows: { interimSec: s.interimSec, maxFlows: s.maxFlows },
+    flows: { interimSec: s.interimSec, maxFlows: s.maxFlows, recordAt: s.recordAt },
   });
 }
 

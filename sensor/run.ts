@@ -146,6 +146,15 @@ function registerMetrics(registry: Registry, links: Link[]): void {
     },
   });
   new Counter({
+    name: 'chot_sensor_packets_after_record_total',
+    help: 'Packets of TCP connections seen after their record was written at their close (retransmitted FINs and ACKs): counted, not recorded',
+    labelNames: ['interface'],
+    registers: [registry],
+    collect() {
+      for (const l of links) advance(this, l.name, { interface: l.name }, l.pipeline.table.stats.afterRecord);
+    },
+  });
+  new Counter({
     name: 'chot_sensor_weird_total',
     help: 'Anomalies ("weirds", as Zeek names them), by name',
     labelNames: ['interface', 'name'],
@@ -178,7 +187,7 @@ export async function runLive(cfg: SensorConfig, opts: LiveOptions): Promise<voi
         analyzers: opts.analyzers,
         policy,
         decoder: { verifyIpChecksum: cfg.decode.verifyIpChecksum, tunnels: cfg.decode.tunnels, vxlanPorts: cfg.decode.vxlanPorts },
-        flows: { maxFlows: cfg.flows.maxFlows, interimSec: cfg.flows.interimSec, timeouts: cfg.flows.timeouts, communityIdSeed: cfg.flows.communityIdSeed },
+        flows: { maxFlows: cfg.flows.maxFlows, interimSec: cfg.flows.interimSec, timeouts: cfg.flows.timeouts, communityIdSeed: cfg.flows.communityIdSeed, recordAt: cfg.flows.recordAt },
       });
       links.push({ name: itf.name, capture, pipeline });
     }

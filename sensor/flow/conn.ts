@@ -224,6 +224,8 @@ export class Conn {
   reportedPkts = 0;
   /** Evicted to make room (the record says so). */
   evicted = false;
+  /** Its final record was written when its close completed; it stays only to absorb stragglers. */
+  recorded = false;
 
   // --- application layer ---
   app: AppAnalyzer | null = null;
@@ -378,6 +380,7 @@ export class Conn {
     this.interimLapsed = false;
     this.reportedPkts = 0;
     this.evicted = false;
+    this.recorded = false;
     this.app = null;
     this.appState = APP_UNDECIDED;
     this.weirdsLogged = null;

@@ -16,7 +16,7 @@ import { APP_ACTIVE, APP_NONE, APP_UNDECIDED, Arena, Conn, type Endpoint, TCP_IN
 import { connState } from './conn-state.js';
 import { checkHistory } from './history.js';
 import { endpointHash, flowHash, formatAddr, isLikelyServerPort } from './key.js';
-import { isReuse, processTcp, type TcpHost } from './tcp-state.js';
+import { closeComplete, isReuse, processTcp, type TcpHost } from './tcp-state.js';
 import { LIST_ATTEMPT, LIST_CLOSED, LIST_ICMP, LIST_OTHER, LIST_TCP, LIST_UDP, TimeoutLists, ZEEK_TIMEOUTS, type TimeoutConfig } from './timeouts.js';
 
 /** UDP "data packet" history bits (once per direction, like Zeek's UDP analyzer). */
@@ -36,6 +36,15 @@ export interface FlowTableOptions {
   policy?: PopulationDataPolicyChecker;
   /** Seed for uids (random by default; fixed in tests for stable output). */
   uidSeed?: number;
+  /**
+   * When a closed TCP connection's record is written. 'close-delay' (Zeek): when it is
+   * removed, the close delay (5 s) after it closed, so late packets are in it. 'close':
+   * as soon as the close is complete (a RST, or both FINs acknowledged), which is what
+   * a live sensor wants (detection waits on the record); the connection then stays for
+   * the close delay only to absorb stragglers, which are counted (stats.afterRecord),
+   * not recorded.
+   */
+  recordAt?: 'close' | 'close-delay';
 }
 
 /** One row of weird.log that belongs to a connection. */
@@ -65,6 +74,8 @@ export class FlowTableStats {
   reused = 0;
   records = 0;
   interims = 0;
+  /** Packets of connections whose record was already written at their close (recordAt 'close'). */
+  afterRecord = 0;
 }
 
 interface InterimEntry {
@@ -95,6 +106,7 @@ export class FlowTable implements TcpHost {
   private readonly lists: TimeoutLists;
   private nextCheck = Infinity;
   private readonly interimNs: number;
+  private readonly recordAtClose: boolean;
   private sHead: Conn | null = null;
   private sTail: Conn | null = null;
   private readonly heap: InterimEntry[] = [];
@@ -128,6 +140,7 @@ export class FlowTable implements TcpHost {
     this.lists = new TimeoutLists(t);
     this.lingerNs = 5e9; // Zeek's tcp_connection_linger
     this.interimNs = (opts.interimSec ?? 60) * 1e9;
+    this.recordAtClose = opts.recordAt === 'close';
     this.withCommunityId = opts.communityId ?? true;
     this.seed = opts.communityIdSeed ?? 0;
     this.factory = opts.analyzers;
@@ -210,6 +223,7 @@ export class FlowTable implements TcpHost {
 
     if (proto === 6) {
       processTcp(c, isOrig, p, this);
+      if (this.recordAtClose && c.list === LIST_CLOSED && !c.recorded && closeComplete(c)) this.recordNow(c);
     } else {
       c.lastFrom(p);
       ep.bytes += p.payLen;
@@ -496,6 +510,7 @@ export class FlowTable implements TcpHost {
    * waiting out its inactivity timeout has nothing new to say.
    */
   private emitInterim(c: Conn, due: number): void {
+    if (c.recorded) return;
     const pkts = c.o.pkts + c.r.pkts;
     if (pkts === c.reportedPkts || c.last < due - this.interimNs / 2) return;
     c.reportedPkts = pkts;
@@ -527,10 +542,22 @@ export class FlowTable implements TcpHost {
 
   // ------------------------------------------------------------------ records
 
-  /** Ends connection c: its final record, then back to the pool. */
-  private finish(c: Conn, _reuse: boolean): void {
+  /** The final record of a connection whose close is complete; it stays in the table until its close delay ends. */
+  private recordNow(c: Conn): void {
     this.out.record(this.makeRecord(c, false));
     this.stats.records++;
+    c.recorded = true;
+    c.reportedPkts = c.o.pkts + c.r.pkts;
+    this.unlinkStart(c);
+  }
+
+  /** Ends connection c: its final record (unless written at its close), then back to the pool. */
+  private finish(c: Conn, _reuse: boolean): void {
+    if (c.recorded) this.stats.afterRecord += c.o.pkts + c.r.pkts - c.reportedPkts;
+    else {
+      this.out.record(this.makeRecord(c, false));
+      this.stats.records++;
+    }
     // Out of the hash chain.
     const i = c.hash & this.mask;
     let prev: Conn | null = null;

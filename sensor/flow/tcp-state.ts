@@ -332,6 +332,18 @@ function updateReset(c: Conn, host: TcpHost, len: number, flags: number): void {
 }
 
 /**
+ * Whether c's close is complete: a side reset it, or both sides sent a FIN and each FIN
+ * was acknowledged (ackSeq of an endpoint is the highest acknowledgment its peer sent).
+ * After that a well-behaved pair sends nothing more on the connection.
+ */
+export function closeComplete(c: Conn): boolean {
+  const o = c.o;
+  const r = c.r;
+  if (o.state === TCP_RESET || r.state === TCP_RESET) return true;
+  return o.didClose && r.didClose && seqDelta(o.ackSeq, o.lastSeq) >= 0 && seqDelta(r.ackSeq, r.lastSeq) >= 0;
+}
+
+/**
  * Whether a SYN on an existing connection starts a new one on the same
  * addresses and ports (Zeek's IsReuse); the caller then ends the old record.
  */

@@ -4,11 +4,11 @@ import { AlertWriter } from '../../collector/detect/alert-writer.js';
 import { BulkIndexer } from '../../collector/index/bulk.js';
 import { dailyIndex } from '../../common/index-names.js';
 import type { AlertDocument } from '../../rules/alert.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { makeAlert, raiseAlert } from './support/alerts.js';
 import { tempDir } from '../certs/fixtures.js';
-import { buildWebClient, launchBrowser, logIn, openSession, type Session } from './support/browser.js';
+import { buildWebClient, describeSession, launchBrowser, logIn, openSession, type Session } from './support/browser.js';
 import { PASSWORD, startConsoleStack, type ConsoleStack } from './support/console-stack.js';
 
 const silentLog = pino({ level: 'silent' });
@@ -43,6 +43,14 @@ describe('console in a real browser (Chromium, the real stack)', () => {
     await proxy.start();
     url = `https://127.0.0.1:${proxy.port}/`;
     browser = await launchBrowser();
+  });
+  let reported = 0;
+  // A failed wait in a browser says little by itself: show what each page of the test had.
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') {
+      for (const x of sessions.slice(reported)) process.stderr.write(`--- browser session of "${ctx.task.name}"\n${await describeSession(x)}\n`);
+    }
+    reported = sessions.length;
   });
   afterAll(async () => {
     for (const x of sessions) await x.context.close().catch(() => {});

@@ -117,6 +117,29 @@ describe('console live push over WebSocket (real Redis stream)', () => {
     await w2.close();
   });
 
+  it('a first subscription asking for recent events gets those of the last seconds, within scope, then goes live', async () => {
+    const old = await raise({ node: '01/001/00001' });
+    // Older than the window asked for: not sent.
+    await new Promise((r) => setTimeout(r, 1200));
+    const hcmc = await raise({ node: '79/760/26734' });
+    const hn = await raise({ node: '01/002/00037' });
+    const hanoi = await s.loggedIn('hanoi-analyst');
+    const w = await hanoi.socket();
+    w.send({ type: 'subscribe', recentMs: 1000 });
+    await w.until((m) => m.some((x) => x.type === 'subscribed'));
+    expect(ids(w)).toEqual([hn.doc.event.id]);
+    expect(ids(w)).not.toContain(old.doc.event.id);
+    expect(ids(w)).not.toContain(hcmc.doc.event.id);
+    const next = await raise({ node: '01/001/00001' });
+    await w.until(() => ids(w).includes(next.doc.event.id));
+    expect(ids(w)).toEqual([hn.doc.event.id, next.doc.event.id]);
+    // Out of range: refused with a reason, the socket stays.
+    w.send({ type: 'subscribe', recentMs: 3_600_000 });
+    await w.until((m) => m.some((x) => x.type === 'error'));
+    expect(w.messages.find((x) => x.type === 'error').error.code).toBe('invalid_input');
+    await w.close();
+  });
+
   it('filters by severity and rule', async () => {
     const a = await s.loggedIn('analyst');
     const w = await a.socket();

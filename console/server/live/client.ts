@@ -113,8 +113,10 @@ export class LiveClient implements LiveSubscriber {
     };
     this.queue = [];
     const gen = ++this.generation;
-    if (r.data.cursor) {
-      void this.catchUp(r.data.cursor, gen).catch((err: Error) => {
+    const from = r.data.cursor ?? (r.data.recentMs ? `${Math.max(0, Date.now() - r.data.recentMs)}-0` : undefined);
+    if (from) {
+      // Recent events were never promised, so a trimmed stream is no loss for them.
+      void this.catchUp(from, gen, { checkLoss: !!r.data.cursor }).catch((err: Error) => {
         this.log.warn({ err: err.message, user: this.user.name }, 'live catch-up failed');
         this.ws.close(1011, 'catch-up failed');
       });
@@ -175,11 +177,11 @@ export class LiveClient implements LiveSubscriber {
     }
   }
 
-  private async catchUp(cursor: string, gen: number): Promise<void> {
+  private async catchUp(cursor: string, gen: number, opts: { checkLoss: boolean } = { checkLoss: true }): Promise<void> {
     this.hub.remove(this);
     this.state = 'catching-up';
     let pos = cursor;
-    if (await this.hub.lostAfter(cursor)) {
+    if (opts.checkLoss && (await this.hub.lostAfter(cursor))) {
       // Too far behind the stream's retention: the client reloads from Elasticsearch and
       // is replayed the last moments, which the alert indices may not show yet.
       pos = `${Math.max(0, Date.now() - RESYNC_REPLAY_MS)}-0`;

@@ -14,6 +14,12 @@ export const subscribeSchema = z.strictObject({
     .default({}),
   /** The last cursor the client received: everything after it is sent, once. */
   cursor: z.string().regex(STREAM_ID).optional(),
+  /**
+   * Without a cursor: also send the events of the last this-many milliseconds. A page that
+   * loads alerts from Elasticsearch misses those raised within a refresh interval before
+   * it subscribed (not yet searchable, already past); these cover that gap.
+   */
+  recentMs: z.number().int().min(0).max(60_000).optional(),
 });
 export type Subscribe = z.infer<typeof subscribeSchema>;
 

@@ -19,8 +19,18 @@ export function signal(initial) {
   };
 }
 
+/**
+ * The signal's value, re-rendering on change. Effects run after the browser paints, so a
+ * change made between the render and the subscription (the session answered quickly)
+ * would be missed: the subscription compares with what was rendered and catches up.
+ */
 export function useSignal(s) {
   const [, set] = useState(0);
-  useEffect(() => s.subscribe(() => set((n) => n + 1)), [s]);
-  return s.value;
+  const rendered = s.value;
+  useEffect(() => {
+    const off = s.subscribe(() => set((n) => n + 1));
+    if (s.value !== rendered) set((n) => n + 1);
+    return off;
+  }, [s]);
+  return rendered;
 }

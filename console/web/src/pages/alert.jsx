@@ -1,5 +1,5 @@
 import { Fragment } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, hasRole, session } from '../api.js';
 import { ErrorBox, Loading, PlacePath, Severity, Status } from '../components/common.jsx';
 import { TriageForm } from '../components/triage-form.jsx';
@@ -34,9 +34,13 @@ export function AlertDetail({ id }) {
   const [note, setNote] = useState('');
   const canTriage = hasRole('analyst');
 
+  // Whether a change to this alert arrived while it was being read: the answer may predate it, so it is read again.
+  const changedWhileLoading = useRef(false);
   const load = async () => {
     try {
-      const a = await api('GET', `/api/alerts/${encodeURIComponent(id)}`);
+      changedWhileLoading.current = false;
+      let a = await api('GET', `/api/alerts/${encodeURIComponent(id)}`);
+      if (changedWhileLoading.current) a = await api('GET', `/api/alerts/${encodeURIComponent(id)}`);
       setAlert(a);
       const [h, ev] = await Promise.all([api('GET', `/api/alerts/${encodeURIComponent(id)}/history`), api('GET', `/api/alerts/${encodeURIComponent(id)}/evidence`)]);
       setHistory(h.history);
@@ -51,6 +55,7 @@ export function AlertDetail({ id }) {
     // Another analyst's change to this alert shows at once.
     return feed.onAlert((e) => {
       if (e.alertId !== id) return;
+      changedWhileLoading.current = true;
       setAlert((prev) => (prev ? { ...prev, doc: e.doc } : prev));
       if (e.by && e.by !== session.value?.name) void api('GET', `/api/alerts/${encodeURIComponent(id)}/history`).then((h) => setHistory(h.history), () => {});
     });

@@ -54,16 +54,28 @@ export function Queue() {
   const [rate, setRate] = useState(undefined);
   const loadRate = () => api('GET', `/api/alerts/rate${qs({ severity: severities, minutes: 120 })}`).then((r) => setRate(r.buckets), () => {});
 
+  // Live events applied while a load is on its way, by alert id (null: to remove). The
+  // answer reflects Elasticsearch up to a refresh ago, so these are newer and win over it.
+  const liveDuringLoad = useRef(undefined);
   const load = async () => {
     void loadRate();
+    const seen = new Map();
+    liveDuringLoad.current = seen;
     try {
       const r = await api('GET', `/api/alerts${qs({ status: statuses, severity: severities, size: 500 })}`);
-      setAlerts(new Map(r.alerts.map((a) => [a.id, a])));
+      const next = new Map(r.alerts.map((a) => [a.id, a]));
+      for (const [id, a] of seen) {
+        if (a) next.set(id, a);
+        else next.delete(id);
+      }
+      setAlerts(trimToNewest(next, MAX_LIVE_ROWS));
       setPlaces(r.places);
       setTotal(r.total);
       setError(undefined);
     } catch (err) {
       setError(err);
+    } finally {
+      if (liveDuringLoad.current === seen) liveDuringLoad.current = undefined;
     }
   };
 
@@ -88,11 +100,12 @@ export function Queue() {
       pending = [];
       const { statuses: st, severities: sv } = filtersRef.current;
       let created = 0;
-      const changes = batch.map((e) => {
+      const changes = batch.map(({ e, recent }) => {
         const fits = st.includes(e.status) && (sv.length === 0 || sv.includes(e.severity));
-        if (e.type === 'created' && fits) created++;
+        if (e.type === 'created' && fits && !recent) created++;
         return { e, fits };
       });
+      for (const { e, fits } of changes) liveDuringLoad.current?.set(e.alertId, fits ? { id: e.alertId, index: e.index, doc: e.doc } : null);
       setAlerts((prev) => {
         const next = new Map(prev);
         for (const { e, fits } of changes) {
@@ -103,8 +116,8 @@ export function Queue() {
       });
       if (created) setTotal((n) => n + created);
     };
-    const offAlert = feed.onAlert((e) => {
-      pending.push(e);
+    const offAlert = feed.onAlert((e, { recent }) => {
+      pending.push({ e, recent });
       if (scheduled) return;
       scheduled = true;
       // A hidden tab gets no animation frames; it still catches up, once a second.
