@@ -9,7 +9,8 @@
 // Rates are packets per second of wall time (best of CHOT_BENCH_RUNS runs, default 2)
 // and of CPU time (user + system), since the machine may be shared: CPU rates are the
 // steadier comparison. Results print as Markdown; with CHOT_BENCH_WRITE=1 they also
-// replace the "sensor" section of BENCHMARKS.md.
+// replace the "sensor" section of BENCHMARKS.md. CHOT_BENCH_ONLY=checksums measures only
+// what verifying TCP/UDP checksums costs (with and without, in one run) and prints it.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -70,10 +71,10 @@ function chotRead(extra, label) {
   const out = join(work, `out-${label}`);
   rmSync(out, { recursive: true, force: true });
   const code = `import { readCapture } from ${JSON.stringify(distCli)};
-const [file, out, app, reader, workers] = process.argv.slice(1);
-const p = await readCapture(file, { format: 'zeek', out, app: app === 'app', interim: '60', maxFlows: '1000000', reader, checksums: true, workers, quiet: true });
+const [file, out, app, reader, workers, checksums] = process.argv.slice(1);
+const p = await readCapture(file, { format: 'zeek', out, app: app === 'app', interim: '60', maxFlows: '1000000', reader, checksums: checksums === 'on', workers, quiet: true });
 process.stdout.write(JSON.stringify({ records: p.table.stats.records, packets: p.stats.packets, workerCpu: p.workerCpuSec }));`;
-  const r = timed(process.execPath, ['--input-type=module', '-e', code, capture, out, extra.app ? 'app' : 'noapp', extra.reader ?? 'chot', String(extra.workers ?? 1)]);
+  const r = timed(process.execPath, ['--input-type=module', '-e', code, capture, out, extra.app ? 'app' : 'noapp', extra.reader ?? 'chot', String(extra.workers ?? 1), extra.checksums === false ? 'off' : 'on']);
   const info = JSON.parse(r.stdout);
   const logs = readdirSync(out).filter((f) => f.endsWith('.log'));
   return { ...r, flows: info.records, workerCpu: info.workerCpu, note: logs.join(' ') };
@@ -101,6 +102,54 @@ process.stdout.write(JSON.stringify(last));`;
   const r = timed(process.execPath, ['--input-type=module', '-e', code, capture, out]);
   const inner = JSON.parse(r.stdout);
   return { wall: inner.wall, cpu: inner.cpu, rssKb: r.rssKb, flows: inner.records, note: 'the same logs' };
+}
+
+// ------------------------------------------------------------------ CHOT_BENCH_ONLY=checksums
+// What verifying TCP/UDP checksums costs, with and without it in this same run, alternating so that
+// both see the same machine: (1) the cold `chot sensor read --no-app` (every check on) against
+// `--no-checksums` (IPv4 header and transport checks off); (2) the transport check alone, in the
+// steady state: decode and flow table only (no logs, where its share is largest), one process,
+// verifyTransportChecksums on and off in alternate passes after a warm-up pass.
+function checksumSteadyState() {
+  const code = `import { Pipeline } from ${JSON.stringify(join(root, 'dist', 'sensor', 'pipeline.js'))};
+import { FileReader } from ${JSON.stringify(join(root, 'dist', 'sensor', 'capture', 'file-reader.js'))};
+const [file, passes] = process.argv.slice(1);
+const best = { on: Infinity, off: Infinity };
+let bad = 0;
+for (let pass = 0; pass <= 2 * Number(passes); pass++) {
+  const on = pass % 2 === 0; // pass 0 (on) is the warm-up
+  const pipe = new Pipeline({ outputs: [{ record() {} }], decoder: { verifyTransportChecksums: on }, flows: { interimSec: 60 } });
+  const c0 = process.cpuUsage();
+  new FileReader(file).readAll(pipe);
+  pipe.finish();
+  const c = process.cpuUsage(c0);
+  if (pass > 0) best[on ? 'on' : 'off'] = Math.min(best[on ? 'on' : 'off'], (c.user + c.system) / 1e6);
+  if (on) bad = pipe.weirds.get('bad_TCP_checksum') + pipe.weirds.get('bad_UDP_checksum');
+}
+process.stdout.write(JSON.stringify({ ...best, bad }));`;
+  return JSON.parse(timed(process.execPath, ['--input-type=module', '-e', code, capture, String(runs)]).stdout);
+}
+
+if (process.env.CHOT_BENCH_ONLY === 'checksums') {
+  const cold = { on: undefined, off: undefined };
+  for (let i = 0; i < runs; i++) {
+    for (const k of ['on', 'off']) {
+      const r = chotRead({ app: false, checksums: k === 'on' }, `ck-${k}`);
+      cold[k] = { cpu: Math.min(r.cpu, cold[k]?.cpu ?? Infinity), wall: Math.min(r.wall, cold[k]?.wall ?? Infinity) };
+    }
+  }
+  const steady = checksumSteadyState();
+  const loadEnd = loadavg()[0];
+  const pct = (on, off) => `${(((on - off) / off) * 100).toFixed(1)}%`;
+  console.log(
+    [
+      `checksum cost, ${new Date().toISOString().slice(0, 10)}, ${packets.toLocaleString('en')} packets (lab/traffic seed 7), best of ${runs}, load average ${loadStart.toFixed(1)} → ${loadEnd.toFixed(1)}:`,
+      `cold chot sensor read --no-app: verifying ${cold.on.cpu.toFixed(2)} s CPU (${cold.on.wall.toFixed(2)} s wall), --no-checksums ${cold.off.cpu.toFixed(2)} s CPU (${cold.off.wall.toFixed(2)} s wall): ${(cold.off.cpu / cold.on.cpu).toFixed(3)}× the rate by CPU (+${pct(cold.on.cpu, cold.off.cpu)} CPU)`,
+      `steady state, decode + flow table only, transport check alone: on ${steady.on.toFixed(2)} s CPU, off ${steady.off.toFixed(2)} s CPU: +${pct(steady.on, steady.off)} CPU; bad TCP/UDP checksums found: ${steady.bad}`,
+    ].join('\n'),
+  );
+  rmSync(work, { recursive: true, force: true });
+  process.exit(0);
 }
 
 function softflowd() {

@@ -64,6 +64,15 @@ export const SensorConfigSchema = z.strictObject({
   decode: z
     .strictObject({
       verifyIpChecksum: z.boolean().default(true),
+      /**
+       * Verify TCP and UDP checksums as Zeek does (decode/checksum.ts). Off by default on live
+       * capture: a host whose NIC or veth offloads checksums hands the capture its own outgoing
+       * packets with partial checksums, which would all look corrupt (bad_TCP_checksum, 'C' in
+       * the history, and nothing of them counted). That is why Zeek deployments, Security Onion
+       * among them, run live capture with checksums ignored. `chot sensor read` keeps verifying
+       * by default, as `zeek -r` does (--no-checksums turns it off).
+       */
+      verifyTransportChecksums: z.boolean().default(false),
       tunnels: z.boolean().default(true),
       vxlanPorts: z.array(port).default([4789]),
     })

@@ -104,7 +104,7 @@ export async function createReadPipeline(s: ReadSettings, streams?: RowStreamOpe
   return new Pipeline({
     outputs,
     analyzers: app.factory,
-    decoder: { verifyIpChecksum: s.checksums },
+    decoder: { verifyIpChecksum: s.checksums, verifyTransportChecksums: s.checksums },
     flows: { interimSec: s.interimSec, maxFlows: s.maxFlows, recordAt: s.recordAt },
   });
 }

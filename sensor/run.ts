@@ -186,7 +186,7 @@ export async function runLive(cfg: SensorConfig, opts: LiveOptions): Promise<voi
         outputs: shared.map((s) => s.use()),
         analyzers: opts.analyzers,
         policy,
-        decoder: { verifyIpChecksum: cfg.decode.verifyIpChecksum, tunnels: cfg.decode.tunnels, vxlanPorts: cfg.decode.vxlanPorts },
+        decoder: { verifyIpChecksum: cfg.decode.verifyIpChecksum, verifyTransportChecksums: cfg.decode.verifyTransportChecksums, tunnels: cfg.decode.tunnels, vxlanPorts: cfg.decode.vxlanPorts },
         flows: { maxFlows: cfg.flows.maxFlows, interimSec: cfg.flows.interimSec, timeouts: cfg.flows.timeouts, communityIdSeed: cfg.flows.communityIdSeed, recordAt: cfg.flows.recordAt },
       });
       links.push({ name: itf.name, capture, pipeline });

@@ -1,3 +1,4 @@
+import { IP6_DST_UNKNOWN } from './checksum.js';
 import type { Packet } from './packet.js';
 import { W, type WeirdCounters } from './weird.js';
 
@@ -198,6 +199,8 @@ export class FragmentReassembler {
     p.wireEnd = total;
     p.isFragment = false;
     p.reassembled = true;
+    // A routing header's final destination was found in the last fragment's bytes, not in the rebuilt header.
+    if (p.ip6Dst >= 0) p.ip6Dst = IP6_DST_UNKNOWN;
     return true;
   }
 }

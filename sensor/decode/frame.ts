@@ -48,6 +48,7 @@ import { decodeUdp } from './udp.js';
 import { decodeIcmp } from './icmp.js';
 import { decodeGre } from './gre.js';
 import { decodeVxlan, VXLAN_PORT } from './vxlan.js';
+import { IP6_DST_UNKNOWN, transportChecksumOk } from './checksum.js';
 import { FragmentReassembler } from './fragments.js';
 import { W, type WeirdCounters } from './weird.js';
 
@@ -59,6 +60,8 @@ const MAX_LINK_NESTING = 4;
 export interface DecoderOptions {
   /** Verify IPv4 header checksums (Zeek does; costs little). */
   verifyIpChecksum?: boolean;
+  /** Verify TCP and UDP checksums, IPv4 and IPv6 (Zeek does, unless told -C; see checksum.ts). */
+  verifyTransportChecksums?: boolean;
   /** UDP ports carrying VXLAN. */
   vxlanPorts?: number[];
   /** Follow tunnels (GRE/ERSPAN, VXLAN, IP-in-IP) into their inner packets. */
@@ -80,6 +83,7 @@ export class Decoder {
   readonly frags: FragmentReassembler;
   readonly stats = new DecodeStats();
   private readonly verifyIp: boolean;
+  private readonly verifyL4: boolean;
   private readonly vxlan0: number;
   private readonly vxlanPorts: number[];
   private readonly tunnels: boolean;
@@ -89,6 +93,7 @@ export class Decoder {
     opts: DecoderOptions = {},
   ) {
     this.verifyIp = opts.verifyIpChecksum ?? true;
+    this.verifyL4 = opts.verifyTransportChecksums ?? true;
     this.vxlanPorts = opts.vxlanPorts ?? [VXLAN_PORT];
     this.vxlan0 = this.vxlanPorts[0] ?? -1;
     this.tunnels = opts.tunnels ?? true;
@@ -213,6 +218,15 @@ export class Decoder {
     }
   }
 
+  /** The UDP checksum of a datagram captured whole; 0 is "none" over IPv4, and over IPv6 only for VXLAN (RFC 6935). */
+  private udpChecksumOk(p: Packet, b: Uint8Array, o: number, vxlanPort: boolean): boolean {
+    if (b[o + 6] === 0 && b[o + 7] === 0) {
+      if (p.ipVersion === 4) return true;
+      if (vxlanPort && p.payCap >= 8 && (b[p.payOff]! & 0x08) !== 0) return true;
+    }
+    return transportChecksumOk(p, b, o, 17);
+  }
+
   private decodeIp(p: Packet, b: Uint8Array, o: number): number {
     if (o < 0) return DECODE_DROP;
     if (p.isFragment) {
@@ -226,13 +240,23 @@ export class Decoder {
     const end = p.end;
     switch (p.proto) {
       case 6:
-        return decodeTcp(p, b, o, end, wc) < 0 ? DECODE_DROP : DECODE_FLOW;
-      case 17:
+        if (decodeTcp(p, b, o, end, wc) < 0) return DECODE_DROP;
+        // Judged only when the whole segment was captured (end is the datagram's end at most).
+        if (this.verifyL4 && end - o >= p.l4Len && p.ip6Dst !== IP6_DST_UNKNOWN && !transportChecksumOk(p, b, o, 6)) p.l4Bad = true;
+        return DECODE_FLOW;
+      case 17: {
         if (decodeUdp(p, b, o, end, wc) < 0) return DECODE_DROP;
-        if (this.tunnels && (p.dport === this.vxlan0 || (this.vxlanPorts.length > 1 && this.vxlanPorts.includes(p.dport)))) {
+        const vxlanPort = p.dport === this.vxlan0 || (this.vxlanPorts.length > 1 && this.vxlanPorts.includes(p.dport));
+        if (this.verifyL4 && end - o >= p.l4Len && p.ip6Dst !== IP6_DST_UNKNOWN && !this.udpChecksumOk(p, b, o, vxlanPort)) {
+          // A bad outer checksum: the datagram is not decapsulated (Zeek stops there too).
+          p.l4Bad = true;
+          return DECODE_FLOW;
+        }
+        if (this.tunnels && vxlanPort) {
           if (decodeVxlan(p, b, p.payOff, end, wc) >= 0) return DECODE_TUNNEL;
         }
         return DECODE_FLOW;
+      }
       case 1:
       case 58:
         return decodeIcmp(p, b, o, end, wc) < 0 ? DECODE_DROP : DECODE_FLOW;

@@ -1,4 +1,5 @@
 import type { Packet } from './packet.js';
+import { IP6_DST_UNKNOWN } from './checksum.js';
 import { W, type WeirdCounters } from './weird.js';
 
 const HOPOPTS = 0;
@@ -92,6 +93,7 @@ export function decodeIpv6(p: Packet, b: Uint8Array, off: number, end: number, w
       continue;
     }
     const len = nh === AH ? (b[o + 1]! + 2) << 2 : (b[o + 1]! + 1) << 3;
+    if (nh === ROUTING && b[o + 3] !== 0) p.ip6Dst = finalDestination(b, o, len);
     nh = b[o]!;
     o += len;
     if (o > dgEnd) {
@@ -104,4 +106,17 @@ export function decodeIpv6(p: Packet, b: Uint8Array, off: number, end: number, w
   p.l4Off = o;
   p.l4Len = dgEnd - o;
   return o;
+}
+
+/**
+ * Where the final destination lies in a routing header (at o, len bytes) with
+ * segments left: the address the transport checksum's pseudo-header uses
+ * (RFC 8200 §8.1). Type 0 (deprecated, still seen in attacks) lists it last,
+ * type 2 (Mobile IPv6) holds only it, type 4 (segment routing) lists it first.
+ */
+function finalDestination(b: Uint8Array, o: number, len: number): number {
+  const type = b[o + 2]!;
+  if (type === 0 && len >= 24) return o + len - 16;
+  if ((type === 2 || type === 4) && len >= 24) return o + 8;
+  return IP6_DST_UNKNOWN;
 }

@@ -112,6 +112,17 @@ export class Packet {
   udpLen = 0;
   icmpType = 0;
   icmpCode = 0;
+  /**
+   * The TCP or UDP checksum was judged and found wrong (see checksum.ts): the flow
+   * table gives the connection the weird and the history letter and nothing else.
+   */
+  l4Bad = false;
+  /**
+   * IPv6: where in buf the final destination (the pseudo-header's) lies when a
+   * routing header with segments left names one; -1 when it is the header's
+   * destination; IP6_DST_UNKNOWN when it cannot be found (the checksum is not judged).
+   */
+  ip6Dst = -1;
   /** Payload start in buf, length per headers, and how much of it was captured. */
   payOff = 0;
   payLen = 0;
@@ -148,6 +159,8 @@ export class Packet {
     this.tcpFlags = 0;
     this.payLen = 0;
     this.payCap = 0;
+    this.l4Bad = false;
+    this.ip6Dst = -1;
     this.tunnelKind = TUNNEL_NONE;
   }
 }

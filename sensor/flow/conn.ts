@@ -89,6 +89,8 @@ export class Endpoint {
   rxmtCnt = 0;
   win0Cnt = 0;
   gapCnt = 0;
+  /** Packets with a bad TCP/UDP checksum (behind the 'C' letters). */
+  chkCnt = 0;
 
   /** Reassembly: relative sequence up to which the stream is accounted for (delivered or declared missing). */
   reasm = 1;
@@ -141,6 +143,7 @@ export class Endpoint {
     this.rxmtCnt = 0;
     this.win0Cnt = 0;
     this.gapCnt = 0;
+    this.chkCnt = 0;
     this.reasm = 1;
     this.ooo = null;
   }

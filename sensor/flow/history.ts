@@ -2,7 +2,7 @@
  * Zeek's connection history string. Letters are upper case for the
  * originator and lower case for the responder:
  *   s SYN without ACK · h SYN+ACK · a pure ACK · d payload · f FIN · r RST
- *   c bad checksum (not recorded: TCP/UDP checksums are not verified, see decode/) · g content gap · t retransmission · w zero window
+ *   c bad TCP/UDP checksum (see decode/checksum.ts) · g content gap · t retransmission · w zero window
  *   i inconsistent packet (FIN+RST) · q multi-flag packet (SYN+FIN, SYN+RST) · ^ roles flipped
  * a, d, i, q are recorded once per direction; s, h, f, r again whenever the
  * sequence number differs from the last packet with that flag; c, g, t, w
@@ -65,4 +65,8 @@ export function zeroWindow(c: Conn, ep: Endpoint): void {
 
 export function contentGap(c: Conn, ep: Endpoint): void {
   scaled(c, ep, 'G', ++ep.gapCnt);
+}
+
+export function checksumError(c: Conn, ep: Endpoint): void {
+  scaled(c, ep, 'C', ++ep.chkCnt);
 }

@@ -14,7 +14,7 @@ import type { ConnRecord, Transport } from '../record.js';
 import { communityId } from './community-id.js';
 import { APP_ACTIVE, APP_NONE, APP_UNDECIDED, Arena, Conn, type Endpoint, TCP_INACTIVE, TCP_SYN_ACK_SENT, TCP_SYN_SENT } from './conn.js';
 import { connState } from './conn-state.js';
-import { checkHistory } from './history.js';
+import { checkHistory, checksumError } from './history.js';
 import { endpointHash, flowHash, formatAddr, isLikelyServerPort } from './key.js';
 import { closeComplete, isReuse, processTcp, type TcpHost } from './tcp-state.js';
 import { LIST_ATTEMPT, LIST_CLOSED, LIST_ICMP, LIST_OTHER, LIST_TCP, LIST_UDP, TimeoutLists, ZEEK_TIMEOUTS, type TimeoutConfig } from './timeouts.js';
@@ -217,6 +217,13 @@ export class FlowTable implements TcpHost {
     }
 
     const ep = isOrig ? c.o : c.r;
+    if (p.l4Bad) {
+      // Found or made from the header, then judged by its checksum, as Zeek does (decode/checksum.ts):
+      // a bad packet leaves a weird and a 'C'/'c', and counts for nothing else, not even as activity.
+      this.weird(c, proto === 6 ? W_BAD_TCP_CHECKSUM : W_BAD_UDP_CHECKSUM);
+      checksumError(c, ep);
+      return c;
+    }
     ep.pkts++;
     ep.ipBytes += p.ipLen;
     if (p.mplsCount !== 0) this.noteMpls(c, p);
@@ -671,6 +678,8 @@ export class FlowTable implements TcpHost {
 }
 
 const W_APP_EXCEPTION = weirdId('app_analyzer_exception');
+const W_BAD_TCP_CHECKSUM = weirdId('bad_TCP_checksum');
+const W_BAD_UDP_CHECKSUM = weirdId('bad_UDP_checksum');
 const MIN_BUCKETS = 4096;
 /** Shared empty lists for the (usual) records without tunnels, labels or weirds: no allocation per record. */
 const NONE: readonly string[] = Object.freeze([]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bytes, concat, ether, ipv4, ipv6, udpDatagram, type Frame } from './support/frames.js';
+import { bytes, concat, ether, ipv4, ipv6, udpDatagram, withChecksum, type Frame } from './support/frames.js';
 import { only, runFrames } from './support/run.js';
 
 const T0 = 1_700_000_000;
@@ -17,7 +17,8 @@ function v4Fragments(n: number, size: number, id = 77): Uint8Array[] {
 }
 
 function v6Fragments(n: number, size: number, id = 99): Uint8Array[] {
-  const dg = udpDatagram(40000, 9000, bytes(n, 0x42));
+  // Checksummed before it is cut: the sensor verifies the reassembled datagram (mandatory over IPv6).
+  const dg = withChecksum('2001:db8::1', '2001:db8::2', 17, udpDatagram(40000, 9000, bytes(n, 0x42)));
   const out: Uint8Array[] = [];
   for (let off = 0; off < dg.length; off += size) {
     const part = dg.slice(off, Math.min(dg.length, off + size));

@@ -2,7 +2,9 @@
  * Builds test frames byte by byte (Ethernet, 802.1Q/QinQ, MPLS, PPPoE, IPv4
  * with fragments, IPv6 with extension headers, TCP, UDP, ICMP, GRE/ERSPAN,
  * VXLAN) and writes them as pcap or pcapng, so each decoder and each Zeek
- * state can be exercised with exactly the packets that matter.
+ * state can be exercised with exactly the packets that matter. ipv4() and
+ * ipv6() compute the TCP/UDP checksum of an unfragmented segment whose field
+ * is 0 (the segment builders leave it 0): the sensor verifies them.
  */
 import { writeFileSync } from 'node:fs';
 
@@ -45,6 +47,58 @@ export function checksum(...parts: Bytes[]): number {
   }
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   return ~sum & 0xffff;
+}
+
+/**
+ * The TCP or UDP checksum of a whole segment (header with its checksum field,
+ * and payload) under the pseudo-header of src and dst (4 or 16 bytes each).
+ * UDP's computed 0 is sent as 0xffff: 0 means "no checksum".
+ */
+export function transportChecksum(src: Bytes, dst: Bytes, proto: number, segment: Bytes): number {
+  const seg = segment.slice();
+  const at = proto === 6 ? 16 : 6;
+  seg[at] = 0;
+  seg[at + 1] = 0;
+  const len = seg.length;
+  const pseudo = src.length === 4 ? concat(src, dst, Uint8Array.of(0, proto), u16(len)) : concat(src, dst, u32(len), Uint8Array.of(0, 0, 0, proto));
+  const c = checksum(pseudo, seg);
+  return proto === 17 && c === 0 ? 0xffff : c;
+}
+
+/** A copy of a TCP or UDP segment with its checksum set for src → dst (to cut into fragments afterwards). */
+export function withChecksum(src: string, dst: string, proto: 6 | 17, segment: Bytes): Bytes {
+  const v6 = src.includes(':');
+  const out = segment.slice();
+  const c = transportChecksum(v6 ? ip6(src) : ip4(src), v6 ? ip6(dst) : ip4(dst), proto, out);
+  const at = proto === 6 ? 16 : 6;
+  out[at] = c >> 8;
+  out[at + 1] = c & 0xff;
+  return out;
+}
+
+/** Fills the checksum of the TCP or UDP segment at pkt[off...] when it is 0 and the packet is no fragment. */
+function fillTransportChecksum(pkt: Bytes, off: number, src: Bytes, dst: Bytes, proto: number): void {
+  const at = off + (proto === 6 ? 16 : 6);
+  if ((proto !== 6 && proto !== 17) || pkt.length < at + 2 || pkt[at] !== 0 || pkt[at + 1] !== 0) return;
+  const c = transportChecksum(src, dst, proto, pkt.subarray(off));
+  pkt[at] = c >> 8;
+  pkt[at + 1] = c & 0xff;
+}
+
+/**
+ * A copy of an Ethernet frame (no tags) whose TCP or UDP checksum is wrong: the
+ * checksum field's bytes flipped, everything else as it was.
+ */
+export function corruptTransportChecksum(frame: Bytes): Bytes {
+  const out = frame.slice();
+  const ipOff = 14;
+  const v6 = out[ipOff]! >> 4 === 6;
+  const proto = v6 ? out[ipOff + 6]! : out[ipOff + 9]!;
+  const l4 = ipOff + (v6 ? 40 : (out[ipOff]! & 0x0f) * 4);
+  const at = l4 + (proto === 6 ? 16 : 6);
+  out[at] ^= 0x5a;
+  out[at + 1] ^= 0xa5;
+  return out;
 }
 
 export interface L2Options {
@@ -95,6 +149,8 @@ export interface Ipv4Options {
   df?: boolean;
   /** Override the total length field (to craft broken packets). */
   totalLength?: number;
+  /** Leave a TCP/UDP checksum field of 0 as it is (by default it is computed, unless the packet is a fragment). */
+  noTransportChecksum?: boolean;
 }
 
 export function ipv4(src: string, dst: string, proto: number, payload: Bytes, o: Ipv4Options = {}): Bytes {
@@ -104,7 +160,9 @@ export function ipv4(src: string, dst: string, proto: number, payload: Bytes, o:
   const c = checksum(hdr);
   hdr[10] = c >> 8;
   hdr[11] = c & 0xff;
-  return concat(hdr, payload);
+  const pkt = concat(hdr, payload);
+  if (!o.noTransportChecksum && !o.more && !o.fragOffset) fillTransportChecksum(pkt, 20, ip4(src), ip4(dst), proto);
+  return pkt;
 }
 
 export interface Ipv6Options {
@@ -112,6 +170,8 @@ export interface Ipv6Options {
   ext?: { type: 0 | 43 | 60; len8?: number }[];
   /** Fragment header: offset in bytes, more flag, identification. */
   frag?: { offset: number; more: boolean; id: number };
+  /** Leave a TCP/UDP checksum field of 0 as it is (by default it is computed, unless the packet is a fragment). */
+  noTransportChecksum?: boolean;
 }
 
 export function ipv6(src: string, dst: string, proto: number, payload: Bytes, o: Ipv6Options = {}): Bytes {
@@ -131,7 +191,9 @@ export function ipv6(src: string, dst: string, proto: number, payload: Bytes, o:
     next = chain[i]!.type;
   }
   const body = concat(ext, payload);
-  return concat(Uint8Array.of(0x60, 0, 0, 0), u16(body.length), Uint8Array.of(next, 64), ip6(src), ip6(dst), body);
+  const pkt = concat(Uint8Array.of(0x60, 0, 0, 0), u16(body.length), Uint8Array.of(next, 64), ip6(src), ip6(dst), body);
+  if (!o.noTransportChecksum && !o.frag) fillTransportChecksum(pkt, 40 + ext.length, ip6(src), ip6(dst), proto);
+  return pkt;
 }
 
 export const FIN = 0x01;
@@ -252,6 +314,16 @@ export interface SideState {
   seq: number;
 }
 
+/** Adjustments of one packet of a TcpTalk: seq/ack for crafted cases; badChecksum sends it with a wrong TCP checksum. */
+export interface TalkOptions {
+  seq?: number;
+  ack?: number;
+  advance?: boolean;
+  win?: number;
+  dt?: number;
+  badChecksum?: boolean;
+}
+
 /**
  * A TCP conversation between a client and a server, keeping each side's
  * sequence number so tests read as the packets Zeek would see:
@@ -275,21 +347,22 @@ export class TcpTalk {
   }
 
   /** A packet from the client: flags as letters, payload length (or bytes); options adjust seq/ack for crafted cases. */
-  c(flags: string, payload: number | Bytes = 0, o: { seq?: number; ack?: number; advance?: boolean; win?: number; dt?: number } = {}): this {
+  c(flags: string, payload: number | Bytes = 0, o: TalkOptions = {}): this {
     return this.send(this.client, this.server, flags, payload, o);
   }
 
-  s(flags: string, payload: number | Bytes = 0, o: { seq?: number; ack?: number; advance?: boolean; win?: number; dt?: number } = {}): this {
+  s(flags: string, payload: number | Bytes = 0, o: TalkOptions = {}): this {
     return this.send(this.server, this.client, flags, payload, o);
   }
 
-  private send(from: SideState, to: SideState, flags: string, payload: number | Bytes, o: { seq?: number; ack?: number; advance?: boolean; win?: number; dt?: number }): this {
+  private send(from: SideState, to: SideState, flags: string, payload: number | Bytes, o: TalkOptions): this {
     const f = flagsOf(flags);
     const data = typeof payload === 'number' ? bytes(payload) : payload;
     const seq = o.seq ?? from.seq;
     const ack = f & ACK ? (o.ack ?? to.seq) : 0;
     const seg = tcpSegment(from.port, to.port, seq, ack, f, data, o.win ?? 65535);
     const ip = this.v6 ? ipv6(from.addr, to.addr, 6, seg) : ipv4(from.addr, to.addr, 6, seg);
+    if (o.badChecksum) ip[(this.v6 ? 40 : 20) + 16] ^= 0x5a;
     this.t += o.dt ?? this.step;
     // Whole microseconds, so float steps give the exact times a µs capture would hold.
     let sec = Math.floor(this.t);
@@ -299,7 +372,8 @@ export class TcpTalk {
       us -= 1e6;
     }
     this.frames.push({ ts: [sec, us * 1000], data: ether(ip, this.l2) });
-    if (o.advance !== false && o.seq === undefined) from.seq = (from.seq + data.length + (f & SYN ? 1 : 0) + (f & FIN ? 1 : 0)) >>> 0;
+    // A segment with a bad checksum is dropped by the receiver, so the sender's next one reuses its sequence number.
+    if (o.advance !== false && o.seq === undefined && !o.badChecksum) from.seq = (from.seq + data.length + (f & SYN ? 1 : 0) + (f & FIN ? 1 : 0)) >>> 0;
     return this;
   }
 }
