@@ -60,7 +60,7 @@ export function registerSensorCommands(program: Command): Command {
 
   sensor
     .command('run')
-    .description('capture live on the configured interfaces; records go to the uplink and to the configured file; metrics on /metrics')
+    .description('capture live on the configured interfaces (or replay capture files listed there as { file, pace }); records go to the uplink and to the configured file; metrics on /metrics')
     .requiredOption('--config <file>', 'sensor configuration (YAML or JSON)')
     .action(async (o: { config: string }) => {
       // Loaded here, not at the top: the logger (pino) and the config schema (zod, yaml) take longer

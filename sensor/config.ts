@@ -22,7 +22,9 @@ const cidr = z.string().refine(
   { message: 'expected an IPv4/IPv6 address or CIDR, like 10.1.0.0/16' },
 );
 
-export const InterfaceSchema = z.strictObject({
+/** A live link, captured with libpcap. */
+export const DeviceInputSchema = z.strictObject({
+  kind: z.literal('device'),
   /** Device name (e.g. "eth1", or a lab veth). */
   name: z.string().min(1),
   /** BPF filter, in pcap-filter syntax. */
@@ -32,6 +34,35 @@ export const InterfaceSchema = z.strictObject({
   /** Kernel capture buffer, MiB: what absorbs bursts while the sensor is busy. */
   bufferMb: z.number().int().min(1).max(4096).default(64),
 });
+
+/**
+ * A capture file replayed as a link (tests, demonstrations, re-feeding a recorded
+ * incident): the same pipeline, uplink and metrics as a live link, with the file's
+ * own timestamps. At its end every connection is recorded and the sensor keeps
+ * running (the uplink drains) until it is stopped.
+ */
+export const FileInputSchema = z.strictObject({
+  kind: z.literal('file'),
+  /** A pcap or pcapng file. */
+  file: z.string().min(1),
+  /** Name in logs and metrics (default: the file's path). */
+  name: z.string().min(1).optional(),
+  /** "realtime" as captured, "topspeed" without waiting, or a speed-up factor (2: twice as fast as captured). */
+  pace: z
+    .union([z.literal('realtime'), z.literal('topspeed'), z.number().positive().max(1e6)], {
+      error: 'expected "realtime", "topspeed" or a speed-up factor (a number above 0, like 10)',
+    })
+    .default('realtime'),
+});
+
+/** An entry of `interfaces`: a device (`name`) or, when it has a `file` key, a capture file. */
+export const InterfaceSchema = z.preprocess(
+  (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) && !('kind' in v) ? { ...v, kind: 'file' in v ? 'file' : 'device' } : v),
+  z.discriminatedUnion('kind', [DeviceInputSchema, FileInputSchema]),
+);
+
+export type DeviceInput = z.infer<typeof DeviceInputSchema>;
+export type FileInput = z.infer<typeof FileInputSchema>;
 
 export const SensorConfigSchema = z.strictObject({
   /** Name shown in logs and metrics; the uplink identity comes from the certificate, not from here. */
@@ -53,6 +84,8 @@ export const SensorConfigSchema = z.strictObject({
         })
         .prefault({}),
       communityIdSeed: z.number().int().min(0).max(65535).default(0),
+      /** Seed of the connection uids: random when absent; fixed, a replayed file gets the same uids every time. */
+      uidSeed: z.number().int().min(0).max(0x7fffffff).optional(),
       /**
        * When a closed TCP connection's record is written: 'close' as soon as the close
        * completes (detection sees it at once; stragglers within the close delay are

@@ -1,6 +1,7 @@
 /**
  * `chot sensor run`: one capture and one pipeline per configured interface
- * (connections never span links), records to the configured file (and to
+ * (connections never span links; an interface may be a capture file replayed
+ * at its own pace, see capture/replay.ts), records to the configured file (and to
  * the uplink, when one is handed in), and a Prometheus endpoint with packets,
  * drops, active flows, records and weirds. Ends cleanly on SIGINT/SIGTERM:
  * captures stop, every open connection is written, files are closed.
@@ -10,6 +11,8 @@ import { startMetricsEndpoint } from '../common/metrics.js';
 import type { Logger } from '../common/log.js';
 import type { AnalyzerFactory } from './app/analyzer.js';
 import { LiveCapture } from './capture/live.js';
+import { FileReplay } from './capture/replay.js';
+import type { PacketSource } from './capture/source.js';
 import type { SensorConfig } from './config.js';
 import { NdjsonOutput } from './output/ndjson-output.js';
 import { ZeekDirOutput, type AppLogFactory } from './output/zeek-dir.js';
@@ -42,8 +45,29 @@ export interface LiveStats {
 
 interface Link {
   name: string;
-  capture: LiveCapture;
+  capture: PacketSource & { open(): void };
   pipeline: Pipeline;
+  /** The link's clock, for timers while no packet comes: the wall clock, or a replayed file's own. */
+  now(): { sec: number; nsec: number } | undefined;
+  /** A replayed file that has ended (its connections are all recorded). */
+  ended?: boolean;
+}
+
+function wallClock(): { sec: number; nsec: number } {
+  const ms = Date.now();
+  return { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1e6 };
+}
+
+/** The packet source of a configured interface: a live device, or a capture file replayed at its pace. */
+function openSource(itf: SensorConfig['interfaces'][number]): { name: string; capture: Link['capture']; now: Link['now'] } {
+  if (itf.kind === 'file') {
+    const replay = new FileReplay(itf.file, itf.pace, itf.name);
+    replay.open();
+    return { name: replay.name, capture: replay, now: () => replay.now() };
+  }
+  const capture = new LiveCapture({ device: itf.name, bpf: itf.bpf, snaplen: itf.snaplen, bufferMb: itf.bufferMb });
+  capture.open();
+  return { name: itf.name, capture, now: wallClock };
 }
 
 /** Shares one output between pipelines, closing it once. */
@@ -180,16 +204,15 @@ export async function runLive(cfg: SensorConfig, opts: LiveOptions): Promise<voi
   const links: Link[] = [];
   try {
     for (const itf of cfg.interfaces) {
-      const capture = new LiveCapture({ device: itf.name, bpf: itf.bpf, snaplen: itf.snaplen, bufferMb: itf.bufferMb });
-      capture.open();
+      const source = openSource(itf);
       const pipeline = new Pipeline({
         outputs: shared.map((s) => s.use()),
         analyzers: opts.analyzers,
         policy,
         decoder: { verifyIpChecksum: cfg.decode.verifyIpChecksum, verifyTransportChecksums: cfg.decode.verifyTransportChecksums, tunnels: cfg.decode.tunnels, vxlanPorts: cfg.decode.vxlanPorts },
-        flows: { maxFlows: cfg.flows.maxFlows, interimSec: cfg.flows.interimSec, timeouts: cfg.flows.timeouts, communityIdSeed: cfg.flows.communityIdSeed, recordAt: cfg.flows.recordAt },
+        flows: { maxFlows: cfg.flows.maxFlows, interimSec: cfg.flows.interimSec, timeouts: cfg.flows.timeouts, communityIdSeed: cfg.flows.communityIdSeed, uidSeed: cfg.flows.uidSeed, recordAt: cfg.flows.recordAt },
       });
-      links.push({ name: itf.name, capture, pipeline });
+      links.push({ ...source, pipeline });
     }
   } catch (err) {
     for (const l of links) l.capture.stop();
@@ -197,7 +220,20 @@ export async function runLive(cfg: SensorConfig, opts: LiveOptions): Promise<voi
   }
   const metrics = await startMetricsEndpoint({ role: 'sensor', host: cfg.metrics.host, port: cfg.metrics.port });
   registerMetrics(metrics.registry, links);
-  const runs = links.map((l) => l.capture.run(l.pipeline));
+  let stopping = false;
+  const runs = links.map(async (l) => {
+    try {
+      await l.capture.run(l.pipeline);
+    } catch (err) {
+      log.error({ interface: l.name, err: (err as Error).message }, 'capture failed');
+    }
+    if (stopping || !(l.capture instanceof FileReplay)) return;
+    // A replayed file has ended: every connection is recorded now, as `sensor read` does at the
+    // end of a file; the outputs stay open (the uplink drains) until the sensor is stopped.
+    l.pipeline.table.flush();
+    l.ended = true;
+    log.info({ interface: l.name, packets: l.capture.stats().received, records: l.pipeline.table.stats.records }, 'capture file done: every connection recorded; running until stopped');
+  });
   const startedAt = Date.now();
   opts.onStats?.(() => {
     const t: LiveStats = { uptimeS: (Date.now() - startedAt) / 1000, packets: 0, captureDropsKernel: 0, captureDropsInterface: 0, activeFlows: 0 };
@@ -212,8 +248,10 @@ export async function runLive(cfg: SensorConfig, opts: LiveOptions): Promise<voi
   });
   // A quiet link must still time out its connections: time passes without packets.
   const ticker = setInterval(() => {
-    const ms = Date.now();
-    for (const l of links) l.pipeline.tick(Math.floor(ms / 1000), (ms % 1000) * 1e6);
+    for (const l of links) {
+      const t = l.ended ? undefined : l.now();
+      if (t !== undefined) l.pipeline.tick(t.sec, t.nsec);
+    }
   }, 1000);
   log.info({ interfaces: links.map((l) => l.name), metrics: metrics.url }, 'sensor capturing');
   opts.onReady?.({ metricsUrl: metrics.url });
@@ -229,6 +267,7 @@ export async function runLive(cfg: SensorConfig, opts: LiveOptions): Promise<voi
     }
   });
   clearInterval(ticker);
+  stopping = true;
   for (const l of links) l.capture.stop();
   await Promise.all(runs);
   for (const l of links) {

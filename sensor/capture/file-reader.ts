@@ -53,7 +53,13 @@ export class FileReader implements PacketSource {
   private count = 0;
   private truncated = 0;
   private stopped = false;
+  /** Set by stop(), or by pause() from inside a packet: the read loop returns after the current packet. */
+  private halt = false;
   private bytesRead = 0;
+  /** What open() found: the format's byte order and precision, and (pcapng) the section's interfaces. */
+  private le = true;
+  private nano = false;
+  private ifaces: Iface[] = [];
 
   constructor(
     readonly path: string,
@@ -69,6 +75,16 @@ export class FileReader implements PacketSource {
 
   stop(): void {
     this.stopped = true;
+    this.halt = true;
+  }
+
+  /**
+   * Called by the sink while it is handed a packet: reading returns after that
+   * packet, and continue() carries on from the next one (a paced replay waits
+   * between packets this way without holding the event loop).
+   */
+  pause(): void {
+    this.halt = true;
   }
 
   get bytes(): number {
@@ -81,6 +97,16 @@ export class FileReader implements PacketSource {
 
   /** Reads the whole file synchronously (the fastest way for a file: nothing else to wait for). */
   readAll(sink: PacketSink): void {
+    this.open();
+    try {
+      this.continue(sink);
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Opens the file and reads its header, so that a missing or foreign file is reported before any packet. */
+  open(): void {
     try {
       this.fd = openSync(this.path, 'r');
     } catch (err) {
@@ -93,20 +119,32 @@ export class FileReader implements PacketSource {
       const magicBe = this.buf.readUInt32BE(0);
       if (magicBe === PCAPNG_SHB) {
         this.format = 'pcapng';
-        this.readPcapng(sink);
-      } else if (magicLe === PCAP_MAGIC_US || magicLe === PCAP_MAGIC_NS) {
+      } else if (magicLe === PCAP_MAGIC_US || magicLe === PCAP_MAGIC_NS || magicLe === PCAP_MAGIC_US_SWAPPED || magicLe === PCAP_MAGIC_NS_SWAPPED) {
         this.format = 'pcap';
-        this.readPcap(sink, true, magicLe === PCAP_MAGIC_NS);
-      } else if (magicLe === PCAP_MAGIC_US_SWAPPED || magicLe === PCAP_MAGIC_NS_SWAPPED) {
-        this.format = 'pcap';
-        this.readPcap(sink, false, magicLe === PCAP_MAGIC_NS_SWAPPED);
+        this.le = magicLe === PCAP_MAGIC_US || magicLe === PCAP_MAGIC_NS;
+        this.nano = magicLe === PCAP_MAGIC_NS || magicLe === PCAP_MAGIC_NS_SWAPPED;
+        this.readPcapHeader();
       } else {
         throw new CaptureFileError(`${this.path}: not a pcap or pcapng capture (magic 0x${magicBe.toString(16).padStart(8, '0')})`);
       }
-    } finally {
-      closeSync(this.fd);
-      this.fd = -1;
+    } catch (err) {
+      this.close();
+      throw err;
     }
+  }
+
+  /** Reads on from where reading stopped; true once the file is done (its end, or stop()), false after pause(). */
+  continue(sink: PacketSink): boolean {
+    if (this.fd < 0) return true;
+    this.halt = this.stopped;
+    if (this.format === 'pcapng') this.readPcapng(sink);
+    else this.readPcap(sink);
+    return !this.halt || this.stopped;
+  }
+
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
   }
 
   /** Makes at least n bytes available at this.pos; false at end of file. */
@@ -135,17 +173,21 @@ export class FileReader implements PacketSource {
     return true;
   }
 
-  private readPcap(sink: PacketSink, le: boolean, nano: boolean): void {
+  private readPcapHeader(): void {
     if (!this.fill(24)) throw new CaptureFileError(`${this.path}: truncated pcap file header`);
     const b = this.buf;
-    const linkField = le ? b.readUInt32LE(20) : b.readUInt32BE(20);
+    const linkField = this.le ? b.readUInt32LE(20) : b.readUInt32BE(20);
     // The upper bits may carry the FCS length (pcap-linktype); the type is the low 16.
-    const linkType = linkField & 0xffff;
-    this.linkType = linkType;
+    this.linkType = linkField & 0xffff;
     this.pos = 24;
-    const mult = nano ? 1 : 1000;
+  }
+
+  private readPcap(sink: PacketSink): void {
+    const le = this.le;
+    const linkType = this.linkType;
+    const mult = this.nano ? 1 : 1000;
     for (;;) {
-      if (this.stopped) return;
+      if (this.halt) return;
       if (this.len - this.pos < 16 && !this.fill(16)) {
         if (this.len > this.pos) this.badRecords++;
         return;
@@ -185,10 +227,14 @@ export class FileReader implements PacketSource {
   }
 
   private readPcapng(sink: PacketSink): void {
-    let le = true;
-    let ifaces: Iface[] = [];
+    let le = this.le;
+    let ifaces = this.ifaces;
     for (;;) {
-      if (this.stopped) return;
+      if (this.halt) {
+        this.le = le;
+        this.ifaces = ifaces;
+        return;
+      }
       if (!this.fill(12)) {
         if (this.len > this.pos) this.badRecords++;
         return;

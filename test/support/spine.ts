@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import YAML from 'yaml';
@@ -9,6 +9,7 @@ import { isPortFree } from '../../common/net.js';
 import { issueNode, makePki, materialFor, tempDir } from '../certs/fixtures.js';
 import type { Pki } from '../../certs/pki.js';
 import type { CertificateAuthority } from '../../certs/ca/authority.js';
+import type { ConnDocument } from './capture-records.js';
 
 /** Everything a spine fault test needs: a PKI on disk, collector configs, sensor credentials. */
 export interface SpineFixture {
@@ -140,4 +141,82 @@ export async function until(cond: () => boolean | Promise<boolean>, ms: number, 
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** A real `chot sensor run` process (see startSensorProcess). */
+export interface SensorProcess {
+  child: ChildProcess;
+  /** Its log (JSON lines on standard error) so far. */
+  output: () => string;
+  /** Resolves with the exit code (null when killed by a signal). */
+  done: Promise<number | null>;
+  metricsUrl: string;
+  /** Has it said that its capture file is done (every connection recorded)? */
+  fileDone: () => boolean;
+  /** SIGTERM, and waits for it to end. */
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts `chot sensor run` streaming to collectors: writes its credentials and config in
+ * `dir` (its spool is `dir/spool`, so a restart in the same dir replays what was not
+ * acknowledged) and resolves once its metrics endpoint answers. `interfaces` are as in the
+ * sensor config, e.g. `[{ file, pace: 8 }]` to replay a capture eight times faster than captured.
+ */
+export async function startSensorProcess(p: {
+  dir: string;
+  tls: { key: string; cert: string; ca: string[]; crls?: string[] };
+  collectors: string[];
+  interfaces: Record<string, unknown>[];
+  flows?: Record<string, unknown>;
+  extra?: Record<string, unknown>;
+}): Promise<SensorProcess> {
+  mkdirSync(p.dir, { recursive: true });
+  const files = { keyFile: join(p.dir, 'sensor.key'), certFile: join(p.dir, 'sensor.crt'), caFile: join(p.dir, 'root.crt'), crlFiles: [join(p.dir, 'sensor.crl')] };
+  writeFileSync(files.keyFile, p.tls.key, { mode: 0o600 });
+  writeFileSync(files.certFile, p.tls.cert);
+  writeFileSync(files.caFile, p.tls.ca.join(''));
+  writeFileSync(files.crlFiles[0]!, (p.tls.crls ?? []).join(''));
+  const metricsPort = await freePort();
+  const config = join(p.dir, 'sensor.yaml');
+  writeFileSync(
+    config,
+    YAML.stringify({
+      name: 'spine-sensor',
+      interfaces: p.interfaces,
+      ...(p.flows ? { flows: p.flows } : {}),
+      metrics: { host: '127.0.0.1', port: metricsPort },
+      uplink: { collectors: p.collectors, tls: files, spool: { dir: join(p.dir, 'spool'), maxMb: 256 }, batch: { maxDelayMs: 100 } },
+      ...p.extra,
+    }),
+  );
+  const child = spawn(process.execPath, [chotBin, 'sensor', 'run', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CHOT_LOG_LEVEL: 'info' } });
+  let out = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const done = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  const ended = (): boolean => child.exitCode !== null || child.signalCode !== null;
+  await until(async () => ended() || (await fetch(metricsUrl).then(() => true, () => false)), 30_000, `the sensor's metrics endpoint (it said: ${out.slice(-500)})`);
+  if (ended()) throw new Error(`the sensor exited with ${child.exitCode}: ${out.slice(-800)}`);
+  return {
+    child,
+    output: () => out,
+    done,
+    metricsUrl,
+    fileDone: () => out.includes('capture file done'),
+    stop: async () => {
+      if (!ended()) child.kill('SIGTERM');
+      await done;
+    },
+  };
+}
+
+/** Every connection document of a test's indices (refreshed first; fewer than 10,000). */
+export async function indexedConnections(es: Client, esPrefix: string): Promise<ConnDocument[]> {
+  const index = `${esPrefix}-conn-*`;
+  await es.indices.refresh({ index });
+  const res = await es.search<ConnDocument>({ index, size: 10_000, track_total_hits: true, sort: ['_doc'] });
+  const total = res.hits.total;
+  if (typeof total === 'object' && total.value >= 10_000) throw new Error(`indexedConnections reads at most 10,000 documents; ${esPrefix} has ${total.value}`);
+  return res.hits.hits.map((h) => h._source!);
 }
