@@ -145,7 +145,7 @@ async function throughCollector(detection) {
   const prefix = `chot-bench-coll-${Date.now()}`;
   const cfg = collectorConfig.parse({
     elasticsearch: { ...esCfg, indexPrefix: prefix }, redis: { url: stack.redis.url, keyPrefix: `bench:${Date.now()}:` },
-    instanceId: 'bench', listen: { host: '127.0.0.1', port: 0 }, tls: files, streams: { shards: 2 }, metrics: { host: '127.0.0.1', port: 0 },
+    instanceId: 'bench', listen: { host: '127.0.0.1', port: 0 }, tls: files, streams: { shards: 2, ...(process.env.CHOT_BENCH_SHARED_DECODE_MB ? { sharedDecodeMb: Number(process.env.CHOT_BENCH_SHARED_DECODE_MB) } : {}) }, metrics: { host: '127.0.0.1', port: 0 },
     limits: { recordsPerSecond: 10_000_000, burstRecords: 10_000_000 },
     detection: { enabled: detection },
   });
@@ -179,6 +179,10 @@ async function throughCollector(detection) {
   }
   const s = (performance.now() - t0) / 1000;
   const cpuAfter = cpuNow();
+  const shared = await (await fetch(collector.metricsUrl)).text();
+  const hits = Number(/chot_collector_shared_decodes_total\{[^}]*outcome="hit"[^}]*\} (\S+)/.exec(shared)?.[1] ?? 0);
+  const misses = Number(/chot_collector_shared_decodes_total\{[^}]*outcome="miss"[^}]*\} (\S+)/.exec(shared)?.[1] ?? 0);
+  process.stderr.write(`  entries taken already parsed from ingest: ${hits} of ${hits + misses}\n`);
   sensor.send('stop');
   await sensorExit;
   await collector.stop();

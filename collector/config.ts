@@ -23,7 +23,16 @@ export const collectorConfig = z.strictObject({
     crlFiles: z.array(z.string().min(1)).default([]),
     passphraseFile: z.string().min(1).optional(),
   }),
-  streams: z.strictObject({ shards: positive.max(1024).default(4) }).default({ shards: 4 }),
+  streams: z
+    .strictObject({
+      shards: positive.max(1024).default(4),
+      /**
+       * MiB of batch JSON whose parsed records are kept for this instance's indexers and
+       * detectors, so a batch is parsed once here rather than once per group; 0: none.
+       */
+      sharedDecodeMb: z.number().int().min(0).max(4096).default(32),
+    })
+    .prefault({}),
   indexer: z
     .strictObject({
       consumers: positive.max(64).default(2),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Client } from '@elastic/elasticsearch';
-import { Registry } from 'prom-client';
+import { Counter, Registry } from 'prom-client';
 import { TlsContextManager } from '../certs/tls/context-manager.js';
 import { RuntimeError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
@@ -21,6 +21,7 @@ import { installIndexTemplates } from './index/templates.js';
 import { CollectorMetrics } from './metrics.js';
 import { BatchStore, parseStreamEntry } from './streams/batch-store.js';
 import { StreamConsumer } from './streams/consumer.js';
+import { DecodedBatches, entryKey } from './streams/decoded-batches.js';
 import { createRedis, probeRedisOnce, streamKey, type RedisClient } from './streams/redis.js';
 import { trimProcessed } from './streams/trim.js';
 
@@ -88,9 +89,22 @@ export async function startCollector(cfg: CollectorConfig, log: Logger, configFi
 
     const store = new BatchStore(redis, prefix, cfg.streams.shards);
     const sensors = new SensorRegistry(redis, prefix);
+    // Every group that runs here reads each entry once.
+    const decoded = new DecodedBatches(cfg.streams.sharedDecodeMb * 1024 * 1024, cfg.detection.enabled ? 2 : 1);
+    new Counter({
+      name: 'chot_collector_shared_decodes_total',
+      help: 'stream entries a consumer group took already parsed from ingest (hit) or parsed itself (miss: stored by another instance, or past the sharedDecodeMb bound)',
+      labelNames: ['outcome'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc({ outcome: 'hit' }, decoded.hits);
+        this.inc({ outcome: 'miss' }, decoded.misses);
+      },
+    });
     const passphrase = cfg.tls.passphraseFile ? readFileSync(cfg.tls.passphraseFile, 'utf8').trim() : undefined;
     const tls = await TlsContextManager.fromFiles({ ...cfg.tls, ...(passphrase ? { passphrase } : {}) }, { logger: log, registry });
-    const ingest = new IngestServer({ host: cfg.listen.host, port: cfg.listen.port, tls, instanceId, store, registry: sensors, metrics, log, limits: cfg.limits });
+    const ingest = new IngestServer({ host: cfg.listen.host, port: cfg.listen.port, tls, instanceId, store, decoded, registry: sensors, metrics, log, limits: cfg.limits });
     const address = await ingest.listen();
     closers.push(() => ingest.close());
     log.info({ host: cfg.listen.host, port: address.port }, 'ingest endpoint listening');
@@ -115,7 +129,8 @@ export async function startCollector(cfg: CollectorConfig, log: Logger, configFi
           for (let i = 0; i < entries.length; ) {
             const actions: IndexAction[] = [];
             while (i < entries.length && actions.length < INDEXER_DOCS_PER_REQUEST) {
-              for (const a of batchToActions(esPrefix, parseStreamEntry(entries[i++]!.fields))) actions.push(a);
+              const e = entries[i++]!;
+              for (const a of batchToActions(esPrefix, parseStreamEntry(e.fields), decoded.take(entryKey(e.stream, e.id)))) actions.push(a);
             }
             const out = await indexer.indexAll(actions);
             metrics.recordsIndexed.inc(out.created + out.existed);
@@ -133,7 +148,7 @@ export async function startCollector(cfg: CollectorConfig, log: Logger, configFi
     // Entries may be trimmed only once every group that runs has finished with them.
     const groups = cfg.detection.enabled ? [INDEXER_GROUP, DETECTOR_GROUP] : [INDEXER_GROUP];
     if (cfg.detection.enabled) {
-      const detection = await startDetection({ cfg, es, indexer, redis, sensors, streams, instanceId, metrics, log, whenIndexReady: esReady, signal: shutdown.signal });
+      const detection = await startDetection({ cfg, es, indexer, redis, sensors, streams, decoded, instanceId, metrics, log, whenIndexReady: esReady, signal: shutdown.signal });
       closers.push(() => detection.stop());
     }
 

@@ -8,6 +8,7 @@ import type { SensorRegistry } from '../fleet/registry.js';
 import type { BulkIndexer } from '../index/bulk.js';
 import type { CollectorMetrics } from '../metrics.js';
 import { parseStreamEntry } from '../streams/batch-store.js';
+import { type DecodedBatches, entryKey } from '../streams/decoded-batches.js';
 import { StreamConsumer } from '../streams/consumer.js';
 import { createRedis, type RedisClient } from '../streams/redis.js';
 import { AlertWriter, type WriteOutcome } from './alert-writer.js';
@@ -40,6 +41,8 @@ export async function startDetection(p: {
   redis: RedisClient;
   sensors: SensorRegistry;
   streams: string[];
+  /** Records this instance parsed at ingest, shared with its indexers. */
+  decoded?: DecodedBatches;
   instanceId: string;
   metrics: CollectorMetrics;
   log: Logger;
@@ -81,7 +84,7 @@ export async function startDetection(p: {
           const batch = parseStreamEntry(e.fields);
           let decoded;
           try {
-            decoded = decodeRecords(batch.recordsJson);
+            decoded = p.decoded?.take(entryKey(e.stream, e.id)) ?? decodeRecords(batch.recordsJson);
           } catch (err) {
             // The indexer dead-letters what cannot be decoded; the rules have nothing to read.
             log.warn({ sensor: batch.sensorId, seq: batch.seq, err: (err as Error).message }, 'batch not decodable; skipped by detection');

@@ -22,8 +22,8 @@ export function observerFields(nodeId: string): Record<string, unknown> {
  * `JSON.stringify(toEcs(r))` plus observer and ingest time gives (the collector tests
  * hold the two to it); one with app metadata goes through `toEcs`, which owns that mapping.
  */
-export function batchToActions(prefix: string, batch: StoredBatch): IndexAction[] {
-  const records = decodeRecords(batch.recordsJson);
+export function batchToActions(prefix: string, batch: StoredBatch, decoded?: readonly ConnRecord[]): IndexAction[] {
+  const records = decoded ?? decodeRecords(batch.recordsJson);
   const observer = observerFields(batch.node);
   const observerJson = JSON.stringify(observer);
   const ingested = new Date(batch.receivedMs).toISOString();

@@ -11,11 +11,15 @@ import {
   describeSchemaError,
   heartbeatMessageSchema,
   parseBatchMessage,
+  readBatchFrame,
   type CollectorMessage,
 } from '../../sensor/uplink/protocol.js';
+import { reviveRecords } from '../../sensor/uplink/record-codec.js';
+import type { ConnRecord } from '../../sensor/record.js';
 import type { SensorRegistry } from '../fleet/registry.js';
 import type { CollectorMetrics } from '../metrics.js';
 import type { BatchStore } from '../streams/batch-store.js';
+import { entryKey, type DecodedBatches } from '../streams/decoded-batches.js';
 import { TokenBucket } from './rate-limit.js';
 
 export interface IngestLimits {
@@ -34,6 +38,8 @@ export interface IngestServerOptions {
   tls: TlsContextManager;
   instanceId: string;
   store: BatchStore;
+  /** Where the records parsed here are left for this instance's indexers and detectors. */
+  decoded?: DecodedBatches;
   registry: SensorRegistry;
   metrics: CollectorMetrics;
   log: Logger;
@@ -149,8 +155,8 @@ export class IngestServer {
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (this.closing) return;
       const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer | ArrayBuffer).byteLength;
-      const text = isBinary ? undefined : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
-      session.chain = session.chain.then(() => this.onMessage(session, text, size)).catch((err: unknown) => {
+      const bytes = isBinary ? undefined : Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+      session.chain = session.chain.then(() => this.onMessage(session, bytes, size)).catch((err: unknown) => {
         // Redis failing: say nothing (no ack), close, and let the sensor replay from its spool.
         log.error({ sensor: sensorId, err: (err as Error).message }, 'could not store a batch or heartbeat; closing so the sensor retries');
         ws.close(1011, 'collector could not store the batch; retry');
@@ -167,13 +173,24 @@ export class IngestServer {
     ws.on('error', (err) => log.warn({ sensor: sensorId, err: err.message }, 'sensor connection error'));
   }
 
-  private async onMessage(s: Session, text: string | undefined, size: number): Promise<void> {
+  private async onMessage(s: Session, bytes: Buffer | undefined, size: number): Promise<void> {
     const { metrics, log } = this.opts;
     const sensorId = s.identity.nodeId;
-    if (text === undefined) return this.send(s.ws, { type: 'error', reason: 'binary messages are not part of the protocol' });
+    if (bytes === undefined) return this.send(s.ws, { type: 'error', reason: 'binary messages are not part of the protocol' });
+    const reject = (seq: number, reason: string): void => {
+      metrics.batchesIn.inc({ outcome: 'rejected' });
+      log.warn({ sensor: sensorId, seq, reason }, 'batch rejected');
+      this.send(s.ws, { type: 'reject', seq, reason });
+    };
+    // The sensor's own layout: the records parsed once, their bytes stored as they came.
+    const frame = size <= this.limits.maxBatchBytes ? readBatchFrame(bytes) : undefined;
+    if (frame) {
+      if (frame.sensor !== sensorId) return reject(frame.seq, `batch claims sensor "${frame.sensor.slice(0, 80)}" but the certificate is for "${sensorId}"`);
+      return this.admit(s, frame.seq, frame.records as ConnRecord[], frame.recordsJson, reject);
+    }
     let raw: unknown;
     try {
-      raw = JSON.parse(text);
+      raw = JSON.parse(bytes.toString('utf8'));
     } catch {
       metrics.batchesIn.inc({ outcome: 'rejected' });
       return this.send(s.ws, { type: 'error', reason: 'message is not valid JSON' });
@@ -187,33 +204,39 @@ export class IngestServer {
     if (type !== 'batch') return this.send(s.ws, { type: 'error', reason: `unknown message type ${JSON.stringify(type)?.slice(0, 40)}` });
 
     const seq = typeof (raw as { seq?: unknown }).seq === 'number' ? (raw as { seq: number }).seq : -1;
-    const reject = (reason: string): void => {
-      metrics.batchesIn.inc({ outcome: 'rejected' });
-      log.warn({ sensor: sensorId, seq, reason }, 'batch rejected');
-      this.send(s.ws, { type: 'reject', seq, reason });
-    };
-    if (size > this.limits.maxBatchBytes) return reject(`batch of ${size} bytes is over the limit of ${this.limits.maxBatchBytes}`);
+    if (size > this.limits.maxBatchBytes) return reject(seq, `batch of ${size} bytes is over the limit of ${this.limits.maxBatchBytes}`);
     const parsed = parseBatchMessage(raw);
-    if (!parsed.success) return reject(`invalid batch: ${describeSchemaError(parsed.error)}`);
+    if (!parsed.success) return reject(seq, `invalid batch: ${describeSchemaError(parsed.error)}`);
     const batch = parsed.data;
-    if (batch.sensor !== sensorId) return reject(`batch claims sensor "${batch.sensor.slice(0, 80)}" but the certificate is for "${sensorId}"`);
-    if (batch.records.length > this.limits.maxRecordsPerBatch) return reject(`batch of ${batch.records.length} records is over the limit of ${this.limits.maxRecordsPerBatch}`);
+    if (batch.sensor !== sensorId) return reject(seq, `batch claims sensor "${batch.sensor.slice(0, 80)}" but the certificate is for "${sensorId}"`);
+    return this.admit(s, batch.seq, batch.records as ConnRecord[], JSON.stringify(batch.records), reject);
+  }
 
-    const waitMs = s.bucket.take(batch.records.length);
+  /** A checked batch: the record limit, the sensor's rate, then stored and acknowledged. */
+  private async admit(s: Session, seq: number, records: ConnRecord[], recordsJson: string | Buffer, reject: (seq: number, reason: string) => void): Promise<void> {
+    const { metrics } = this.opts;
+    if (records.length > this.limits.maxRecordsPerBatch) return reject(seq, `batch of ${records.length} records is over the limit of ${this.limits.maxRecordsPerBatch}`);
+    const waitMs = s.bucket.take(records.length);
     if (waitMs > 0) {
       metrics.throttledMs.inc(waitMs);
       s.ws.pause();
       await new Promise((r) => setTimeout(r, waitMs));
       s.ws.resume();
     }
-    return this.store(s, batch.seq, batch.records.length, JSON.stringify(batch.records));
+    return this.store(s, seq, records, recordsJson);
   }
 
-  /** Stores and acknowledges a checked batch; the parsed records are not kept alive while Redis answers. */
-  private async store(s: Session, seq: number, count: number, recordsJson: string): Promise<void> {
+  /**
+   * Stores and acknowledges a checked batch. Its parsed records are handed to this
+   * instance's consumers (when it shares them), so they need not parse the entry again.
+   */
+  private async store(s: Session, seq: number, records: ConnRecord[], recordsJson: string | Buffer): Promise<void> {
     const { metrics } = this.opts;
     const sensorId = s.identity.nodeId;
+    const count = records.length;
+    const decoded = this.opts.decoded;
     const result = await this.opts.store.append({ sensorId, seq, node: sensorId, receivedMs: Date.now(), count, recordsJson });
+    if (result.stored && decoded) decoded.put(entryKey(result.stream, result.entryId), reviveRecords(records), recordsJson.length);
     if (result.stored) {
       metrics.batchesIn.inc({ outcome: 'stored' });
       metrics.recordsIn.inc(count);

@@ -23,11 +23,14 @@ export interface StoredBatch {
   node: string;
   receivedMs: number;
   count: number;
-  /** The batch's records as JSON text (an array), stored as received after validation. */
-  recordsJson: string;
+  /**
+   * The batch's records as JSON (an array), stored as received after validation: text,
+   * or the bytes of it (as they came off the wire, or as read back from the stream).
+   */
+  recordsJson: string | Buffer;
 }
 
-export type AppendResult = { stored: true; entryId: string } | { stored: false; lastSeq: number };
+export type AppendResult = { stored: true; stream: string; entryId: string } | { stored: false; lastSeq: number };
 
 export class BatchStore {
   constructor(
@@ -40,8 +43,9 @@ export class BatchStore {
 
   async append(b: StoredBatch): Promise<AppendResult> {
     const shard = shardOf(b.sensorId, this.shards);
-    const r = (await (this.redis as unknown as { chotAppendOnce: (...a: (string | number)[]) => Promise<[number, string | number]> }).chotAppendOnce(
-      streamKey(this.prefix, shard),
+    const stream = streamKey(this.prefix, shard);
+    const r = (await (this.redis as unknown as { chotAppendOnce: (...a: (string | number | Buffer)[]) => Promise<[number, string | number]> }).chotAppendOnce(
+      stream,
       lastSeqKey(this.prefix, shard),
       b.sensorId,
       b.seq,
@@ -50,7 +54,7 @@ export class BatchStore {
       b.count,
       b.recordsJson,
     )) as [number, string | number];
-    return r[0] === 1 ? { stored: true, entryId: String(r[1]) } : { stored: false, lastSeq: Number(r[1]) };
+    return r[0] === 1 ? { stored: true, stream, entryId: String(r[1]) } : { stored: false, lastSeq: Number(r[1]) };
   }
 
   /** The highest sequence stored for a sensor (-1 for none): told to a reconnecting sensor so it can drop what is already safe. */
@@ -60,15 +64,20 @@ export class BatchStore {
   }
 }
 
-export function parseStreamEntry(fields: string[]): StoredBatch {
-  const m = new Map<string, string>();
-  for (let i = 0; i + 1 < fields.length; i += 2) m.set(fields[i]!, fields[i + 1]!);
+/**
+ * A stream entry's batch, from its fields as text or as bytes (consumers read bytes, so
+ * that the records are turned into text only when they must be parsed).
+ */
+export function parseStreamEntry(fields: ReadonlyArray<string | Buffer>): StoredBatch {
+  const m = new Map<string, string | Buffer>();
+  for (let i = 0; i + 1 < fields.length; i += 2) m.set(String(fields[i]!), fields[i + 1]!);
+  const text = (k: string): string => String(m.get(k) ?? '');
   return {
-    sensorId: m.get('sensor') ?? '',
-    seq: Number(m.get('seq')),
-    node: m.get('node') ?? '',
-    receivedMs: Number(m.get('received')),
-    count: Number(m.get('count')),
+    sensorId: text('sensor'),
+    seq: Number(text('seq')),
+    node: text('node'),
+    receivedMs: Number(text('received')),
+    count: Number(text('count')),
     recordsJson: m.get('records') ?? '[]',
   };
 }

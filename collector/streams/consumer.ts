@@ -5,7 +5,11 @@ import type { RedisClient } from './redis.js';
 export interface StreamEntry {
   stream: string;
   id: string;
-  fields: string[];
+  /**
+   * Field names and values as bytes: a batch's records are turned into text only when
+   * they must be parsed (see DecodedBatches), not on every read by every group.
+   */
+  fields: Buffer[];
 }
 
 export interface ConsumerOptions {
@@ -22,7 +26,7 @@ export interface ConsumerOptions {
   handle: (entries: StreamEntry[]) => Promise<void>;
 }
 
-type XReadReply = Array<[string, Array<[string, string[]]>]> | null;
+type XReadReply = Array<[Buffer, Array<[Buffer, Buffer[] | null]>]> | null;
 
 export async function ensureGroup(redis: RedisClient, stream: string, group: string): Promise<void> {
   try {
@@ -97,10 +101,11 @@ export class StreamConsumer {
     const args: Array<string | number> = ['GROUP', group, consumer, 'COUNT', this.count];
     if (id === '>') args.push('BLOCK', this.blockMs);
     args.push('STREAMS', ...streams, ...streams.map(() => id));
-    const reply = (await this.redis.call('XREADGROUP', ...args)) as XReadReply;
+    const reply = (await this.redis.callBuffer('XREADGROUP', ...args)) as XReadReply;
     const entries: StreamEntry[] = [];
     for (const [stream, items] of reply ?? []) {
-      for (const [entryId, fields] of items) if (fields) entries.push({ stream, id: entryId, fields });
+      const name = stream.toString();
+      for (const [entryId, fields] of items) if (fields) entries.push({ stream: name, id: entryId.toString(), fields });
     }
     if (entries.length === 0) return false;
     await this.handleAndAck(entries);
@@ -110,9 +115,9 @@ export class StreamConsumer {
   private async claimAbandoned(): Promise<boolean> {
     let any = false;
     for (const stream of this.opts.streams) {
-      const reply = (await this.redis.xautoclaim(stream, this.opts.group, this.opts.consumer, this.claimIdleMs, '0', 'COUNT', this.count)) as [string, Array<[string, string[]] | null>, string[]?];
+      const reply = (await this.redis.callBuffer('XAUTOCLAIM', stream, this.opts.group, this.opts.consumer, this.claimIdleMs, '0', 'COUNT', this.count)) as [Buffer, Array<[Buffer, Buffer[] | null] | null>, Buffer[]?];
       const entries: StreamEntry[] = [];
-      for (const item of reply[1]) if (item && item[1]) entries.push({ stream, id: item[0], fields: item[1] });
+      for (const item of reply[1]) if (item && item[1]) entries.push({ stream, id: item[0].toString(), fields: item[1] });
       if (entries.length > 0) {
         this.opts.log.info({ stream, group: this.opts.group, claimed: entries.length }, 'claimed entries left pending by a stopped consumer');
         await this.handleAndAck(entries);

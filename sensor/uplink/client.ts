@@ -5,7 +5,7 @@ import { WebSocket, type ClientOptions } from 'ws';
 import { identityFromPeerCertificate } from '../../certs/identity.js';
 import type { Logger } from '../../common/log.js';
 import { Backoff } from './backoff.js';
-import { PROTOCOL_PATH, type CollectorMessage, type SensorStats } from './protocol.js';
+import { PROTOCOL_PATH, encodeBatchFrame, type CollectorMessage, type SensorStats } from './protocol.js';
 import type { Spool } from './spool.js';
 
 export interface UplinkOptions {
@@ -91,7 +91,7 @@ export class UplinkClient extends EventEmitter {
     for (const entry of this.opts.spool.pending(this.nextToSend + 1)) {
       if (this.inflight.length >= this.window) break;
       // The spooled payload is the records' JSON array: framed, not re-serialised.
-      ws.send(`{"type":"batch","seq":${entry.seq},"sensor":${JSON.stringify(this.opts.sensorId)},"records":${entry.payload.toString('utf8')}}`);
+      ws.send(encodeBatchFrame(entry.seq, this.opts.sensorId, entry.payload), { binary: false });
       this.inflight.push(entry.seq);
       this.nextToSend = entry.seq;
       this.counters.batchesSent++;

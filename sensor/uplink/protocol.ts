@@ -105,3 +105,64 @@ export function parseBatchMessage(raw: unknown): { success: true; data: BatchMes
   }
   return batchMessageSchema.safeParse(raw);
 }
+
+const FRAME_HEAD = Buffer.from('{"type":"batch","seq":');
+const FRAME_SENSOR = Buffer.from(',"sensor":"');
+const FRAME_RECORDS = Buffer.from('","records":');
+const FRAME_TAIL = Buffer.from('}');
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * A batch message as the sensor sends it: the spooled records' JSON bytes framed as they
+ * are, never decoded and serialised again. The layout (type, seq, sensor, records, in
+ * that order) is what lets the collector find the records without parsing the frame
+ * (readBatchFrame); any other layout of the same object is still a valid batch.
+ */
+export function encodeBatchFrame(seq: number, sensorId: string, recordsJson: Buffer): Buffer {
+  return Buffer.concat([FRAME_HEAD, Buffer.from(String(seq)), FRAME_SENSOR, Buffer.from(JSON.stringify(sensorId).slice(1, -1)), FRAME_RECORDS, recordsJson, FRAME_TAIL]);
+}
+
+export interface BatchFrame {
+  seq: number;
+  sensor: string;
+  /** The records' JSON as received: what was checked is what gets stored. */
+  recordsJson: Buffer;
+  records: unknown[];
+}
+
+/**
+ * The collector's fast reading of a batch in the sensor's layout: the records are parsed
+ * on their own and their bytes kept, so storing them costs no serialisation. Anything
+ * else (another layout, an escape in the sensor id, records that are not valid JSON or
+ * fail the record check) gives undefined, and the message takes the general path, which
+ * gives the reason for a refusal. The frame around the records is fixed text, so the
+ * message is exactly {type, seq, sensor, records} when this accepts it.
+ */
+export function readBatchFrame(b: Buffer): BatchFrame | undefined {
+  if (b.length < FRAME_HEAD.length + FRAME_SENSOR.length + FRAME_RECORDS.length + 4 || b[b.length - 1] !== FRAME_TAIL[0]) return undefined;
+  if (b.compare(FRAME_HEAD, 0, FRAME_HEAD.length, 0, FRAME_HEAD.length) !== 0) return undefined;
+  let i = FRAME_HEAD.length;
+  let seq = 0;
+  const digitsFrom = i;
+  while (i < b.length && b[i]! >= 0x30 && b[i]! <= 0x39 && i - digitsFrom < 16) seq = seq * 10 + (b[i++]! - 0x30);
+  if (i === digitsFrom || (b[digitsFrom] === 0x30 && i - digitsFrom > 1) || !Number.isSafeInteger(seq)) return undefined;
+  if (b.compare(FRAME_SENSOR, 0, FRAME_SENSOR.length, i, i + FRAME_SENSOR.length) !== 0) return undefined;
+  i += FRAME_SENSOR.length;
+  const sensorFrom = i;
+  while (i < b.length && b[i] !== QUOTE) {
+    if (b[i] === BACKSLASH || b[i]! < 0x20 || i - sensorFrom > 200) return undefined;
+    i++;
+  }
+  const sensor = b.toString('utf8', sensorFrom, i);
+  if (b.compare(FRAME_RECORDS, 0, FRAME_RECORDS.length, i, i + FRAME_RECORDS.length) !== 0) return undefined;
+  const recordsJson = b.subarray(i + FRAME_RECORDS.length, b.length - 1);
+  let records: unknown;
+  try {
+    records = JSON.parse(recordsJson.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(records) || records.length === 0 || !records.every(passesConnRecordSchema)) return undefined;
+  return { seq, sensor, recordsJson, records };
+}

@@ -32,13 +32,8 @@ function reviveNanoseconds(v: unknown): void {
   }
 }
 
-/**
- * The records of a batch. A record's own fields are never nanosecond fields (the schema
- * admits none), so only app metadata is walked; JSON.parse with a reviver would call back
- * for every value of every record.
- */
-export function decodeRecords(json: string): ConnRecord[] {
-  const records = JSON.parse(json) as unknown;
+/** Makes the nanosecond fields of parsed records' app metadata bigints again, in place. */
+export function reviveRecords(records: unknown): ConnRecord[] {
   if (Array.isArray(records)) {
     for (const r of records) {
       const app = typeof r === 'object' && r !== null ? (r as { app?: unknown }).app : undefined;
@@ -46,4 +41,13 @@ export function decodeRecords(json: string): ConnRecord[] {
     }
   }
   return records as ConnRecord[];
+}
+
+/**
+ * The records of a batch, from its JSON text or the bytes of it. A record's own fields
+ * are never nanosecond fields (the schema admits none), so only app metadata is walked;
+ * JSON.parse with a reviver would call back for every value of every record.
+ */
+export function decodeRecords(json: string | Buffer): ConnRecord[] {
+  return reviveRecords(JSON.parse(typeof json === 'string' ? json : json.toString('utf8')));
 }

@@ -148,8 +148,13 @@ describe('the spine survives failures without losing or duplicating a record', (
     // Housekeeping refreshes the stream gauges every few seconds.
     await until(async () => {
       const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-      return /chot_collector_records_indexed_total\{[^}]*\} 20000/.test(text) && /chot_collector_stream_pending\{[^}]*\} 0/.test(text);
-    }, 20_000, 'the indexed count and an empty queue in the metrics');
+      // One housekeeping pass sets the pending count and the lag of each group together: wait for the indexers' pass.
+      return (
+        /chot_collector_records_indexed_total\{[^}]*\} 20000/.test(text) &&
+        /chot_collector_stream_pending\{[^}]*group="indexers"[^}]*\} 0/.test(text) &&
+        /chot_collector_stream_lag_seconds\{[^}]*group="indexers"[^}]*\} 0/.test(text)
+      );
+    }, 20_000, "the indexed count, and the indexers' empty queue and zero lag, in the metrics");
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     expect(metrics).toMatch(/chot_collector_records_in_total\{[^}]*\} 20000/);
     expect(metrics).toMatch(/chot_collector_batches_total\{[^}]*outcome="stored"[^}]*\} 200/);

@@ -13,6 +13,9 @@ import { IngestServer } from '../../collector/ingest/server.js';
 import { CollectorMetrics } from '../../collector/metrics.js';
 import { BatchStore, parseStreamEntry } from '../../collector/streams/batch-store.js';
 import { streamKey } from '../../collector/streams/redis.js';
+import { DecodedBatches, entryKey } from '../../collector/streams/decoded-batches.js';
+import type { ConnRecord } from '../../sensor/record.js';
+import { decodeRecords, encodeRecord } from '../../sensor/uplink/record-codec.js';
 import { UplinkClient } from '../../sensor/uplink/client.js';
 import { PROTOCOL_PATH, type SensorStats } from '../../sensor/uplink/protocol.js';
 import { Spool } from '../../sensor/uplink/spool.js';
@@ -35,6 +38,7 @@ describe('ingest: sensors stream to a collector over mutual TLS into Redis', () 
   const prefix = `t:${randomUUID()}:`;
   let redis: Redis;
   let server: IngestServer;
+  const decoded = new DecodedBatches(16 << 20, 1);
   let url: string;
   let store: BatchStore;
   let pki: Awaited<ReturnType<typeof makePki>>;
@@ -68,7 +72,7 @@ describe('ingest: sensors stream to a collector over mutual TLS into Redis', () 
     manager = await TlsContextManager.create(() => materialFor(pki.pki, collectorCreds), { logger: log });
     store = new BatchStore(redis, prefix, 1);
     server = new IngestServer({
-      host: '127.0.0.1', port: 0, tls: manager, instanceId: 'c1', store,
+      host: '127.0.0.1', port: 0, tls: manager, instanceId: 'c1', store, decoded,
       registry: new SensorRegistry(redis, prefix), metrics: new CollectorMetrics(new Registry()), log,
       limits: { maxBatchBytes: 256 * 1024, maxRecordsPerBatch: 500 },
     });
@@ -90,10 +94,30 @@ describe('ingest: sensors stream to a collector over mutual TLS into Redis', () 
     await until(() => client.idle);
     expect(await storedSeqs(creds.nodeId)).toEqual(seqs);
     const entry = (await redis.xrange(streamKey(prefix, 0), '-', '+')).map(([, f]) => parseStreamEntry(f)).find((b) => b.seq === seqs[1]);
-    expect(JSON.parse(entry!.recordsJson)).toEqual(Array.from({ length: 50 }, (_, i) => JSON.parse(JSON.stringify(sampleRecord(50 + i)))));
+    expect(JSON.parse(String(entry!.recordsJson))).toEqual(Array.from({ length: 50 }, (_, i) => JSON.parse(JSON.stringify(sampleRecord(50 + i)))));
     const reg = await new SensorRegistry(redis, prefix).get(creds.nodeId);
     expect(reg).toMatchObject({ sensorId: '01/001/00001', connected: true, collector: 'c1' });
     expect(reg!.stats?.version).toBe('test');
+    await client.stop();
+    spool.close();
+  });
+
+  it('hands the records it parsed to its consumers: equal to what they would decode from the stream', async () => {
+    const creds = await issueNode(pki.pki, pki.ca, '01/001/00009', 'sensor');
+    const { client, spool } = uplinkFor(creds);
+    const withApp = (i: number): ConnRecord => ({ ...sampleRecord(i), app: { dns: [{ tsNs: 1_790_000_000_123_456_789n + BigInt(i), rttNs: 1234n, query: `máy-${i}.vn` }] } }) as unknown as ConnRecord;
+    for (let b = 0; b < 3; b++) spool.append(Buffer.from(`[${Array.from({ length: 20 }, (_, i) => encodeRecord(i % 2 ? withApp(b * 20 + i) : sampleRecord(b * 20 + i))).join(',')}]`));
+    client.start();
+    await until(() => client.idle);
+    const entries = (await redis.xrange(streamKey(prefix, 0), '-', '+')).filter(([, f]) => parseStreamEntry(f).sensorId === creds.nodeId);
+    expect(entries).toHaveLength(3);
+    for (const [id, fields] of entries) {
+      const shared = decoded.take(entryKey(streamKey(prefix, 0), id));
+      expect(shared).toBeDefined();
+      expect(shared).toEqual(decodeRecords(parseStreamEntry(fields).recordsJson));
+    }
+    // One reader here: each entry was given once, and is gone.
+    expect(decoded.take(entryKey(streamKey(prefix, 0), entries[0]![0]))).toBeUndefined();
     await client.stop();
     spool.close();
   });
