@@ -78,23 +78,14 @@ function sumBytes(b: Uint8Array, off: number, len: number): number {
     let w = (abs + head) >> 2;
     const wEnd = w + words;
     const wEnd4 = w + (words & ~3);
+    // Whole 32-bit words summed in a double (exact below 2^53, far beyond any packet):
+    // one add per word; folding the total to 16 bits gives the sum of its halves, as
+    // ones' complement arithmetic allows (RFC 1071's wider accumulators).
     let a = 0;
-    let c = 0;
-    for (; w < wEnd4; w += 4) {
-      const x0 = v[w]!;
-      const x1 = v[w + 1]!;
-      const x2 = v[w + 2]!;
-      const x3 = v[w + 3]!;
-      a += (x0 & 0xffff) + (x1 & 0xffff) + (x2 & 0xffff) + (x3 & 0xffff);
-      c += (x0 >>> 16) + (x1 >>> 16) + (x2 >>> 16) + (x3 >>> 16);
-    }
-    for (; w < wEnd; w++) {
-      const x = v[w]!;
-      a += x & 0xffff;
-      c += x >>> 16;
-    }
-    mid = fold(a) + fold(c);
-    mid = (mid & 0xffff) + (mid >>> 16);
+    for (; w < wEnd4; w += 4) a += (v[w]! >>> 0) + (v[w + 1]! >>> 0) + (v[w + 2]! >>> 0) + (v[w + 3]! >>> 0);
+    for (; w < wEnd; w++) a += v[w]! >>> 0;
+    while (a > 0xffff) a = (a % 65536) + Math.floor(a / 65536);
+    mid = a;
     // Little-endian halves starting at an even byte of the segment are byte-swapped words; at an odd byte, right.
     if (LITTLE_ENDIAN === ((head & 1) === 0)) mid = ((mid & 0xff) << 8) | (mid >>> 8);
     i = head + words * 4;
