@@ -125,6 +125,63 @@ describe('console sessions and login (real Redis, Elasticsearch, HTTPS)', () => 
     expect(replay.body.error.code).toBe('bad_totp');
   });
 
+  it('lets a user add a second factor to their own account, confirm it with a code, and remove it', async () => {
+    const users = new UserStore(s.redis, s.keyPrefix, SecretBox.fromFile(totpKeyFile));
+    await users.create({ name: 'self-totp', displayName: 'S', roles: ['analyst'], passwordHash: await hashPassword(PASSWORD) });
+    const c = await s.loggedIn('self-totp');
+    const other = await s.loggedIn('self-totp');
+    expect((await c.call('POST', '/api/session/totp/begin', { body: { password: 'wrong' } })).status).toBe(403);
+    expect((await c.call('POST', '/api/session/totp/confirm', { body: { code: '123456' } })).body.error.code).toBe('no_enrolment');
+    const begun = await c.call('POST', '/api/session/totp/begin', { body: { password: PASSWORD } });
+    expect(begun.status).toBe(200);
+    const secret: string = begun.body.secret;
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    expect(begun.body.uri).toBe(`otpauth://totp/Ch%E1%BB%91t%3Aself-totp?secret=${secret}&issuer=Ch%E1%BB%91t&algorithm=SHA1&digits=6&period=30`);
+    // The pending secret is sealed at rest too, and expires.
+    const pendingKey = `${s.keyPrefix}{console-user:self-totp}:totp-pending`;
+    expect(await s.redis.get(pendingKey)).toMatch(/^sealed:v1:/);
+    expect(await s.redis.ttl(pendingKey)).toBeGreaterThan(500);
+    // Until confirmed, nothing changed: the password alone still logs in.
+    expect((await s.client().login('self-totp', PASSWORD)).status).toBe(200);
+    const code = totpAt(secret, Date.now());
+    const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+    expect((await c.call('POST', '/api/session/totp/confirm', { body: { code: wrong } })).body.error.code).toBe('bad_totp');
+    expect((await c.call('POST', '/api/session/totp/confirm', { body: { code: 'abc' } })).status).toBe(400);
+    const confirmed = await c.call('POST', '/api/session/totp/confirm', { body: { code } });
+    expect(confirmed.status).toBe(200);
+    expect(await s.redis.exists(pendingKey)).toBe(0);
+    // Sessions opened with the password alone are over; this one goes on.
+    expect((await other.call('GET', '/api/session')).status).toBe(401);
+    expect((await c.call('GET', '/api/session')).body.user.totp).toBe(true);
+    // Logging in now takes a code, and the confirming code is spent.
+    expect((await s.client().login('self-totp', PASSWORD)).body.error.code).toBe('totp_required');
+    expect((await s.client().login('self-totp', PASSWORD, code)).body.error.code).toBe('bad_totp');
+    expect((await c.call('POST', '/api/session/totp/begin', { body: { password: PASSWORD } })).status).toBe(409);
+    // The failed checks count against the login rate limit (the wrong confirming code and the
+    // replayed login since the last successful login); then the limit's window passes.
+    expect(Number(await s.redis.get(`${s.keyPrefix}console:login-failures:self-totp`))).toBe(2);
+    await s.redis.del(`${s.keyPrefix}console:login-failures:self-totp`);
+    // Removing it takes the password and a current (unused) code.
+    const next = totpAt(secret, Date.now() + 30_000);
+    expect((await c.call('POST', '/api/session/totp/remove', { body: { password: 'wrong', code: next } })).status).toBe(403);
+    expect((await c.call('POST', '/api/session/totp/remove', { body: { password: PASSWORD, code } })).body.error.code).toBe('bad_totp');
+    expect((await c.call('POST', '/api/session/totp/remove', { body: { password: PASSWORD, code: next } })).status).toBe(200);
+    expect((await s.client().login('self-totp', PASSWORD)).status).toBe(200);
+    // Each step is in the audit trail, with who and what.
+    await s.es.indices.refresh({ index: `${s.esPrefix}-console-audit-*` });
+    const audit = await s.es.search<{ event: { action: string; outcome: string } }>({
+      index: `${s.esPrefix}-console-audit-*`,
+      size: 50,
+      query: { prefix: { 'event.action': 'user.totp' } },
+      sort: [{ '@timestamp': 'asc' }],
+    });
+    const actions = audit.hits.hits.map((h) => `${h._source!.event.action}:${h._source!.event.outcome}`);
+    expect(actions).toContain('user.totp.begin:success');
+    expect(actions).toContain('user.totp.enrol:success');
+    expect(actions).toContain('user.totp.enrol:failure');
+    expect(actions).toContain('user.totp.remove:success');
+  });
+
   it('ends the sessions of a disabled user at once', async () => {
     const c = await s.loggedIn('engineer');
     expect((await c.call('GET', '/api/session')).status).toBe(200);

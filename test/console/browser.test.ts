@@ -4,6 +4,9 @@ import { AlertWriter } from '../../collector/detect/alert-writer.js';
 import { BulkIndexer } from '../../collector/index/bulk.js';
 import { dailyIndex } from '../../common/index-names.js';
 import type { AlertDocument } from '../../rules/alert.js';
+import { hashPassword } from '../../console/server/auth/password.js';
+import { totpAt } from '../../console/server/auth/totp.js';
+import { UserStore } from '../../console/server/auth/users.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { makeAlert, raiseAlert } from './support/alerts.js';
@@ -175,5 +178,34 @@ describe('console in a real browser (Chromium, the real stack)', () => {
     expect(stored.chot.triage).toMatchObject({ status: 'closed', reason: 'scanner of the IT department' });
     expect(stored.chot.alert.suppressed).toBe(30);
     expect(a.errors).toEqual([]);
+  });
+
+  it('a user adds a second factor from their account page (QR code, confirming code), and login then asks for it', async () => {
+    await new UserStore(s.redis, s.keyPrefix).create({ name: 'lan', displayName: 'Nguyễn Thị Lan', roles: ['analyst'], passwordHash: await hashPassword(PASSWORD) });
+    const a = await open('lan');
+    await a.page.click('header.nav a.who');
+    await a.page.waitForSelector('.account-totp[data-totp=off]');
+    await a.page.fill('.account-totp input[name=password]', PASSWORD);
+    await a.page.click('button[data-action=totp-begin]');
+    await a.page.waitForSelector('.account-totp svg.qr');
+    const secret = (await a.page.locator('[data-field=totp-secret]').textContent())!;
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    // A QR code of the otpauth URI: a square of dark and light cells, drawn without markup from strings.
+    expect(await a.page.locator('svg.qr path').getAttribute('d')).toMatch(/^M\d+ \d+h1v1h-1z/);
+    await a.page.fill('.account-totp input[name=code]', totpAt(secret, Date.now()));
+    await a.page.click('button[data-action=totp-confirm]');
+    await a.page.waitForSelector('.account-totp[data-totp=on]');
+    expect(a.errors).toEqual([]);
+    expect(a.cspViolations).toEqual([]);
+    // A new browser session: the password alone is not enough any more.
+    const b = await openSession(browser, url);
+    sessions.push(b);
+    await b.page.fill('input[name=username]', 'lan');
+    await b.page.fill('input[name=password]', PASSWORD);
+    await b.page.click('button[type=submit]');
+    await b.page.waitForSelector('input[name=totp]');
+    await b.page.fill('input[name=totp]', totpAt(secret, Date.now() + 30_000));
+    await b.page.click('button[type=submit]');
+    await b.page.waitForSelector('header.nav');
   });
 });

@@ -128,4 +128,16 @@ describe.runIf(process.env.CHOT_SCREENSHOTS === '1')('console screenshots (Chrom
       expect(x.errors).toEqual([]);
     }
   });
+
+  it('the account page, adding a second factor', async () => {
+    const a = await open('analyst');
+    await shoot(a, '#/account', 'account', '.account-totp[data-totp=off]');
+    await a.page.fill('.account-totp input[name=password]', PASSWORD);
+    await a.page.click('button[data-action=totp-begin]');
+    await a.page.waitForSelector('.account-totp svg.qr');
+    await a.page.waitForTimeout(300);
+    await a.page.screenshot({ path: join(SHOTS, 'account.png') });
+    expect(a.cspViolations).toEqual([]);
+    expect(a.errors).toEqual([]);
+  });
 });

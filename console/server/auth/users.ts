@@ -72,6 +72,9 @@ export class UserStore {
   private totpUsedKey(name: string): string {
     return `${this.tag(name)}:totp-used`;
   }
+  private totpPendingKey(name: string): string {
+    return `${this.tag(name)}:totp-pending`;
+  }
   private get namesKey(): string {
     return `${this.prefix}console:users`;
   }
@@ -150,6 +153,23 @@ export class UserStore {
       String(step),
     );
     return res === 1;
+  }
+
+  /**
+   * A secret a user is enrolling (shown to them, not yet confirmed with a code), sealed
+   * like an enrolled one, for ttlSeconds: an enrolment left half-done expires.
+   */
+  async setPendingTotp(name: string, secret: string, ttlSeconds: number): Promise<void> {
+    await this.redis.set(this.totpPendingKey(name), this.box ? this.box.seal(secret, name) : secret, 'EX', ttlSeconds);
+  }
+
+  async pendingTotp(name: string): Promise<string | undefined> {
+    const stored = await this.redis.get(this.totpPendingKey(name));
+    return stored === null ? undefined : this.openSecret(stored, name);
+  }
+
+  async clearPendingTotp(name: string): Promise<void> {
+    await this.redis.del(this.totpPendingKey(name));
   }
 
   private fields(u: ConsoleUser): Record<string, string> {

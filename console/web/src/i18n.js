@@ -27,6 +27,10 @@ const vi = {
   include: 'Chỉ lấy giá trị này', exclude: 'Loại trừ', only: 'Chỉ giá trị này', exportCsv: 'Xuất CSV', exportNdjson: 'Xuất NDJSON', rows: 'dòng', histogram: 'Biểu đồ theo thời gian',
   user: 'Người dùng', action: 'Hành động', outcome: 'Kết quả', roles: 'Vai trò', scope: 'Phạm vi', disabled: 'Đã khoá', enable: 'Mở khoá', disable: 'Khoá', addUser: 'Thêm người dùng', displayName: 'Tên hiển thị',
   rate: 'Số cảnh báo mỗi phút, 2 giờ qua', error: 'Lỗi', loading: 'Đang tải…', empty: 'Không có dữ liệu', language: 'English',
+  account: 'Tài khoản', changePassword: 'Đổi mật khẩu', currentPassword: 'Mật khẩu hiện tại', newPassword: 'Mật khẩu mới', passwordChanged: 'Đã đổi mật khẩu; các phiên khác đã kết thúc',
+  twoFactor: 'Xác thực hai lớp', totpOff: 'Tài khoản chưa có lớp xác thực thứ hai. Nhập mật khẩu để thêm một ứng dụng xác thực.', totpBegin: 'Thêm ứng dụng xác thực',
+  totpScan: 'Quét mã bằng ứng dụng xác thực, rồi nhập mã 6 số nó hiện ra.', totpManual: 'Hoặc nhập khoá:', totpConfirm: 'Xác nhận', totpQr: 'Mã QR để thêm tài khoản vào ứng dụng xác thực',
+  totpOn: 'Đăng nhập cần mã từ ứng dụng xác thực.', totpRemove: 'Gỡ xác thực hai lớp',
 };
 
 const en = {
@@ -52,6 +56,10 @@ const en = {
   include: 'Include', exclude: 'Exclude', only: 'Only this', exportCsv: 'Export CSV', exportNdjson: 'Export NDJSON', rows: 'rows', histogram: 'Over time',
   user: 'User', action: 'Action', outcome: 'Outcome', roles: 'Roles', scope: 'Scope', disabled: 'Disabled', enable: 'Enable', disable: 'Disable', addUser: 'Add user', displayName: 'Display name',
   rate: 'Alerts per minute, last 2 hours', error: 'Error', loading: 'Loading…', empty: 'Nothing here', language: 'Tiếng Việt',
+  account: 'Account', changePassword: 'Change password', currentPassword: 'Current password', newPassword: 'New password', passwordChanged: 'Password changed; your other sessions have ended',
+  twoFactor: 'Two-factor authentication', totpOff: 'This account has no second factor. Enter your password to add an authenticator app.', totpBegin: 'Add an authenticator app',
+  totpScan: 'Scan the code with your authenticator app, then enter the 6-digit code it shows.', totpManual: 'Or enter the key:', totpConfirm: 'Confirm', totpQr: 'QR code to add the account to an authenticator app',
+  totpOn: 'Logging in takes a code from your authenticator app.', totpRemove: 'Remove two-factor authentication',
 };
 
 const dictionaries = { vi, en };

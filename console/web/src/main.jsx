@@ -4,6 +4,7 @@ import { loadSession, session } from './api.js';
 import { Nav, visiblePages } from './components/nav.jsx';
 import { lang, setLang } from './i18n.js';
 import { feed } from './live.js';
+import { Account } from './pages/account.jsx';
 import { AlertDetail } from './pages/alert.jsx';
 import { Audit } from './pages/audit.jsx';
 import { CaseDetail, Cases } from './pages/cases.jsx';
@@ -37,6 +38,8 @@ function Page() {
       return <Users />;
     case 'queue':
       return <Queue />;
+    case 'account':
+      return <Account />;
     default: {
       const start = visiblePages()[0];
       if (start && start.path !== `/${first ?? ''}`) location.hash = start.path;

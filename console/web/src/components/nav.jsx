@@ -35,10 +35,10 @@ export function Nav() {
       </nav>
       <span class="spacer" />
       {status !== 'closed' ? <span class={`live live-${status}`} data-live={status}>{t(status === 'live' ? 'live' : status === 'catching-up' ? 'catchingUp' : 'reconnecting')}</span> : null}
-      <span class="who" title={user?.roles?.join(', ')}>
+      <a class="who" href="#/account" title={`${t('account')}: ${user?.roles?.join(', ') ?? ''}`}>
         {user?.displayName}
         {user?.scope ? ` · ${user.scope}` : ''}
-      </span>
+      </a>
       <button type="button" class="link" onClick={() => setLang(lang.value === 'vi' ? 'en' : 'vi')}>
         {t('language')}
       </button>
