@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import YAML from 'yaml';
@@ -155,6 +155,8 @@ export interface SensorProcess {
   fileDone: () => boolean;
   /** SIGTERM, and waits for it to end. */
   stop: () => Promise<void>;
+  /** Bytes in its spool's segment files: they grow while batches go unacknowledged (a segment is removed once all of it is acknowledged). */
+  spoolBytes: () => number;
 }
 
 /**
@@ -162,6 +164,9 @@ export interface SensorProcess {
  * `dir` (its spool is `dir/spool`, so a restart in the same dir replays what was not
  * acknowledged) and resolves once its metrics endpoint answers. `interfaces` are as in the
  * sensor config, e.g. `[{ file, pace: 8 }]` to replay a capture eight times faster than captured.
+ * `prefixArgv` runs it inside a lab namespace (`['ip', 'netns', 'exec', ns]`, which execs in
+ * place: the child is the sensor itself); its metrics then listen on `metricsHost`, an address
+ * of that namespace the test can reach (default 127.0.0.1, the test's own namespace).
  */
 export async function startSensorProcess(p: {
   dir: string;
@@ -170,6 +175,8 @@ export async function startSensorProcess(p: {
   interfaces: Record<string, unknown>[];
   flows?: Record<string, unknown>;
   extra?: Record<string, unknown>;
+  prefixArgv?: string[];
+  metricsHost?: string;
 }): Promise<SensorProcess> {
   mkdirSync(p.dir, { recursive: true });
   const files = { keyFile: join(p.dir, 'sensor.key'), certFile: join(p.dir, 'sensor.crt'), caFile: join(p.dir, 'root.crt'), crlFiles: [join(p.dir, 'sensor.crl')] };
@@ -177,6 +184,8 @@ export async function startSensorProcess(p: {
   writeFileSync(files.certFile, p.tls.cert);
   writeFileSync(files.caFile, p.tls.ca.join(''));
   writeFileSync(files.crlFiles[0]!, (p.tls.crls ?? []).join(''));
+  const metricsHost = p.metricsHost ?? '127.0.0.1';
+  // Found free here; a lab namespace has next to nothing listening, so it is free there too.
   const metricsPort = await freePort();
   const config = join(p.dir, 'sensor.yaml');
   writeFileSync(
@@ -185,16 +194,17 @@ export async function startSensorProcess(p: {
       name: 'spine-sensor',
       interfaces: p.interfaces,
       ...(p.flows ? { flows: p.flows } : {}),
-      metrics: { host: '127.0.0.1', port: metricsPort },
+      metrics: { host: metricsHost, port: metricsPort },
       uplink: { collectors: p.collectors, tls: files, spool: { dir: join(p.dir, 'spool'), maxMb: 256 }, batch: { maxDelayMs: 100 } },
       ...p.extra,
     }),
   );
-  const child = spawn(process.execPath, [chotBin, 'sensor', 'run', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CHOT_LOG_LEVEL: 'info' } });
+  const argv = [...(p.prefixArgv ?? []), process.execPath, chotBin, 'sensor', 'run', '--config', config];
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CHOT_LOG_LEVEL: 'info' } });
   let out = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
   const done = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  const metricsUrl = `http://${metricsHost.includes(':') ? `[${metricsHost}]` : metricsHost}:${metricsPort}/metrics`;
   const ended = (): boolean => child.exitCode !== null || child.signalCode !== null;
   await until(async () => ended() || (await fetch(metricsUrl).then(() => true, () => false)), 30_000, `the sensor's metrics endpoint (it said: ${out.slice(-500)})`);
   if (ended()) throw new Error(`the sensor exited with ${child.exitCode}: ${out.slice(-800)}`);
@@ -204,6 +214,16 @@ export async function startSensorProcess(p: {
     done,
     metricsUrl,
     fileDone: () => out.includes('capture file done'),
+    spoolBytes: () => {
+      const spool = join(p.dir, 'spool');
+      try {
+        return readdirSync(spool)
+          .filter((f) => /^seg-\d+\.log$/.test(f))
+          .reduce((n, f) => n + (statSync(join(spool, f), { throwIfNoEntry: false })?.size ?? 0), 0);
+      } catch {
+        return 0;
+      }
+    },
     stop: async () => {
       if (!ended()) child.kill('SIGTERM');
       await done;
@@ -219,4 +239,15 @@ export async function indexedConnections(es: Client, esPrefix: string): Promise<
   const total = res.hits.total;
   if (typeof total === 'object' && total.value >= 10_000) throw new Error(`indexedConnections reads at most 10,000 documents; ${esPrefix} has ${total.value}`);
   return res.hits.hits.map((h) => h._source!);
+}
+
+/** A metric's value on a Prometheus endpoint: the sum over its label sets (0 when it has none yet). */
+export async function metricTotal(url: string, name: string): Promise<number> {
+  const text = await (await fetch(url)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{[^}]*\})? (\S+)/.exec(line);
+    if (m && m[1] === name) sum += Number(m[2]);
+  }
+  return sum;
 }
