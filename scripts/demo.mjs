@@ -64,13 +64,16 @@ function pidOf(name) {
   }
 }
 
+/** The Node flags the services run with: those on bin/chot.js's first line. */
+const SERVICE_FLAGS = readFileSync(chotBin, 'utf8').split('\n', 1)[0].replace(/^#!.*?\bnode\b/, '').trim().split(/\s+/).filter(Boolean);
+
 function startDetached(name, argv) {
   const running = pidOf(name);
   if (running) return { pid: running, already: true };
   mkdirSync(p('run'), { recursive: true });
   mkdirSync(p('logs'), { recursive: true });
   const log = openSync(p('logs', `${name}.log`), 'a');
-  const child = spawn(process.execPath, argv, { detached: true, stdio: ['ignore', log, log], env: { ...process.env, CHOT_LOG_LEVEL: process.env.CHOT_LOG_LEVEL ?? 'info' }, cwd: DIR });
+  const child = spawn(process.execPath, argv[0] === chotBin ? [...SERVICE_FLAGS, ...argv] : argv, { detached: true, stdio: ['ignore', log, log], env: { ...process.env, CHOT_LOG_LEVEL: process.env.CHOT_LOG_LEVEL ?? 'info' }, cwd: DIR });
   closeSync(log);
   child.unref();
   writeFileSync(p('run', `${name}.pid`), String(child.pid));
