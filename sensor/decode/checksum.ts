@@ -131,3 +131,13 @@ export function transportChecksumOk(p: Packet, b: Uint8Array, off: number, proto
   s += sumBytes(b, off, len);
   return fold(s) === 0xffff;
 }
+
+/**
+ * Whether the ICMP message at b[off, off + p.l4Len) sums right: ICMPv4 over the message
+ * alone, ICMPv6 under the IPv6 pseudo-header (RFC 4443). Zeek reports a bad one as
+ * bad_ICMP_checksum and skips it (no activity, no length); ICMP has no history letters.
+ */
+export function icmpChecksumOk(p: Packet, b: Uint8Array, off: number): boolean {
+  if (p.ipVersion === 4) return fold(sumBytes(b, off, p.l4Len)) === 0xffff;
+  return transportChecksumOk(p, b, off, 58);
+}

@@ -48,7 +48,7 @@ import { decodeUdp } from './udp.js';
 import { decodeIcmp } from './icmp.js';
 import { decodeGre } from './gre.js';
 import { decodeVxlan, VXLAN_PORT } from './vxlan.js';
-import { IP6_DST_UNKNOWN, transportChecksumOk } from './checksum.js';
+import { icmpChecksumOk, IP6_DST_UNKNOWN, transportChecksumOk } from './checksum.js';
 import { FragmentReassembler } from './fragments.js';
 import { W, type WeirdCounters } from './weird.js';
 
@@ -259,7 +259,9 @@ export class Decoder {
       }
       case 1:
       case 58:
-        return decodeIcmp(p, b, o, end, wc) < 0 ? DECODE_DROP : DECODE_FLOW;
+        if (decodeIcmp(p, b, o, end, wc) < 0) return DECODE_DROP;
+        if (this.verifyL4 && end - o >= p.l4Len && (p.ipVersion === 4 || p.ip6Dst !== IP6_DST_UNKNOWN) && !icmpChecksumOk(p, b, o)) p.l4Bad = true;
+        return DECODE_FLOW;
       case 47:
         p.payOff = o;
         p.payLen = p.l4Len;

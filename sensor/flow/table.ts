@@ -220,8 +220,8 @@ export class FlowTable implements TcpHost {
     if (p.l4Bad) {
       // Found or made from the header, then judged by its checksum, as Zeek does (decode/checksum.ts):
       // a bad packet leaves a weird and a 'C'/'c', and counts for nothing else, not even as activity.
-      this.weird(c, proto === 6 ? W_BAD_TCP_CHECKSUM : W_BAD_UDP_CHECKSUM);
-      checksumError(c, ep);
+      this.weird(c, proto === 6 ? W_BAD_TCP_CHECKSUM : proto === 17 ? W_BAD_UDP_CHECKSUM : W_BAD_ICMP_CHECKSUM);
+      if (proto === 6 || proto === 17) checksumError(c, ep);
       return c;
     }
     ep.pkts++;
@@ -680,6 +680,7 @@ export class FlowTable implements TcpHost {
 const W_APP_EXCEPTION = weirdId('app_analyzer_exception');
 const W_BAD_TCP_CHECKSUM = weirdId('bad_TCP_checksum');
 const W_BAD_UDP_CHECKSUM = weirdId('bad_UDP_checksum');
+const W_BAD_ICMP_CHECKSUM = weirdId('bad_ICMP_checksum');
 const MIN_BUCKETS = 4096;
 /** Shared empty lists for the (usual) records without tunnels, labels or weirds: no allocation per record. */
 const NONE: readonly string[] = Object.freeze([]);

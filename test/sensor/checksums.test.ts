@@ -1,5 +1,5 @@
 /**
- * TCP and UDP checksums, judged as Zeek judges them (sensor/decode/checksum.ts):
+ * TCP, UDP and ICMP checksums, judged as Zeek judges them (sensor/decode/checksum.ts):
  * a bad packet gives its connection the weird and a 'C' (originator) or 'c'
  * (responder), logarithmically, and counts for nothing else; only segments
  * captured whole are judged; UDP's 0 over IPv4 is "none"; IPv4 and IPv6
@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readCapture } from '../../sensor/cli.js';
 import { SensorConfigSchema } from '../../sensor/config.js';
 import { internetSum } from '../../sensor/decode/checksum.js';
-import { ACK, bytes, concat, corruptTransportChecksum, ether, ip6, ipv4, ipv6, PSH, pcapBytes, TcpTalk, tcpSegment, transportChecksum, udpDatagram, withChecksum, type Frame } from './support/frames.js';
+import { ACK, bytes, concat, corruptTransportChecksum, ether, icmpMessage, ip6, ipv4, ipv6, PSH, pcapBytes, TcpTalk, tcpSegment, transportChecksum, u16, udpDatagram, withChecksum, type Frame } from './support/frames.js';
 import { only, runFrames } from './support/run.js';
 
 const T0 = 1_700_000_000;
@@ -239,6 +239,42 @@ describe('tunnels', () => {
     const res = runFrames(at(outer));
     expect(res.finals.map((r) => r.history).sort()).toEqual(['D', 'D']);
     expect(res.pipeline.weirds.get('bad_UDP_checksum')).toBe(0);
+  });
+});
+
+describe('ICMP', () => {
+  const echo4 = (from: string, to: string, type: number) => ether(ipv4(from, to, 1, icmpMessage(type, 0, concat(u16(7), u16(1), bytes(32)))));
+  const echo6 = (from: string, to: string, type: number) => ether(ipv6(from, to, 58, icmpMessage(type, 0, concat(u16(7), u16(1), bytes(32)))));
+  /** Flips the ICMP checksum (bytes 2-3 of the message after a 20- or 40-byte IP header). */
+  const corrupt = (frame: Uint8Array): Uint8Array => {
+    const out = frame.slice();
+    const at = 14 + (out[14]! >> 4 === 6 ? 40 : 20) + 2;
+    out[at] ^= 0x5a;
+    out[at + 1] ^= 0xa5;
+    return out;
+  };
+
+  it('a bad echo reply: bad_ICMP_checksum, not counted, no activity; ICMP has no history letters', () => {
+    const good = only(runFrames(at(echo4('10.6.0.1', '10.6.0.2', 8), echo4('10.6.0.2', '10.6.0.1', 0))));
+    expect([good.respPkts, good.weirds]).toEqual([1, []]);
+    const res = runFrames(at(echo4('10.6.0.1', '10.6.0.2', 8), corrupt(echo4('10.6.0.2', '10.6.0.1', 0))));
+    const r = only(res);
+    expect([r.origPkts, r.respPkts, r.respIpBytes, r.durationNs, r.history, r.weirds]).toEqual([1, 0, 0, 0, '', ['bad_ICMP_checksum']]);
+    expect(res.pipeline.weirds.get('bad_ICMP_checksum')).toBe(1);
+  });
+
+  it('ICMPv6 is summed under the IPv6 pseudo-header: right for its addresses, wrong for others', () => {
+    const req = echo6('2001:db8::1', '2001:db8::2', 128);
+    expect(only(runFrames(at(req))).weirds).toEqual([]);
+    const moved = req.slice();
+    moved[14 + 24 + 15] ^= 1; // another destination, the message unchanged
+    expect(only(runFrames(at(moved))).weirds).toEqual(['bad_ICMP_checksum']);
+    expect(only(runFrames(at(corrupt(req)))).origPkts).toBe(0);
+  });
+
+  it('with the option off nothing is flagged', () => {
+    const r = only(runFrames(at(corrupt(echo4('10.6.0.1', '10.6.0.2', 8))), OFF));
+    expect([r.origPkts, r.weirds]).toEqual([1, []]);
   });
 });
 

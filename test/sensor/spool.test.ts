@@ -123,7 +123,9 @@ describe('the uplink spool', () => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    await new Promise((r) => setTimeout(r, 1500));
+    // Killed mid-stream once enough appends have returned (a loaded machine starts and fsyncs slowly: counted, not timed).
+    const lines = (): number => out.split('\n').length - 1;
+    for (const until = Date.now() + 30_000; lines() < 60 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGKILL');
     await new Promise((r) => child.once('close', r));
     const written = out.split('\n').filter(Boolean).map(Number);

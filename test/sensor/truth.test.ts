@@ -145,8 +145,8 @@ describe('ground truth from lab/traffic', () => {
     expect(mixed.pipeline.stats.undecoded).toBe(0);
     const core = new Set([...Object.keys(W), ...Object.keys(TW)].map((k) => weirdName((W as Record<string, number>)[k] ?? (TW as Record<string, number>)[k]!)));
     core.delete('SYN_seq_jump'); // the generator's SYN retransmissions, see isSynRetrySplit
-    // The pipeline verifies TCP/UDP checksums by default: the generator's must all be right.
-    core.add('bad_TCP_checksum').add('bad_UDP_checksum');
+    // The pipeline verifies TCP, UDP and ICMP checksums by default: the generator's must all be right.
+    core.add('bad_TCP_checksum').add('bad_UDP_checksum').add('bad_ICMP_checksum');
     const weirds = Object.entries(mixed.pipeline.weirds.snapshot()).filter(([name]) => core.has(name));
     expect(weirds).toEqual([]);
   });

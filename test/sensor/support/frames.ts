@@ -20,7 +20,7 @@ export function concat(...parts: Bytes[]): Bytes {
   return out;
 }
 
-function u16(v: number): Bytes {
+export function u16(v: number): Bytes {
   return Uint8Array.of((v >>> 8) & 0xff, v & 0xff);
 }
 
@@ -76,8 +76,21 @@ export function withChecksum(src: string, dst: string, proto: 6 | 17, segment: B
   return out;
 }
 
-/** Fills the checksum of the TCP or UDP segment at pkt[off...] when it is 0 and the packet is no fragment. */
+/**
+ * Fills the checksum of the TCP or UDP segment at pkt[off...] when it is 0 and the packet is no
+ * fragment. An ICMPv6 message (built by icmpMessage with ICMPv4's sum) gets its sum under the
+ * IPv6 pseudo-header instead.
+ */
 function fillTransportChecksum(pkt: Bytes, off: number, src: Bytes, dst: Bytes, proto: number): void {
+  if (proto === 58 && pkt.length >= off + 4) {
+    pkt[off + 2] = 0;
+    pkt[off + 3] = 0;
+    const len = pkt.length - off;
+    const c = checksum(concat(src, dst, u32(len), Uint8Array.of(0, 0, 0, 58)), pkt.subarray(off));
+    pkt[off + 2] = c >> 8;
+    pkt[off + 3] = c & 0xff;
+    return;
+  }
   const at = off + (proto === 6 ? 16 : 6);
   if ((proto !== 6 && proto !== 17) || pkt.length < at + 2 || pkt[at] !== 0 || pkt[at + 1] !== 0) return;
   const c = transportChecksum(src, dst, proto, pkt.subarray(off));
