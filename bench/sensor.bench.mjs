@@ -11,6 +11,12 @@
 // steadier comparison. Results print as Markdown; with CHOT_BENCH_WRITE=1 they also
 // replace the "sensor" section of BENCHMARKS.md. CHOT_BENCH_ONLY=checksums measures only
 // what verifying TCP/UDP checksums costs (with and without, in one run) and prints it.
+// CHOT_BENCH_ONLY=live measures only the live capture (root, a veth and tcpreplay) and prints
+// its table with the capturing process's CPU per packet; CHOT_BENCH_LIVE_RATES=100000,200000
+// picks the rates, CHOT_BENCH_LIVE_MODULE another build of live.js (to compare two in one
+// session), CHOT_BENCH_LIVE_PROF=DIR writes a V8 CPU profile of each capturing process there,
+// CHOT_BENCH_LIVE_WARM=1 sends the capture once at 50,000/s before each measured send (the
+// rows then count that second send only: a long-running sensor's compiled code).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -28,6 +34,20 @@ const capture = join(benchDir, `sensor-${packetsTarget}.pcap`);
 const work = mkdtempSync(join(tmpdir(), 'chot-bench-sensor-'));
 // Rates on a shared machine depend on what else runs: the report gives the 1-minute load average at both ends.
 const loadStart = loadavg()[0];
+
+// ------------------------------------------------------------------ CHOT_BENCH_ONLY=live
+if (process.env.CHOT_BENCH_ONLY === 'live') {
+  const live = await liveRates();
+  const loadEnd = loadavg()[0];
+  if (!live) {
+    console.log('live capture not measured: needs root and tcpreplay');
+  } else {
+    console.log(`live capture, ${new Date().toISOString().slice(0, 10)}, ${live[0].sent.toLocaleString('en')} packets per rate, load average ${loadStart.toFixed(1)} → ${loadEnd.toFixed(1)}:`);
+    console.log(liveTable(live));
+  }
+  rmSync(work, { recursive: true, force: true });
+  process.exit(0);
+}
 
 // ------------------------------------------------------------------ the capture
 if (!existsSync(capture) || !existsSync(`${capture}.truth.json`)) {
@@ -290,22 +310,39 @@ async function liveRates() {
     spawnSync('sysctl', ['-q', '-w', `net.ipv6.conf.${i}.disable_ipv6=1`]);
     spawnSync('ip', ['link', 'set', i, 'mtu', '9000', 'up']);
   }
-  const liveCode = `import { LiveCapture } from ${JSON.stringify(join(root, 'dist', 'sensor', 'capture', 'live.js'))};
+  const liveModule = process.env.CHOT_BENCH_LIVE_MODULE ?? join(root, 'dist', 'sensor', 'capture', 'live.js');
+  // As `sensor run` by default: transport checksums not verified (offloaded on live links).
+  // The capturing process reports its own CPU time (user + system) from just before the first packet
+  // to the end, so that CPU per packet can be given even when the sender, not the sensor, is the limit.
+  const liveCode = `import { LiveCapture } from ${JSON.stringify(liveModule)};
 import { Pipeline } from ${JSON.stringify(join(root, 'dist', 'sensor', 'pipeline.js'))};
 import { createAppAnalyzer } from ${JSON.stringify(join(root, 'dist', 'sensor', 'app', 'index.js'))};
 const cap = new LiveCapture({ device: process.argv[1], bufferMb: 256 });
 cap.open();
-const pipe = new Pipeline({ outputs: [{ record() {} }], analyzers: createAppAnalyzer });
+const pipe = new Pipeline({ outputs: [{ record() {} }], analyzers: createAppAnalyzer, decoder: { verifyTransportChecksums: false } });
+const c0 = process.cpuUsage();
 const run = cap.run(pipe);
-process.on('SIGINT', async () => { cap.stop(); await run; pipe.finish(); process.stdout.write(JSON.stringify(cap.stats()) + '\\n'); process.exit(0); });
+process.on('SIGUSR2', () => { const c = process.cpuUsage(c0); process.stdout.write(JSON.stringify({ mark: true, ...cap.stats(), cpu: (c.user + c.system) / 1e6 }) + '\\n'); });
+process.on('SIGINT', async () => { cap.stop(); await run; pipe.finish(); const c = process.cpuUsage(c0); process.stdout.write(JSON.stringify({ ...cap.stats(), cpu: (c.user + c.system) / 1e6 }) + '\\n'); process.exit(0); });
 process.stdout.write('ready\\n');`;
+  const rates = (process.env.CHOT_BENCH_LIVE_RATES ?? '50000,100000,200000,400000,topspeed').split(',').map((r) => (r === 'topspeed' ? r : Number(r)));
+  const prof = process.env.CHOT_BENCH_LIVE_PROF;
+  const warm = process.env.CHOT_BENCH_LIVE_WARM === '1';
   const results = [];
   try {
-    for (const pps of [50_000, 100_000, 200_000, 400_000, 'topspeed']) {
-      const child = spawn(process.execPath, ['--input-type=module', '-e', liveCode, b], { stdio: ['ignore', 'pipe', 'inherit'] });
+    for (const pps of rates) {
+      const nodeArgs = prof ? ['--cpu-prof', '--cpu-prof-dir', prof, '--cpu-prof-name', `live-${pps}-${Date.now()}.cpuprofile`] : [];
+      const child = spawn(process.execPath, [...nodeArgs, '--input-type=module', '-e', liveCode, b], { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       while (!out.includes('ready')) await new Promise((r) => setTimeout(r, 50));
+      if (warm) {
+        // The same capture once at 50,000 packets/s first: what follows is measured on compiled code.
+        spawnSync('tcpreplay', ['-i', a, '--pps=50000', liveCap], { encoding: 'utf8' });
+        await new Promise((r) => setTimeout(r, 1500));
+        child.kill('SIGUSR2');
+        while (!out.includes('"mark"')) await new Promise((r) => setTimeout(r, 20));
+      }
       const t0 = performance.now();
       const tr = spawnSync('tcpreplay', ['-i', a, pps === 'topspeed' ? '--topspeed' : `--pps=${pps}`, liveCap], { encoding: 'utf8' });
       const secs = (performance.now() - t0) / 1000;
@@ -314,14 +351,29 @@ process.stdout.write('ready\\n');`;
       await new Promise((r) => setTimeout(r, 1500));
       child.kill('SIGINT');
       await new Promise((r) => child.on('exit', r));
-      const stats = JSON.parse(out.split('\n').find((l) => l.startsWith('{')) ?? '{}');
+      const lines = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+      const mark = lines.find((l) => l.mark) ?? { received: 0, cpu: 0 };
+      const stats = lines.find((l) => !l.mark) ?? {};
       const sentN = actual ? Number(actual[1]) : sent;
-      results.push({ pps, achieved: rateM ? Math.round(Number(rateM[1])) : Math.round(sentN / secs), sent: sentN, captured: stats.received ?? 0 });
+      results.push({ pps, achieved: rateM ? Math.round(Number(rateM[1])) : Math.round(sentN / secs), sent: sentN, captured: (stats.received ?? 0) - mark.received, cpu: stats.cpu === undefined ? undefined : stats.cpu - mark.cpu });
     }
   } finally {
     spawnSync('ip', ['link', 'del', a]);
   }
   return results;
+}
+
+function liveTable(live) {
+  return table(
+    live.map((r) => ({
+      'tcpreplay rate': r.pps === 'topspeed' ? '--topspeed' : `--pps=${r.pps}`,
+      'achieved packets/s': r.achieved.toLocaleString('en'),
+      sent: r.sent.toLocaleString('en'),
+      captured: r.captured.toLocaleString('en'),
+      lost: `${(((r.sent - r.captured) / r.sent) * 100).toFixed(1)}%`,
+      'capture CPU': r.cpu === undefined ? 'n/a' : `${r.cpu.toFixed(2)} s, ${((r.cpu / Math.max(1, r.captured)) * 1e6).toFixed(2)} µs/packet`,
+    })),
+  );
 }
 const live = await liveRates();
 
@@ -340,9 +392,9 @@ lines.push('');
 if (live) {
   const clean = live.filter((r) => r.captured >= r.sent);
   const best = clean.reduce((m, r) => (r.achieved > (m?.achieved ?? 0) ? r : m), undefined);
-  lines.push(`Live capture (cap on a veth, app analyzers on, tcpreplay sending ${live[0].sent.toLocaleString('en')} packets of a lab/traffic capture at each rate): highest drop-free rate ${best ? `${best.achieved.toLocaleString('en')} packets/s` : 'none of those tried'}.`);
+  lines.push(`Live capture (cap on a veth, app analyzers on, transport checksums not verified as in \`sensor run\`, tcpreplay sending ${live[0].sent.toLocaleString('en')} packets of a lab/traffic capture at each rate to a fresh capturing process; capture CPU is that process's user + system time, all its threads): highest drop-free rate ${best ? `${best.achieved.toLocaleString('en')} packets/s` : 'none of those tried'}.`);
   lines.push('');
-  lines.push(table(live.map((r) => ({ 'tcpreplay rate': r.pps === 'topspeed' ? '--topspeed' : `--pps=${r.pps}`, 'achieved packets/s': r.achieved.toLocaleString('en'), sent: r.sent.toLocaleString('en'), captured: r.captured.toLocaleString('en'), lost: `${(((r.sent - r.captured) / r.sent) * 100).toFixed(1)}%` }))));
+  lines.push(liveTable(live));
   lines.push('');
 }
 const perWorker = (r) => (r.workerCpu ?? []).map((c) => (c === undefined || c === null ? '?' : `${c.toFixed(2)} s`)).join(' + ');

@@ -53,11 +53,6 @@ interface Link {
   ended?: boolean;
 }
 
-function wallClock(): { sec: number; nsec: number } {
-  const ms = Date.now();
-  return { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1e6 };
-}
-
 /** The packet source of a configured interface: a live device, or a capture file replayed at its pace. */
 function openSource(itf: SensorConfig['interfaces'][number]): { name: string; capture: Link['capture']; now: Link['now'] } {
   if (itf.kind === 'file') {
@@ -67,7 +62,7 @@ function openSource(itf: SensorConfig['interfaces'][number]): { name: string; ca
   }
   const capture = new LiveCapture({ device: itf.name, bpf: itf.bpf, snaplen: itf.snaplen, bufferMb: itf.bufferMb });
   capture.open();
-  return { name: itf.name, capture, now: wallClock };
+  return { name: itf.name, capture, now: () => capture.now() };
 }
 
 /** Shares one output between pipelines, closing it once. */
