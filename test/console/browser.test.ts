@@ -208,4 +208,22 @@ describe('console in a real browser (Chromium, the real stack)', () => {
     await b.page.click('button[type=submit]');
     await b.page.waitForSelector('header.nav');
   });
+
+  it('tries a read again when the network fails under it (a browser aborts requests in flight when interfaces change)', async () => {
+    const doc = await raise({ summary: 'read again after a network change' });
+    await s.es.indices.refresh({ index: `${s.esPrefix}-alerts-*` });
+    const a = await open('analyst');
+    let aborted = 0;
+    // The first read of the alert fails as Chromium fails it on ERR_NETWORK_CHANGED; the rest go through.
+    await a.page.route(`**/api/alerts/${doc.event.id}`, async (route) => {
+      if (route.request().method() === 'GET' && aborted === 0) {
+        aborted++;
+        await route.abort('internetdisconnected');
+      } else await route.continue();
+    });
+    await a.page.goto(`${url}#/alerts/${doc.event.id}`);
+    await a.page.waitForSelector(`.alert-detail[data-alert-id="${doc.event.id}"]`);
+    expect(aborted).toBe(1);
+    expect(await a.page.locator('.error').count()).toBe(0);
+  });
 });

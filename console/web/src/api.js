@@ -13,6 +13,26 @@ export class ApiError extends Error {
   }
 }
 
+/** Waits before each retry of a read that failed on the network. */
+const READ_RETRY_MS = [250, 1000];
+
+/**
+ * fetch, with a read (GET) tried again when the network failed under it: a browser
+ * aborts requests in flight when the machine's interfaces change (Chromium's
+ * ERR_NETWORK_CHANGED: a VPN reconnecting, a link coming up), and a read is safe to
+ * repeat. A write is never repeated here: whether it reached the server is unknown.
+ */
+async function fetchWithRetry(path, init) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fetch(path, init);
+    } catch (err) {
+      if (init.method !== 'GET' || attempt >= READ_RETRY_MS.length) throw err;
+      await new Promise((r) => setTimeout(r, READ_RETRY_MS[attempt]));
+    }
+  }
+}
+
 /**
  * Calls the console's REST API. Same origin only, the session cookie goes by itself,
  * and every state-changing call carries the CSRF token.
@@ -21,7 +41,7 @@ export async function api(method, path, body) {
   const headers = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET') headers['x-csrf-token'] = csrf;
-  const res = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetchWithRetry(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
   const json = (res.headers.get('content-type') ?? '').includes('json') ? await res.json() : undefined;
   if (res.status === 401 && path !== '/api/login') session.value = null;
   if (!res.ok) throw new ApiError(res.status, json);
