@@ -1,11 +1,8 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
+#!/usr/bin/env node
 // The one executable. The TypeScript is compiled to dist/ by `npm run build`
 // (scripts/start.sh and scripts/test.sh do it), so the hot paths run as plain JS.
-// The flags on the first line are the services': a young generation of 64 MiB semi-spaces
-// lets a batch's short-lived objects die young instead of being promoted and collected
-// again (the collector spent 12-17% less CPU per record with it, BENCHMARKS.md). Whoever
-// starts `node bin/chot.js` for a service passes the same flags (scripts/demo.mjs and
-// scripts/bench.sh read them from this line).
+// The collector runs with Node flags of its own (scripts/collector-node-flags): its
+// launchers pass them, since one executable serves every role and the sensor wants none.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 

@@ -2,11 +2,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-built.sh
-# The benchmarks run product code in their own process: with the services' Node flags
-# (bin/chot.js's first line).
-read -r -a flags <<< "$(head -n 1 bin/chot.js | sed -E 's/^#!.*\bnode\b//')"
+# The collector benchmark runs the collector in its own process: with the collector's Node flags.
+read -r -a collector_flags <<< "$(tail -n 1 scripts/collector-node-flags)"
 for b in bench/*.bench.mjs; do
   [ -e "$b" ] || continue
   echo "== $b"
-  node "${flags[@]}" "$b"
+  if [ "$b" = bench/collector.bench.mjs ]; then node "${collector_flags[@]}" "$b"; else node "$b"; fi
 done

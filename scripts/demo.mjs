@@ -64,8 +64,8 @@ function pidOf(name) {
   }
 }
 
-/** The Node flags the services run with: those on bin/chot.js's first line. */
-const SERVICE_FLAGS = readFileSync(chotBin, 'utf8').split('\n', 1)[0].replace(/^#!.*?\bnode\b/, '').trim().split(/\s+/).filter(Boolean);
+/** The Node flags the collector runs with (scripts/collector-node-flags: its last line). */
+const COLLECTOR_FLAGS = readFileSync(join(root, 'scripts', 'collector-node-flags'), 'utf8').trim().split('\n').at(-1).trim().split(/\s+/);
 
 function startDetached(name, argv) {
   const running = pidOf(name);
@@ -73,7 +73,7 @@ function startDetached(name, argv) {
   mkdirSync(p('run'), { recursive: true });
   mkdirSync(p('logs'), { recursive: true });
   const log = openSync(p('logs', `${name}.log`), 'a');
-  const child = spawn(process.execPath, argv[0] === chotBin ? [...SERVICE_FLAGS, ...argv] : argv, { detached: true, stdio: ['ignore', log, log], env: { ...process.env, CHOT_LOG_LEVEL: process.env.CHOT_LOG_LEVEL ?? 'info' }, cwd: DIR });
+  const child = spawn(process.execPath, argv[0] === chotBin && argv[1] === 'collector' ? [...COLLECTOR_FLAGS, ...argv] : argv, { detached: true, stdio: ['ignore', log, log], env: { ...process.env, CHOT_LOG_LEVEL: process.env.CHOT_LOG_LEVEL ?? 'info' }, cwd: DIR });
   closeSync(log);
   child.unref();
   writeFileSync(p('run', `${name}.pid`), String(child.pid));
