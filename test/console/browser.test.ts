@@ -226,4 +226,30 @@ describe('console in a real browser (Chromium, the real stack)', () => {
     expect(aborted).toBe(1);
     expect(await a.page.locator('.error').count()).toBe(0);
   });
+
+  it('logs in although the network fails under the first attempt; other writes are not repeated', async () => {
+    const session = await openSession(browser, url);
+    sessions.push(session);
+    let logins = 0;
+    await session.page.route('**/api/login', async (route) => {
+      if (logins++ === 0) await route.abort('internetdisconnected');
+      else await route.continue();
+    });
+    await logIn(session, 'analyst', PASSWORD);
+    expect(logins).toBe(2);
+    // A triage change whose request fails is reported, not sent again.
+    const doc = await raise({ summary: 'a write is never repeated' });
+    await s.es.indices.refresh({ index: `${s.esPrefix}-alerts-*` });
+    let triages = 0;
+    await session.page.route(`**/api/alerts/${doc.event.id}/triage`, async (route) => {
+      triages++;
+      await route.abort('internetdisconnected');
+    });
+    await session.page.goto(`${url}#/alerts/${doc.event.id}`);
+    await session.page.waitForSelector('.alert-detail button[data-action=acknowledge]');
+    await session.page.click('.alert-detail button[data-action=acknowledge]');
+    await session.page.waitForSelector('.alert-detail .error');
+    await session.page.waitForTimeout(1500);
+    expect(triages).toBe(1);
+  });
 });

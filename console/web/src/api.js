@@ -20,14 +20,16 @@ const READ_RETRY_MS = [250, 1000];
  * fetch, with a read (GET) tried again when the network failed under it: a browser
  * aborts requests in flight when the machine's interfaces change (Chromium's
  * ERR_NETWORK_CHANGED: a VPN reconnecting, a link coming up), and a read is safe to
- * repeat. A write is never repeated here: whether it reached the server is unknown.
+ * repeat. So is a login (at worst it opens a session nobody uses, which expires). Any
+ * other write is never repeated here: whether it reached the server is unknown.
  */
 async function fetchWithRetry(path, init) {
+  const repeatable = init.method === 'GET' || path === '/api/login';
   for (let attempt = 0; ; attempt++) {
     try {
       return await fetch(path, init);
     } catch (err) {
-      if (init.method !== 'GET' || attempt >= READ_RETRY_MS.length) throw err;
+      if (!repeatable || attempt >= READ_RETRY_MS.length) throw err;
       await new Promise((r) => setTimeout(r, READ_RETRY_MS[attempt]));
     }
   }
