@@ -10,7 +10,7 @@
 // Every phase also reports the CPU time spent by this process (sensor side and collector,
 // one event loop), Elasticsearch and Redis, per record: that is where the time goes when
 // all three share two cores.
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +91,16 @@ const cpuOf = (pid) => {
 const stack = await benchStack();
 const esCfg = { url: stack.elasticsearch.url, username: stack.elasticsearch.username, password: stack.elasticsearch.password };
 const pids = { self: process.pid, es: stack.elasticsearch.pid, redis: stack.redis.pid };
+// CHOT_BENCH_PIN=1: Elasticsearch alone on CPU 0, everything else (this process with the bare loader or the
+// collector, the sensor it forks, Redis) on CPU 1, as when Elasticsearch has machines of its own. Every thread
+// of each process is moved (taskset -a); children forked later inherit this process's CPU.
+const PINNED = process.env.CHOT_BENCH_PIN === '1';
+if (PINNED) {
+  for (const [cpu, pid] of [[0, pids.es], [1, pids.redis], [1, pids.self]]) {
+    const r = spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`taskset for PID ${pid} failed: ${r.stderr}`);
+  }
+}
 const cpuNow = () => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuOf(pid)]));
 const tsSec = Math.floor(Date.now() / 1000);
 const records = Array.from({ length: N }, (_, i) => record(i, tsSec));
@@ -221,7 +231,7 @@ const label = {
   detect: 'sensor → collector → Redis → ES, detection on (default), until indexed and detected',
   nodetect: 'sensor → collector → Redis → ES, detection off',
 };
-console.log(`\n### Collector throughput (${N.toLocaleString('en')} records per run, ${new Date().toISOString().slice(0, 10)}; load average ${loadAtStart.map((l) => l.toFixed(2)).join(', ')} at the start, ${loadavg().map((l) => l.toFixed(2)).join(', ')} at the end, 2 cores)\n`);
+console.log(`\n### Collector throughput (${N.toLocaleString('en')} records per run, ${new Date().toISOString().slice(0, 10)}; load average ${loadAtStart.map((l) => l.toFixed(2)).join(', ')} at the start, ${loadavg().map((l) => l.toFixed(2)).join(', ')} at the end, 2 cores${PINNED ? "; Elasticsearch pinned to CPU 0, everything else to CPU 1" : ""})\n`);
 console.log(table(rows.map((r) => ({
   path: label[r.phase],
   seconds: r.seconds.toFixed(1),

@@ -6,19 +6,8 @@ import { IpSet } from '../../rules/lists/ip-set.js';
 import { parseList } from '../../rules/lists/list.js';
 import { ListRegistry } from '../../rules/lists/registry.js';
 import { ruleDir } from './helpers.js';
+import { xorshift32 } from '../support/rng.js';
 
-/** A deterministic pseudo-random stream (xorshift32). */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 describe('named lists', () => {
   it('parses addresses without allocating surprises: IPv4, IPv6, mapped, zones, junk', () => {
@@ -34,7 +23,7 @@ describe('named lists', () => {
   });
 
   it('loads a 500,000-entry IP list and answers lookups exactly', () => {
-    const next = rng(42);
+    const next = xorshift32(42);
     const lines: string[] = ['# a feed', ''];
     const members: number[] = [];
     for (let i = 0; i < 500_000; i++) {
@@ -60,7 +49,7 @@ describe('named lists', () => {
     // Exactness against a brute-force model on random probes.
     const singles = new Set(members);
     const blocks = new Set(lines.filter((l) => l.endsWith('/24')).map((l) => l.slice(0, -3)));
-    const probe = rng(7);
+    const probe = xorshift32(7);
     let checked = 0;
     for (let i = 0; i < 200_000; i++) {
       const a = probe() >>> 0;

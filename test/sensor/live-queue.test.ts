@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { PacketQueue } from '../../sensor/capture/live.js';
 import type { PacketSink } from '../../sensor/capture/source.js';
+import { uniform } from '../support/rng.js';
 
 interface Got {
   bytes: number[];
@@ -27,18 +28,6 @@ function collector(queueBytes: number, out: Got[]): PacketSink {
   };
 }
 
-/** A small deterministic generator (xorshift32). */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-}
 
 describe('live capture packet queue', () => {
   it('hands every frame over intact and in order through many wrap-arounds', () => {
@@ -48,7 +37,7 @@ describe('live capture packet queue', () => {
     const sink = collector(size, got);
     const want: Got[] = [];
     const src = Buffer.alloc(4_000);
-    const rand = rng(42);
+    const rand = uniform(42);
     let refused = 0;
     for (let i = 0; i < 5_000; i++) {
       const n = 1 + Math.floor(rand() * 3_000);
