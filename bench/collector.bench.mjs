@@ -7,6 +7,8 @@
 // close; each collector run is compared with the mean of the bare runs just before and
 // after it, because Elasticsearch and the shared machine drift over a run, and the median
 // of those ratios is the result.
+// CHOT_BENCH_SHARED_DECODE_MB sets the collector's streams.sharedDecodeMb (0: each group parses for itself);
+// CHOT_BENCH_PIN=1 puts Elasticsearch on a core of its own (see below).
 // Every phase also reports the CPU time spent by this process (sensor side and collector,
 // one event loop), Elasticsearch and Redis, per record: that is where the time goes when
 // all three share two cores.

@@ -26,7 +26,7 @@ import { UserStore } from '../dist/console/server/auth/users.js';
 import { encodeAlertEvent } from '../dist/console/server/live/event-codec.js';
 import { alertEventOf } from '../dist/console/server/live/publisher.js';
 import { alertEventsStream, SEVERITY_NUMBER } from '../dist/rules/alert.js';
-import { benchPki, benchStack, benchStackDown, table } from './support.mjs';
+import { benchPki, benchStack, benchStackDown, consolePage, launchChromium, table } from './support.mjs';
 
 const PARTS = (process.env.CHOT_BENCH_CONSOLE ?? 'fanout,search,e2e').split(',');
 const CLIENTS = Number(process.env.CHOT_BENCH_WS_CLIENTS ?? 200);
@@ -281,17 +281,10 @@ async function search(stack) {
 }
 
 async function e2e(stack) {
-  const { chromium } = await import('playwright-core');
   const srv = await startServer(stack, 'e2e');
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await launchChromium();
   try {
-    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1440, height: 900 } });
-    const page = await context.newPage();
-    await page.goto(`https://127.0.0.1:${srv.port}/`);
-    await page.fill('input[name=username]', 'analyst');
-    await page.fill('input[name=password]', PASSWORD);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('[data-live=live]');
+    const { page } = await consolePage(browser, `https://127.0.0.1:${srv.port}/`, 'analyst', PASSWORD);
     // Render times are taken in the page as each row is attached (same machine clock).
     await page.evaluate(() => {
       window.__rendered = {};

@@ -24,7 +24,7 @@ import { createRedis } from '../dist/collector/streams/redis.js';
 import { decodeAlertEvent } from '../dist/rules/alert-events.js';
 import { alertEventsStream } from '../dist/rules/alert.js';
 import { injectFrames, labDown, labUp } from '../dist/lab/net/index.js';
-import { BENCH_STACK, benchStack, benchStackDown, table } from './support.mjs';
+import { BENCH_STACK, benchStack, benchStackDown, consolePage, launchChromium, table } from './support.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SESSIONS = Number(process.env.CHOT_BENCH_E2E_SESSIONS ?? 1000);
@@ -169,13 +169,7 @@ async function phase({ recordAt, dir, web, browser, es, redis }) {
     const url = /Console:\s+(https:\/\/\S+)/.exec(out)[1];
     const password = /Login:\s+demo \/ (\S+)/.exec(out)[1];
 
-    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1440, height: 900 } });
-    const page = await context.newPage();
-    await page.goto(url);
-    await page.fill('input[name=username]', 'demo');
-    await page.fill('input[name=password]', password);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('[data-live=live]');
+    const { context, page } = await consolePage(browser, url, 'demo', password);
     // Render times are taken in the page as each row is attached, on the machine's one clock.
     await page.evaluate(() => {
       window.__rendered = {};
@@ -312,15 +306,11 @@ const info = await benchStack();
 const es = createEsClient({ url: info.elasticsearch.url, username: info.elasticsearch.superuser.username, password: info.elasticsearch.superuser.password, indexPrefix: 'chot-be2e' });
 const redis = createRedis({ url: info.redis.url, keyPrefix: '' }, 'chot-bench-e2e');
 const labState = join(dir, 'lab');
-const { chromium } = await import('playwright-core');
 let browser;
 const prefixes = [];
 try {
   await labUp({ prefix: LAB, stateDir: labState });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-  });
+  browser = await launchChromium();
   const rows = [];
   for (const recordAt of RECORD_AT) {
     const r = await phase({ recordAt, dir, web, browser, es, redis });

@@ -141,13 +141,13 @@ export interface BatchFrame {
  */
 export function readBatchFrame(b: Buffer): BatchFrame | undefined {
   if (b.length < FRAME_HEAD.length + FRAME_SENSOR.length + FRAME_RECORDS.length + 4 || b[b.length - 1] !== FRAME_TAIL[0]) return undefined;
-  if (b.compare(FRAME_HEAD, 0, FRAME_HEAD.length, 0, FRAME_HEAD.length) !== 0) return undefined;
+  if (!textAt(b, 0, FRAME_HEAD)) return undefined;
   let i = FRAME_HEAD.length;
   let seq = 0;
   const digitsFrom = i;
   while (i < b.length && b[i]! >= 0x30 && b[i]! <= 0x39 && i - digitsFrom < 16) seq = seq * 10 + (b[i++]! - 0x30);
   if (i === digitsFrom || (b[digitsFrom] === 0x30 && i - digitsFrom > 1) || !Number.isSafeInteger(seq)) return undefined;
-  if (b.compare(FRAME_SENSOR, 0, FRAME_SENSOR.length, i, i + FRAME_SENSOR.length) !== 0) return undefined;
+  if (!textAt(b, i, FRAME_SENSOR)) return undefined;
   i += FRAME_SENSOR.length;
   const sensorFrom = i;
   while (i < b.length && b[i] !== QUOTE) {
@@ -155,7 +155,7 @@ export function readBatchFrame(b: Buffer): BatchFrame | undefined {
     i++;
   }
   const sensor = b.toString('utf8', sensorFrom, i);
-  if (b.compare(FRAME_RECORDS, 0, FRAME_RECORDS.length, i, i + FRAME_RECORDS.length) !== 0) return undefined;
+  if (!textAt(b, i, FRAME_RECORDS)) return undefined;
   const recordsJson = b.subarray(i + FRAME_RECORDS.length, b.length - 1);
   let records: unknown;
   try {
@@ -165,4 +165,9 @@ export function readBatchFrame(b: Buffer): BatchFrame | undefined {
   }
   if (!Array.isArray(records) || records.length === 0 || !records.every(passesConnRecordSchema)) return undefined;
   return { seq, sensor, recordsJson, records };
+}
+
+/** Whether b holds the bytes of text at position i (false where b ends before them). */
+function textAt(b: Buffer, i: number, text: Buffer): boolean {
+  return i + text.length <= b.length && b.compare(text, 0, text.length, i, i + text.length) === 0;
 }

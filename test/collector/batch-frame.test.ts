@@ -37,6 +37,9 @@ describe('batch frames: the sensor frames spooled bytes, the collector reads the
       'records failing the check': good.replace(/"origP":\d+/, '"origP":"80"'),
       'no records': `{"type":"batch","seq":7,"sensor":"s1","records":[]}`,
       'a heartbeat': '{"type":"heartbeat","stats":{}}',
+      'cut inside the sensor id': good.slice(0, good.indexOf('"records"') - 3) + '}',
+      'digits where the sensor should start': `{"type":"batch","seq":${'9'.repeat(40)}}`,
+      'records missing': '{"type":"batch","seq":7,"sensor":"s1","records":}',
     };
     for (const [name, text] of Object.entries(cases)) expect(readBatchFrame(Buffer.from(text)), name).toBeUndefined();
     // The escaped id is a valid batch all the same: the general path takes it.

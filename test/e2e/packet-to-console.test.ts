@@ -1,15 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEsClient } from '../../collector/index/client.js';
-import { injectFrames, labDown, labUp, type TimedFrame } from '../../lab/net/index.js';
+import { injectFrames, labUp, type TimedFrame } from '../../lab/net/index.js';
 import { buildWebClient, launchBrowser, logIn, openSession, type Session } from '../console/support/browser.js';
-import { runDemo } from '../support/demo.js';
+import { runDemo, tearDownDemo } from '../support/demo.js';
 import { freePort } from '../support/spine.js';
 import { ACK, ether, FIN, ipv4, PSH, SYN, tcpSegment } from '../sensor/support/frames.js';
-import { deleteIndicesWithPrefix, TEST_STACK, testStackConfig } from '../support/test-stack.js';
+import { TEST_STACK } from '../support/test-stack.js';
 
 // Issue 8's first browser test, over the whole product: the demo deployment (enrolled
 // sensor on a lab WAN link, collector with the default rules, console) on the test stack,
@@ -69,12 +68,7 @@ describe('a packet on the lab WAN to the alert in the console (the demo deployme
   afterAll(async () => {
     for (const s of sessions) await s.context.close().catch(() => {});
     await browser?.close();
-    if (env) runDemo('down', env);
-    await labDown({ prefix, stateDir: join(dir, 'lab') });
-    const es = createEsClient({ ...testStackConfig().elasticsearch, indexPrefix });
-    await deleteIndicesWithPrefix(es, indexPrefix);
-    await es.close();
-    rmSync(dir, { recursive: true, force: true });
+    await tearDownDemo({ env, labPrefix: prefix, labState: join(dir, 'lab'), indexPrefix, dir });
   }, 120_000);
 
   it('shows the alert of traffic injected after the page went live, and an acknowledgement in a second session within a second', async () => {

@@ -1,13 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEsClient } from '../../collector/index/client.js';
-import { labDown, labUp } from '../../lab/net/index.js';
+import { labUp } from '../../lab/net/index.js';
 import { ConsoleClient } from '../console/support/client.js';
-import { runDemo } from '../support/demo.js';
+import { runDemo, tearDownDemo } from '../support/demo.js';
 import { freePort, until } from '../support/spine.js';
-import { deleteIndicesWithPrefix, TEST_STACK, testStackConfig } from '../support/test-stack.js';
+import { TEST_STACK } from '../support/test-stack.js';
 
 // What `npm start` runs after the stack and the lab: the demo deployment. On the test
 // stack, with its own lab, directory, index prefix and ports, it must enroll its nodes
@@ -30,12 +29,7 @@ describe('the demo deployment of `npm start`', () => {
   }, 120_000);
 
   afterAll(async () => {
-    if (env) runDemo('down', env);
-    await labDown({ prefix, stateDir: labState });
-    const es = createEsClient({ ...testStackConfig().elasticsearch, indexPrefix });
-    await deleteIndicesWithPrefix(es, indexPrefix);
-    await es.close();
-    rmSync(dir, { recursive: true, force: true });
+    await tearDownDemo({ env, labPrefix: prefix, labState, indexPrefix, dir });
   }, 120_000);
 
   it('enrolls, starts every role, prints a working login, shows scenario alerts, and stops what it started', async () => {
