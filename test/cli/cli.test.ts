@@ -33,6 +33,9 @@ describe('the chot executable', () => {
     expect(badPort.stderr).toMatch(/expected a TCP port/);
     const noCommand = await runChot(['no-such-role']);
     expect(noCommand.code).toBe(2);
+    const badTiming = await runChot(['sensor', 'read', '/nonexistent.pcap', '--record-at', 'later']);
+    expect(badTiming.code).toBe(2);
+    expect(badTiming.stderr).toMatch(/--record-at: expected close or close-delay, got "later"/);
   });
 
   it('exits 2 naming the file and key for a wrong key, a wrong type and a missing file', async () => {
