@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
@@ -9,16 +9,28 @@ import { createEsClient } from '../../collector/index/client.js';
 import { issueNode, makePki, materialFor, tempDir } from '../certs/fixtures.js';
 import { compareConnections, LAB_POPULATION_DATA, replayCapture, truthConnectionCount, type ReplayCapture } from '../support/capture-records.js';
 import { freePort, indexedConnections, indexedRecords, startCollectorProcess, startSensorProcess, until, type SensorProcess } from '../support/spine.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
-import { deleteIndicesWithPrefix, testStackConfig } from '../support/test-stack.js';
+import { isPortFree } from '../../common/net.js';
+import { esPaths, stopElasticsearch } from '../../stack/elasticsearch/node.js';
+import { stackDown, stackUp, type StackInfo } from '../../stack/index.js';
+import { TEST_STACK } from '../support/test-stack.js';
+
+/** An HTTP port whose transport port (+100, as the stack sets it) is free too. */
+async function freeEsPort(): Promise<number> {
+  for (let p = 21000 + Math.floor(Math.random() * 5000); ; p++) if ((await isPortFree(p)) && (await isPortFree(p + 100))) return p;
+}
 
 // `chot sensor run` replaying a generator capture (`chot lab traffic`) → collector → Redis →
-// Elasticsearch, through a collector killed and Elasticsearch gone: the documents must be
+// Elasticsearch, through a collector killed and Elasticsearch stopped: the documents must be
 // exactly the connections the sensor makes of the capture, as many as the ground truth has.
+// Elasticsearch is a node of this test's own (the suite's shared one serves other files
+// meanwhile), stopped for real and started again on its data, so the collector also meets
+// what a restarting node answers while it recovers its shards.
 describe('end to end: sensor → collector → Redis → Elasticsearch, through failures', () => {
   const esPrefix = `chot-e2e-${randomUUID().slice(0, 8)}`;
+  const ownStack = { stateDir: join(dirname(TEST_STACK.stateDir), `${basename(TEST_STACK.stateDir)}-e2e-${process.pid}`), esPort: 0, redisPort: 0, esHeapMb: 384 };
+  let stack: StackInfo;
+  let esConn: { url: string; username: string; password: string };
   let es: Client;
-  let proxy: TcpProxy;
   let configFile: string;
   let pkiDir: { dir: string; cleanup: () => void };
   let sensorTls: { key: string; cert: string; ca: string[]; crls: string[] };
@@ -30,11 +42,11 @@ describe('end to end: sensor → collector → Redis → Elasticsearch, through 
   let capture: ReplayCapture;
 
   beforeAll(async () => {
-    const stack = testStackConfig();
-    es = createEsClient({ ...stack.elasticsearch, indexPrefix: esPrefix });
-    const target = new URL(stack.elasticsearch.url);
-    proxy = new TcpProxy(target.hostname, Number(target.port));
-    await proxy.start();
+    ownStack.esPort = await freeEsPort();
+    ownStack.redisPort = await freePort();
+    stack = await stackUp(ownStack);
+    esConn = { url: stack.elasticsearch.url, username: stack.elasticsearch.username, password: stack.elasticsearch.password };
+    es = createEsClient({ ...esConn, indexPrefix: esPrefix });
 
     pkiDir = tempDir('e2e-pki');
     const { pki, ca } = await makePki(pkiDir.dir);
@@ -61,7 +73,7 @@ describe('end to end: sensor → collector → Redis → Elasticsearch, through 
     writeFileSync(
       configFile,
       YAML.stringify({
-        elasticsearch: { ...stack.elasticsearch, url: `http://127.0.0.1:${proxy.port}`, indexPrefix: esPrefix },
+        elasticsearch: { ...esConn, indexPrefix: esPrefix },
         redis: { url: stack.redis.url, keyPrefix: `e2e:${randomUUID()}:` },
         instanceId: 'e2e-collector',
         listen: { host: '127.0.0.1', port },
@@ -75,15 +87,14 @@ describe('end to end: sensor → collector → Redis → Elasticsearch, through 
   afterAll(async () => {
     await sensorProcess?.stop();
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-    await proxy?.stop();
-    if (es) {
-      if (!process.env.CHOT_TEST_KEEP_INDICES) await deleteIndicesWithPrefix(es, esPrefix);
-      await es.close();
-    }
+    await es?.close();
+    // Stops exactly this test's nodes (by their PID files), then forgets their data.
+    if (stack) await stackDown(ownStack);
+    rmSync(ownStack.stateDir, { recursive: true, force: true });
     pkiDir?.cleanup();
   });
 
-  it('indexes every connection exactly once although the collector is SIGKILLed and Elasticsearch is unreachable for 30 s mid-stream', async () => {
+  it('indexes every connection exactly once although the collector is SIGKILLed and Elasticsearch is stopped for 30 s mid-stream', async () => {
     children.push(await startCollectorProcess(configFile));
     // A real sensor replaying the capture, about 15 s long.
     const sensor = await startSensorProcess({
@@ -100,11 +111,16 @@ describe('end to end: sensor → collector → Redis → Elasticsearch, through 
 
     children[0]!.kill('SIGKILL'); // mid-stream, with batches in flight and entries pending in Redis
     await new Promise((r) => setTimeout(r, 2000)); // the sensor keeps spooling while no collector answers
-    await proxy.stop(); // Elasticsearch unreachable for the restarted collector
+    // Elasticsearch stopped (SIGTERM, as a service manager does) before the collector comes back.
+    expect(await stopElasticsearch(esPaths(ownStack.stateDir))).toBe('stopped');
     children.push(await startCollectorProcess(configFile));
-    // Elasticsearch unreachable for 30 s (connections refused, as when it is stopped).
+    const downFrom = Date.now();
     await new Promise((r) => setTimeout(r, 30_000));
-    await proxy.start();
+    expect(await esAnswers(esConn.url), 'nothing answers where Elasticsearch was').toBe(false);
+    // Started again on its data: the same `stack up`, which finds Redis running and starts the node.
+    const again = await stackUp(ownStack);
+    expect(again.started.elasticsearch).toBe(true);
+    expect(Date.now() - downFrom).toBeGreaterThanOrEqual(30_000);
 
     const total = capture.records.length;
     expect(total).toBe(truthConnectionCount(capture.truth));
@@ -119,5 +135,15 @@ describe('end to end: sensor → collector → Redis → Elasticsearch, through 
     expect(sample.hits.hits[0]!._source!.observer).toMatchObject({ id: '01/001/00001', province: '01', district: '001', commune: '00001', hierarchy: ['01', '01/001', '01/001/00001'] });
     // The sensor lost its collector and came back.
     expect(sensor.output()).toContain('uplink disconnected');
-  }, 180_000);
+  }, 300_000);
 });
+
+/** Whether anything answers HTTP at the node's address (a stopped node refuses the connection). */
+async function esAnswers(url: string): Promise<boolean> {
+  try {
+    await fetch(url, { signal: AbortSignal.timeout(2000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
