@@ -233,8 +233,13 @@ export class Conn {
   // --- application layer ---
   app: AppAnalyzer | null = null;
   appState = APP_UNDECIDED;
-  /** Weird ids already logged for this connection (weird.log has one row per connection and name). */
-  weirdsLogged: number[] | null = null;
+  /**
+   * Weird ids already logged for this connection (weird.log has one row per connection and
+   * name), in order: -1 for none, the id itself for one, an array from the second on. A
+   * flood of anomalous packets (bad checksums) gives a million connections one weird each,
+   * which then cost no allocation (an array each was 180 MB per million).
+   */
+  weirdsLogged: number | number[] = -1;
   /** Distinguishes incarnations of a pooled object (timers and children hold (conn, gen) pairs). */
   gen = 0;
   /** Whether the connection is currently in the table. */
@@ -386,7 +391,7 @@ export class Conn {
     this.recorded = false;
     this.app = null;
     this.appState = APP_UNDECIDED;
-    this.weirdsLogged = null;
+    this.weirdsLogged = -1;
     this.gen++;
     this.live = false;
   }

@@ -343,10 +343,13 @@ export class FlowTable implements TcpHost {
 
   weird(c: Conn, id: number): void {
     this.wc.count(id);
-    let logged = c.weirdsLogged;
-    if (logged === null) logged = c.weirdsLogged = [];
-    else if (logged.includes(id)) return;
-    logged.push(id);
+    const logged = c.weirdsLogged;
+    if (logged === -1) c.weirdsLogged = id;
+    else if (typeof logged === 'number') {
+      if (logged === id) return;
+      c.weirdsLogged = [logged, id];
+    } else if (logged.includes(id)) return;
+    else logged.push(id);
     if (this.out.connWeird !== undefined) {
       const sec = Math.floor(this.nowNs / 1e9);
       this.out.connWeird({
@@ -660,7 +663,7 @@ export class FlowTable implements TcpHost {
       communityId: this.withCommunityId ? communityId(c, this.seed) : undefined,
       interim,
       evicted: c.evicted,
-      weirds: c.weirdsLogged === null ? NONE : c.weirdsLogged.map(weirdName),
+      weirds: weirdNames(c),
       app,
       policy: undefined,
     };
@@ -675,6 +678,12 @@ export class FlowTable implements TcpHost {
     }
     return rec;
   }
+}
+
+function weirdNames(c: Conn): readonly string[] {
+  const logged = c.weirdsLogged;
+  if (logged === -1) return NONE;
+  return typeof logged === 'number' ? [weirdName(logged)] : logged.map(weirdName);
 }
 
 const W_APP_EXCEPTION = weirdId('app_analyzer_exception');

@@ -68,6 +68,14 @@ describe('TCP', () => {
     expect([r.origPkts, r.origIpBytes, r.origBytes, r.respPkts, r.respBytes, r.durationNs]).toEqual([ref.origPkts, ref.origIpBytes, ref.origBytes, ref.respPkts, ref.respBytes, ref.durationNs]);
   });
 
+  it('a connection lists each weird once, in the order they first happened, however often they recur', () => {
+    const t = established().c('FA', 0, { badChecksum: true }).s('PA', 50, { badChecksum: true }).s('SA').c('FA', 0, { badChecksum: true }).s('SA');
+    const res = runFrames(t.frames);
+    const r = only(res);
+    expect(r.weirds).toEqual(['bad_TCP_checksum', 'SYN_inside_connection', 'SYN_seq_jump']);
+    expect(['bad_TCP_checksum', 'SYN_inside_connection', 'SYN_seq_jump'].map((w) => res.pipeline.weirds.get(w))).toEqual([3, 1, 2]);
+  });
+
   it('the retransmitted good FIN then closes it as usual', () => {
     const t = established().c('FA', 0, { badChecksum: true }).c('FA').s('FA').c('A');
     const r = only(runFrames(t.frames));
