@@ -54,7 +54,7 @@ interface Link {
 }
 
 /** The packet source of a configured interface: a live device, or a capture file replayed at its pace. */
-function openSource(itf: SensorConfig['interfaces'][number]): { name: string; capture: Link['capture']; now: Link['now'] } {
+function openSource(itf: SensorConfig['interfaces'][number], log: Logger): { name: string; capture: Link['capture']; now: Link['now'] } {
   if (itf.kind === 'file') {
     const replay = new FileReplay(itf.file, itf.pace, itf.name);
     replay.open();
@@ -62,6 +62,7 @@ function openSource(itf: SensorConfig['interfaces'][number]): { name: string; ca
   }
   const capture = new LiveCapture({ device: itf.name, bpf: itf.bpf, snaplen: itf.snaplen, bufferMb: itf.bufferMb });
   capture.open();
+  if (capture.kernelCountersUnavailable) log.warn({ interface: itf.name, reason: capture.kernelCountersUnavailable }, 'kernel drop counts unavailable for this capture');
   return { name: itf.name, capture, now: () => capture.now() };
 }
 
@@ -88,11 +89,13 @@ class Shared implements RecordOutput {
 function registerMetrics(registry: Registry, links: Link[]): void {
   const seen = new Map<string, number>();
   const advance = (c: Counter<string>, key: string, labels: Record<string, string>, value: number | undefined) => {
+    // Unknown stays absent; a known zero is shown as 0, so "none lost" differs from "cannot tell".
     if (value === undefined) return;
     const k = `${(c as unknown as { name: string }).name}|${key}`;
-    const prev = seen.get(k) ?? 0;
-    if (value > prev) c.inc(labels, value - prev);
-    seen.set(k, Math.max(prev, value));
+    const prev = seen.get(k);
+    if (prev === undefined) c.inc(labels, value);
+    else if (value > prev) c.inc(labels, value - prev);
+    seen.set(k, Math.max(prev ?? 0, value));
   };
   const packets = new Counter({
     name: 'chot_sensor_packets_total',
@@ -106,7 +109,7 @@ function registerMetrics(registry: Registry, links: Link[]): void {
   void packets;
   new Counter({
     name: 'chot_sensor_dropped_total',
-    help: 'Packets dropped before the sensor saw them: by the interface (driver), or truncated to the snaplen',
+    help: 'Packets lost before the sensor saw them: by the kernel (its capture buffer full), by the interface (driver), or cut to the snaplen (truncated)',
     labelNames: ['interface', 'where'],
     registers: [registry],
     collect() {
@@ -199,7 +202,7 @@ export async function runLive(cfg: SensorConfig, opts: LiveOptions): Promise<voi
   const links: Link[] = [];
   try {
     for (const itf of cfg.interfaces) {
-      const source = openSource(itf);
+      const source = openSource(itf, log);
       const pipeline = new Pipeline({
         outputs: shared.map((s) => s.use()),
         analyzers: opts.analyzers,
@@ -268,7 +271,7 @@ export async function runLive(cfg: SensorConfig, opts: LiveOptions): Promise<voi
   for (const l of links) {
     l.pipeline.finish();
     const s = l.capture.stats();
-    log.info({ interface: l.name, packets: s.received, droppedInterface: s.droppedInterface, records: l.pipeline.table.stats.records }, 'capture stopped');
+    log.info({ interface: l.name, packets: s.received, droppedKernel: s.droppedKernel, droppedInterface: s.droppedInterface, records: l.pipeline.table.stats.records }, 'capture stopped');
   }
   await metrics.close();
 }

@@ -3,10 +3,11 @@
  * buffer size. cap hands each packet over in one reused buffer; its size is
  * the snaplen (cap itself captures up to 65535 bytes and reports what did not
  * fit as truncated). cap gives neither packet timestamps nor pcap_stats, so
- * the time is taken from the clock when the packet reaches JavaScript and the
- * statistics are what the sensor can know: packets received and truncated,
- * and the interface's own loss counters from /sys (the kernel's per-socket
- * drop count is not reachable through cap).
+ * the time is taken from the clock when the packet reaches JavaScript, and the
+ * statistics are gathered here: packets received and truncated, the kernel's
+ * own counters read from cap's packet socket (packet-socket.ts: what pcap_stats
+ * would report as received and dropped), and the interface's loss counters
+ * from /sys.
  *
  * Why packets are queued here before the pipeline sees them: cap opens every
  * device with a 65535-byte snaplen and in immediate mode, so libpcap uses a
@@ -28,6 +29,7 @@ import { createRequire } from 'node:module';
 import { retainClosedCap } from '../../common/cap-handles.js';
 import { RuntimeError } from '../../common/errors.js';
 import { LINK_ETHERNET, LINK_NULL, LINK_RAW, LINK_SLL } from '../decode/packet.js';
+import { withKernelCounters, type KernelCaptureCounters } from './packet-socket.js';
 import type { CaptureStats, PacketSink, PacketSource } from './source.js';
 
 interface CapInstance {
@@ -185,6 +187,11 @@ export class LiveCapture implements PacketSource {
   private received = 0;
   private truncated = 0;
   private ifDropBase: number | undefined;
+  private kernel: KernelCaptureCounters | undefined;
+  /** The kernel's totals once the socket is closed (its descriptor may then be another's). */
+  private kernelFinal: { packets: number; drops: number } | undefined;
+  /** Why the kernel's counters cannot be read, when they cannot. */
+  kernelCountersUnavailable: string | undefined;
   private done: (() => void) | undefined;
   private sink: PacketSink | undefined;
   private queue: PacketQueue | undefined;
@@ -218,12 +225,16 @@ export class LiveCapture implements PacketSource {
     const bufferMb = this.opts.bufferMb ?? 64;
     let link: string;
     try {
-      link = cap.open(this.opts.device, this.opts.bpf ?? '', bufferMb * 1024 * 1024, buf);
+      const opened = withKernelCounters(this.opts.device, () => cap.open(this.opts.device, this.opts.bpf ?? '', bufferMb * 1024 * 1024, buf));
+      link = opened.value;
+      this.kernel = opened.counters;
+      this.kernelCountersUnavailable = opened.unavailable;
     } catch (err) {
       throw new RuntimeError(`cannot capture on ${this.opts.device}: ${(err as Error).message}`);
     }
     const lt = LINK_TYPES[link];
     if (lt === undefined) {
+      this.kernel = undefined;
       cap.close();
       retainClosedCap(cap, buf);
       throw new RuntimeError(`cannot capture on ${this.opts.device}: unsupported link type ${link}`);
@@ -280,6 +291,8 @@ export class LiveCapture implements PacketSource {
   stop(): void {
     if (this.cap !== undefined) {
       this.cap.onPacket = ignorePacket;
+      this.kernelFinal = this.kernel?.totals();
+      this.kernel = undefined;
       this.cap.close();
       retainClosedCap(this.cap, this.buf);
       this.cap = undefined;
@@ -297,7 +310,7 @@ export class LiveCapture implements PacketSource {
     const d = interfaceDrops(this.opts.device);
     return {
       received: this.received,
-      droppedKernel: undefined,
+      droppedKernel: (this.kernel?.totals() ?? this.kernelFinal)?.drops,
       droppedInterface: d === undefined || this.ifDropBase === undefined ? undefined : d - this.ifDropBase,
       truncated: this.truncated,
     };

@@ -73,6 +73,8 @@ describe.skipIf(!canRun)("live capture on the lab's commune WAN link with cap", 
     const captured = Number(new RegExp(`chot_sensor_packets_total\\{[^}]*interface="${capIf}"[^}]*\\} (\\d+)`).exec(metrics)?.[1]);
     expect(captured).toBe(truth.capture.packets);
     expect(metrics).toContain('chot_sensor_active_flows');
+    // The kernel's own count, read from cap's socket: nothing lost at this rate.
+    expect(metrics).toMatch(new RegExp(`chot_sensor_dropped_total\\{interface="${capIf}",where="kernel"[^}]*\\} 0\n`));
     const docs = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, Record<string, unknown>>);
     const finals = docs.filter((d) => d.event!.action === 'connection-end');
     const key = (t: string, a: unknown, b: unknown, c: unknown, d: unknown) => `${t} ${String(a)} ${String(b)} ${String(c)} ${String(d)}`;
