@@ -5,6 +5,7 @@ import { WebSocket, type ClientOptions } from 'ws';
 import { identityFromPeerCertificate } from '../../certs/identity.js';
 import type { Logger } from '../../common/log.js';
 import { Backoff } from './backoff.js';
+import { DEFAULT_COMPRESSION_LEVEL } from './config.js';
 import { PROTOCOL_PATH, encodeBatchFrame, type CollectorMessage, type SensorStats } from './protocol.js';
 import type { Spool } from './spool.js';
 
@@ -22,6 +23,12 @@ export interface UplinkOptions {
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   heartbeatMs?: number;
+  /**
+   * Deflate level of batches on the wire (1 fastest … 9 smallest; 0 sends them
+   * uncompressed). Default 3, as log shippers use: on flow records about a third of
+   * level 6's CPU for some 10% more bytes.
+   */
+  compressionLevel?: number;
   stats: () => SensorStats;
 }
 
@@ -59,6 +66,16 @@ export class UplinkClient extends EventEmitter {
     if (opts.collectors.length === 0) throw new Error('the uplink needs at least one collector address');
     this.backoff = new Backoff(opts.backoffBaseMs ?? 500, opts.backoffMaxMs ?? 60_000);
     this.window = opts.window ?? 16;
+  }
+
+  /** The WebSocket extensions the collector accepted on the current connection ('permessage-deflate' when compressing). */
+  get extensions(): string {
+    return this.ws?.extensions ?? '';
+  }
+
+  private deflate(): false | { threshold: number; zlibDeflateOptions: { level: number } } {
+    const level = this.opts.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL;
+    return level === 0 ? false : { threshold: 1024, zlibDeflateOptions: { level } };
   }
 
   start(): void {
@@ -128,7 +145,7 @@ export class UplinkClient extends EventEmitter {
       },
     };
     // ws passes TLS options through to tls.connect; its typings know only some of them.
-    const ws = new WebSocket(url, { ...tlsOptions, perMessageDeflate: { threshold: 1024 }, handshakeTimeout: 10_000 } as ClientOptions);
+    const ws = new WebSocket(url, { ...tlsOptions, perMessageDeflate: this.deflate(), handshakeTimeout: 10_000 } as ClientOptions);
     this.ws = ws;
     ws.on('unexpected-response', (_req, res: IncomingMessage) => {
       let body = '';

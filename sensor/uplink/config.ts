@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** Deflate level of batches on the wire by default (see UplinkOptions.compressionLevel). */
+export const DEFAULT_COMPRESSION_LEVEL = 3;
+
 /** The `uplink` section of the sensor config: where records go, with what identity, spooled where. */
 export const uplinkConfigSchema = z.strictObject({
   /** Collector base URLs, tried in turn (failover): wss://host:port */
@@ -25,5 +28,7 @@ export const uplinkConfigSchema = z.strictObject({
     })
     .prefault({}),
   heartbeatSeconds: z.number().int().min(1).max(3600).default(10),
+  /** Deflate level on the wire: 1 fastest … 9 smallest, 0 uncompressed (see UplinkOptions). */
+  compressionLevel: z.number().int().min(0).max(9).default(DEFAULT_COMPRESSION_LEVEL),
 });
 export type UplinkConfig = z.infer<typeof uplinkConfigSchema>;

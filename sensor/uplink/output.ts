@@ -52,6 +52,7 @@ export class UplinkOutput implements RecordOutput {
       spool: this.spool,
       log,
       heartbeatMs: cfg.heartbeatSeconds * 1000,
+      compressionLevel: cfg.compressionLevel,
       stats: () => {
         const s = this.spool.stats();
         return { ...sensorStats(), version, recordsOut: this.recordsOut, spoolBatches: s.depthBatches, spoolBytes: s.depthBytes, spoolDropped: s.droppedBatches, certNotAfter: identity.notAfter.toISOString() };

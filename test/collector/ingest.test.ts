@@ -102,6 +102,21 @@ describe('ingest: sensors stream to a collector over mutual TLS into Redis', () 
     spool.close();
   });
 
+  it('compresses batches on the wire (permessage-deflate) unless the sensor is told not to', async () => {
+    for (const [level, extensions] of [[undefined, 'permessage-deflate'], [1, 'permessage-deflate'], [0, '']] as const) {
+      const creds = await issueNode(pki.pki, pki.ca, `01/001/0002${level ?? 9}`, 'sensor');
+      const spool = new Spool({ dir: mkdtempSync(join(tmpdir(), 'chot-ingest-spool-')), maxBytes: 64 << 20 });
+      const client = new UplinkClient({ collectors: [url], tls: sensorTls(creds), sensorId: creds.nodeId, spool, log, stats, compressionLevel: level });
+      const seq = spool.append(Buffer.from(JSON.stringify(Array.from({ length: 50 }, (_, i) => sampleRecord(i)))));
+      client.start();
+      await until(() => client.idle);
+      expect(client.extensions, `level ${String(level)}`).toBe(extensions);
+      expect(await storedSeqs(creds.nodeId)).toEqual([seq]);
+      await client.stop();
+      spool.close();
+    }
+  });
+
   it('hands the records it parsed to its consumers: equal to what they would decode from the stream', async () => {
     const creds = await issueNode(pki.pki, pki.ca, '01/001/00009', 'sensor');
     const { client, spool } = uplinkFor(creds);
