@@ -175,6 +175,8 @@ export async function startSensorProcess(p: {
   interfaces: Record<string, unknown>[];
   flows?: Record<string, unknown>;
   extra?: Record<string, unknown>;
+  /** Settings of the uplink section besides collectors, TLS and spool (heartbeatSeconds, ...). */
+  uplink?: Record<string, unknown>;
   prefixArgv?: string[];
   metricsHost?: string;
 }): Promise<SensorProcess> {
@@ -195,7 +197,7 @@ export async function startSensorProcess(p: {
       interfaces: p.interfaces,
       ...(p.flows ? { flows: p.flows } : {}),
       metrics: { host: metricsHost, port: metricsPort },
-      uplink: { collectors: p.collectors, tls: files, spool: { dir: join(p.dir, 'spool'), maxMb: 256 }, batch: { maxDelayMs: 100 } },
+      uplink: { collectors: p.collectors, tls: files, spool: { dir: join(p.dir, 'spool'), maxMb: 256 }, batch: { maxDelayMs: 100 }, ...p.uplink },
       ...p.extra,
     }),
   );
