@@ -117,6 +117,51 @@ describe('ingest: sensors stream to a collector over mutual TLS into Redis', () 
     }
   });
 
+  it('slows a sensor over its record rate (never refuses it), and only that sensor', async () => {
+    // A collector of its own with a low limit: 400 records/s, bursts of 400.
+    const metrics = new CollectorMetrics(new Registry());
+    const limited = new IngestServer({
+      host: '127.0.0.1', port: 0, tls: manager, instanceId: 'c-rate', store, registry: new SensorRegistry(redis, prefix), metrics, log,
+      limits: { maxBatchBytes: 256 * 1024, maxRecordsPerBatch: 500, recordsPerSecond: 400, burstRecords: 400 },
+    });
+    const at = `wss://127.0.0.1:${(await limited.listen()).port}`;
+    try {
+      const connect = async (id: string, batches: number, perBatch: number) => {
+        const creds = await issueNode(pki.pki, pki.ca, id, 'sensor');
+        const spool = new Spool({ dir: mkdtempSync(join(tmpdir(), 'chot-ingest-spool-')), maxBytes: 64 << 20 });
+        const seqs = Array.from({ length: batches }, (_, b) => spool.append(Buffer.from(JSON.stringify(Array.from({ length: perBatch }, (_, i) => sampleRecord(b * perBatch + i))))));
+        return { creds, spool, seqs, client: new UplinkClient({ collectors: [at], tls: sensorTls(creds), sensorId: creds.nodeId, spool, log, stats }) };
+      };
+      // 1,600 records: the burst takes 400, the other 1,200 come at 400/s, so about 3 s.
+      const fast = await connect('01/001/00031', 8, 200);
+      const quiet = await connect('01/001/00032', 1, 10);
+      const t0 = Date.now();
+      fast.client.start();
+      await until(() => fast.client.counters.batchesAcked >= 3);
+      // Meanwhile another sensor is not held back by the first one's limit.
+      const q0 = Date.now();
+      quiet.client.start();
+      await until(() => quiet.client.idle);
+      const quietMs = Date.now() - q0;
+      expect(fast.client.idle, 'the fast sensor is still being slowed').toBe(false);
+      await until(() => fast.client.idle, 20_000);
+      const fastMs = Date.now() - t0;
+      expect(fastMs).toBeGreaterThanOrEqual(2500);
+      expect(quietMs).toBeLessThan(1500);
+      // Slowed, never refused: every batch stored, in order, none rejected.
+      expect(await storedSeqs(fast.creds.nodeId)).toEqual(fast.seqs);
+      expect(fast.client.counters.batchesRejected).toBe(0);
+      const throttled = (await metrics.throttledMs.get()).values.reduce((n, v) => n + v.value, 0);
+      expect(throttled).toBeGreaterThanOrEqual(2000);
+      for (const x of [fast, quiet]) {
+        await x.client.stop();
+        x.spool.close();
+      }
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('hands the records it parsed to its consumers: equal to what they would decode from the stream', async () => {
     const creds = await issueNode(pki.pki, pki.ca, '01/001/00009', 'sensor');
     const { client, spool } = uplinkFor(creds);
