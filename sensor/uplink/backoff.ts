@@ -1,7 +1,11 @@
 /**
- * Exponential back-off with full jitter: the delay is uniform in [0, min(max, base·2^n)].
- * After a national outage 10,000 sensors then spread their reconnects over the whole
- * window instead of arriving in the same second.
+ * Exponential back-off with full jitter: the delay is uniform in
+ * [0, min(max, max(spread, base·2^n))]. The spread is the narrowest window even the
+ * first retry is drawn from: when a collector dies, every sensor connected to it loses
+ * its connection in the same instant, and retries drawn from [0, base] would bring them
+ * all to the surviving collector (or to the restarted one) within half a second. Drawn
+ * from 10 s, a collector's 10,000 sensors arrive at about 1,000 a second; after a long
+ * outage the growing windows spread them wider still.
  */
 export class Backoff {
   private attempt = 0;
@@ -10,10 +14,11 @@ export class Backoff {
     private readonly baseMs: number,
     private readonly maxMs: number,
     private readonly random: () => number = Math.random,
+    private readonly spreadMs = 0,
   ) {}
 
   next(): number {
-    const ceiling = Math.min(this.maxMs, this.baseMs * 2 ** Math.min(this.attempt, 30));
+    const ceiling = Math.min(this.maxMs, Math.max(this.spreadMs, this.baseMs * 2 ** Math.min(this.attempt, 30)));
     this.attempt++;
     return Math.floor(this.random() * ceiling);
   }

@@ -5,7 +5,7 @@ import { WebSocket, type ClientOptions } from 'ws';
 import { identityFromPeerCertificate } from '../../certs/identity.js';
 import type { Logger } from '../../common/log.js';
 import { Backoff } from './backoff.js';
-import { DEFAULT_COMPRESSION_LEVEL } from './config.js';
+import { DEFAULT_COMPRESSION_LEVEL, DEFAULT_RECONNECT_SPREAD_SECONDS } from './config.js';
 import { PROTOCOL_PATH, encodeBatchFrame, type CollectorMessage, type SensorStats } from './protocol.js';
 import type { Spool } from './spool.js';
 
@@ -22,6 +22,8 @@ export interface UplinkOptions {
   window?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** The window even the first retry after a lost connection is drawn from (Backoff; default 10 s). */
+  reconnectSpreadMs?: number;
   heartbeatMs?: number;
   /**
    * Deflate level of batches on the wire (1 fastest … 9 smallest; 0 sends them
@@ -64,7 +66,7 @@ export class UplinkClient extends EventEmitter {
   constructor(private readonly opts: UplinkOptions) {
     super();
     if (opts.collectors.length === 0) throw new Error('the uplink needs at least one collector address');
-    this.backoff = new Backoff(opts.backoffBaseMs ?? 500, opts.backoffMaxMs ?? 60_000);
+    this.backoff = new Backoff(opts.backoffBaseMs ?? 500, opts.backoffMaxMs ?? 60_000, Math.random, opts.reconnectSpreadMs ?? DEFAULT_RECONNECT_SPREAD_SECONDS * 1000);
     this.window = opts.window ?? 16;
   }
 

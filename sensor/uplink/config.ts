@@ -2,6 +2,8 @@ import { z } from 'zod';
 
 /** Deflate level of batches on the wire by default (see UplinkOptions.compressionLevel). */
 export const DEFAULT_COMPRESSION_LEVEL = 3;
+/** The window a lost connection's first retry is drawn from by default (see Backoff). */
+export const DEFAULT_RECONNECT_SPREAD_SECONDS = 10;
 
 /** The `uplink` section of the sensor config: where records go, with what identity, spooled where. */
 export const uplinkConfigSchema = z.strictObject({
@@ -30,5 +32,7 @@ export const uplinkConfigSchema = z.strictObject({
   heartbeatSeconds: z.number().int().min(1).max(3600).default(10),
   /** Deflate level on the wire: 1 fastest … 9 smallest, 0 uncompressed (see UplinkOptions). */
   compressionLevel: z.number().int().min(0).max(9).default(DEFAULT_COMPRESSION_LEVEL),
+  /** Even the first retry after a lost connection waits a random time up to this (a fleet must not reconnect in one second). */
+  reconnectSpreadSeconds: z.number().min(0).max(600).default(DEFAULT_RECONNECT_SPREAD_SECONDS),
 });
 export type UplinkConfig = z.infer<typeof uplinkConfigSchema>;

@@ -53,6 +53,7 @@ export class UplinkOutput implements RecordOutput {
       log,
       heartbeatMs: cfg.heartbeatSeconds * 1000,
       compressionLevel: cfg.compressionLevel,
+      reconnectSpreadMs: cfg.reconnectSpreadSeconds * 1000,
       stats: () => {
         const s = this.spool.stats();
         return { ...sensorStats(), version, recordsOut: this.recordsOut, spoolBatches: s.depthBatches, spoolBytes: s.depthBytes, spoolDropped: s.droppedBatches, certNotAfter: identity.notAfter.toISOString() };

@@ -54,7 +54,7 @@ describe('ingest: sensors stream to a collector over mutual TLS into Redis', () 
 
   const uplinkFor = (creds: NodeCredentials, which = pki): { client: UplinkClient; spool: Spool } => {
     const spool = new Spool({ dir: mkdtempSync(join(tmpdir(), 'chot-ingest-spool-')), maxBytes: 64 << 20 });
-    const client = new UplinkClient({ collectors: [url], tls: sensorTls(creds, which), sensorId: creds.nodeId, spool, log, stats, backoffBaseMs: 50, backoffMaxMs: 200 });
+    const client = new UplinkClient({ collectors: [url], tls: sensorTls(creds, which), sensorId: creds.nodeId, spool, log, stats, backoffBaseMs: 50, backoffMaxMs: 200, reconnectSpreadMs: 0 });
     return { client, spool };
   };
 

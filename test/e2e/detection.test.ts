@@ -100,7 +100,7 @@ describe('detection in the collector: records in, alerts in Elasticsearch and on
     // A sensor whose kernel dropped 2% of what it saw: the health rules must notice.
     const stats = (): SensorStats => ({ version: 'detect-test', uptimeS: 60, packets: 1_000_000, captureDropsKernel: 20_000, captureDropsInterface: 0, activeFlows: 0, recordsOut: 0, spoolBatches: 0, spoolBytes: 0, spoolDropped: 0 });
     const spool = new Spool({ dir: join(dir, 'spool'), maxBytes: 256 << 20 });
-    const uplink = new UplinkClient({ collectors: [`wss://127.0.0.1:${port}`], tls, sensorId: NODE, spool, log, stats, backoffBaseMs: 100, backoffMaxMs: 1000, heartbeatMs: 500 });
+    const uplink = new UplinkClient({ collectors: [`wss://127.0.0.1:${port}`], tls, sensorId: NODE, spool, log, stats, backoffBaseMs: 100, backoffMaxMs: 1000, reconnectSpreadMs: 0, heartbeatMs: 500 });
     const batcher = new RecordBatcher(spool, () => uplink.pump(), { maxRecords: 200, maxBytes: 1 << 20, maxDelayMs: 20 });
     uplink.start();
 

@@ -197,7 +197,7 @@ export async function startSensorProcess(p: {
       interfaces: p.interfaces,
       ...(p.flows ? { flows: p.flows } : {}),
       metrics: { host: metricsHost, port: metricsPort },
-      uplink: { collectors: p.collectors, tls: files, spool: { dir: join(p.dir, 'spool'), maxMb: 256 }, batch: { maxDelayMs: 100 }, ...p.uplink },
+      uplink: { collectors: p.collectors, tls: files, spool: { dir: join(p.dir, 'spool'), maxMb: 256 }, batch: { maxDelayMs: 100 }, reconnectSpreadSeconds: 1, ...p.uplink },
       ...p.extra,
     }),
   );

@@ -32,7 +32,7 @@ if (!existsSync(produced)) {
   writeFileSync(produced, String(cfg.records));
 }
 const stats = () => ({ version: 'driver', uptimeS: process.uptime(), packets: 0, captureDropsKernel: 0, captureDropsInterface: 0, activeFlows: 0, recordsOut: cfg.records, spoolBatches: spool.stats().depthBatches, spoolBytes: spool.stats().depthBytes, spoolDropped: spool.stats().droppedBatches });
-const uplink = new UplinkClient({ collectors: cfg.collectors, tls: cfg.tls, sensorId: cfg.sensorId, spool, log, stats, window: cfg.window ?? 4, backoffBaseMs: 200, backoffMaxMs: 2000, heartbeatMs: 1000 });
+const uplink = new UplinkClient({ collectors: cfg.collectors, tls: cfg.tls, sensorId: cfg.sensorId, spool, log, stats, window: cfg.window ?? 4, backoffBaseMs: 200, backoffMaxMs: 2000, reconnectSpreadMs: 0, heartbeatMs: 1000 });
 uplink.on('ack', () => process.stdout.write(`acked ${spool.stats().depthBatches}\n`));
 uplink.on('idle', async () => {
   await uplink.stop();
