@@ -15,7 +15,8 @@ import { FileReader } from '../../sensor/capture/file-reader.js';
 import { Pipeline } from '../../sensor/pipeline.js';
 import { bytes, concat, ether, icmpMessage, ipv4, ipv6, tcpSegment, udpDatagram } from './support/frames.js';
 
-const ITERATIONS = 1_000_000;
+const ITERATIONS = Number(process.env.CHOT_FUZZ_ITERATIONS ?? 1_000_000);
+const SEED = Number(process.env.CHOT_FUZZ_SEED ?? 20260101);
 
 /** xorshift32: deterministic, so a failure reproduces. */
 function prng(seed: number): () => number {
@@ -56,11 +57,17 @@ async function corpus(): Promise<Uint8Array[]> {
   }
 }
 
-describe('fuzzing the pipeline', () => {
+// Twice: with transport checksums verified (as `sensor read`), where most mutated segments
+// stop at the checksum, and unverified (as `sensor run`), where they reach the TCP state
+// machine and the application analyzers.
+describe.each([
+  { checksums: true, label: 'transport checksums verified' },
+  { checksums: false, label: 'transport checksums not verified' },
+])('fuzzing the pipeline, $label', ({ checksums }) => {
   it(`survives ${ITERATIONS.toLocaleString()} mutated and truncated frames, counting every anomaly`, async () => {
     const frames = await corpus();
-    const rand = prng(20260101);
-    const pipeline = new Pipeline({ outputs: [{ record: () => {} }], analyzers: createAppAnalyzer, flows: { maxFlows: 50_000, uidSeed: 1 } });
+    const rand = prng(SEED);
+    const pipeline = new Pipeline({ outputs: [{ record: () => {} }], analyzers: createAppAnalyzer, decoder: { verifyTransportChecksums: checksums }, flows: { maxFlows: 50_000, uidSeed: 1 } });
     const scratch = new Uint8Array(65536);
     const linkTypes = [1, 1, 1, 1, 1, 1, 101, 113, 276, 0];
     let sec = 1_767_225_600;
