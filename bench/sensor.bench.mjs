@@ -357,7 +357,7 @@ process.stdout.write('ready\\n');`;
       const mark = lines.find((l) => l.mark) ?? { received: 0, cpu: 0 };
       const stats = lines.find((l) => !l.mark) ?? {};
       const sentN = actual ? Number(actual[1]) : sent;
-      results.push({ pps, achieved: rateM ? Math.round(Number(rateM[1])) : Math.round(sentN / secs), sent: sentN, captured: (stats.received ?? 0) - mark.received, cpu: stats.cpu === undefined ? undefined : stats.cpu - mark.cpu });
+      results.push({ pps, achieved: rateM ? Math.round(Number(rateM[1])) : Math.round(sentN / secs), sent: sentN, captured: (stats.received ?? 0) - mark.received, kernelDrops: stats.droppedKernel === undefined ? undefined : stats.droppedKernel - (mark.droppedKernel ?? 0), cpu: stats.cpu === undefined ? undefined : stats.cpu - mark.cpu });
     }
   } finally {
     spawnSync('ip', ['link', 'del', a]);
@@ -373,6 +373,8 @@ function liveTable(live) {
       sent: r.sent.toLocaleString('en'),
       captured: r.captured.toLocaleString('en'),
       lost: `${(((r.sent - r.captured) / r.sent) * 100).toFixed(1)}%`,
+      // What the sensor itself reports (pcap_stats' ps_drop, read from cap's socket): the lost packets, if the sender's count is right.
+      'kernel drops (sensor)': r.kernelDrops === undefined ? 'n/a' : r.kernelDrops.toLocaleString('en'),
       'capture CPU': r.cpu === undefined ? 'n/a' : `${r.cpu.toFixed(2)} s, ${((r.cpu / Math.max(1, r.captured)) * 1e6).toFixed(2)} µs/packet`,
     })),
   );
