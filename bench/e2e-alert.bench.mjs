@@ -24,6 +24,7 @@ import { createRedis } from '../dist/collector/streams/redis.js';
 import { decodeAlertEvent } from '../dist/rules/alert-events.js';
 import { alertEventsStream } from '../dist/rules/alert.js';
 import { injectFrames, labDown, labUp } from '../dist/lab/net/index.js';
+import { fillerDatagram, plaintextSession } from '../dist/lab/traffic/plaintext-session.js';
 import { BENCH_STACK, benchStack, benchStackDown, consolePage, launchChromium, table } from './support.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,77 +48,10 @@ const loadNow = () => spawnSync('uptime', { encoding: 'utf8' }).stdout.trim().re
 
 // ---------------------------------------------------------------- frames
 
-function sum16(b, start, end, acc = 0) {
-  for (let i = start; i < end; i += 2) acc += (b[i] << 8) | (i + 1 < end ? b[i + 1] : 0);
-  return acc;
-}
-function fold(s) {
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-  return ~s & 0xffff;
-}
-const octets = (a) => a.split('.').map(Number);
-// Locally administered MACs that no lab router owns, so the router at the far end drops them.
-const ETH = Buffer.from([0x02, 0xc4, 0x07, 0, 0, 1, 0x02, 0xc4, 0x07, 0, 0, 2, 0x08, 0x00]);
-
-function ipv4Frame(src, dst, proto, l4) {
-  const f = Buffer.alloc(14 + 20 + l4.length);
-  ETH.copy(f, 0);
-  f[14] = 0x45;
-  f.writeUInt16BE(20 + l4.length, 16);
-  f.writeUInt16BE(0x4000, 20);
-  f[22] = 64;
-  f[23] = proto;
-  f.set(octets(src), 26);
-  f.set(octets(dst), 30);
-  f.writeUInt16BE(fold(sum16(f, 14, 34)), 24);
-  l4.copy(f, 34);
-  return f;
-}
-
-function tcpFrame(src, dst, sport, dport, seq, ack, flags, payload = Buffer.alloc(0)) {
-  const t = Buffer.alloc(20 + payload.length);
-  t.writeUInt16BE(sport, 0);
-  t.writeUInt16BE(dport, 2);
-  t.writeUInt32BE(seq >>> 0, 4);
-  t.writeUInt32BE(ack >>> 0, 8);
-  t[12] = 5 << 4;
-  t[13] = flags;
-  t.writeUInt16BE(64240, 14);
-  payload.copy(t, 20);
-  const f = ipv4Frame(src, dst, 6, t);
-  const pseudo = sum16(f, 26, 34) + 6 + t.length;
-  f.writeUInt16BE(fold(sum16(f, 34, f.length, pseudo)), 34 + 16);
-  return f;
-}
-
-const [FIN, SYN, PSH, ACK] = [0x01, 0x02, 0x08, 0x10];
-const REQUEST = Buffer.from(`GET /api/v1/cong-dan/001099012345 HTTP/1.1\r\nHost: popdata.chot.internal:${PORT}\r\nUser-Agent: curl/8.5.0\r\n\r\n`);
-const RESPONSE = Buffer.from('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
-
 /** A whole clear-text exchange with the service's TLS port, closed by both sides; the last frame is the client's final ACK. */
-function session(client, sport) {
-  let c = 1_000_000;
-  let s = 5_000_000;
-  return [
-    tcpFrame(client, SERVICE, sport, PORT, c, 0, SYN),
-    tcpFrame(SERVICE, client, PORT, sport, s, c + 1, SYN | ACK),
-    tcpFrame(client, SERVICE, sport, PORT, ++c, ++s, ACK),
-    tcpFrame(client, SERVICE, sport, PORT, c, s, PSH | ACK, REQUEST),
-    tcpFrame(SERVICE, client, PORT, sport, s, (c += REQUEST.length), PSH | ACK, RESPONSE),
-    tcpFrame(client, SERVICE, sport, PORT, c, (s += RESPONSE.length), FIN | ACK),
-    tcpFrame(SERVICE, client, PORT, sport, s, ++c, FIN | ACK),
-    tcpFrame(client, SERVICE, sport, PORT, c, ++s, ACK),
-  ];
-}
-
+const session = (client, sport) => plaintextSession(client, SERVICE, PORT, sport);
 /** A DNS-sized UDP datagram between two lab clients: keeps packets flowing on the link, raises nothing. */
-function filler(n) {
-  const u = Buffer.alloc(8 + 40);
-  u.writeUInt16BE(50_000 + (n % 1000), 0);
-  u.writeUInt16BE(53, 2);
-  u.writeUInt16BE(u.length, 4);
-  return ipv4Frame('198.18.10.20', '198.18.0.53', 17, u);
-}
+const filler = (n) => fillerDatagram('198.18.10.20', '198.18.0.53', 50_000 + (n % 1000));
 
 // Sources from the lab's further communes (198.18.16.0/20): one address per session.
 const sourceOf = (k) => `198.18.${16 + (k >> 8)}.${k & 0xff}`;

@@ -7,7 +7,7 @@ import { injectFrames, labUp, type TimedFrame } from '../../lab/net/index.js';
 import { buildWebClient, launchBrowser, logIn, openSession, type Session } from '../console/support/browser.js';
 import { runDemo, tearDownDemo } from '../support/demo.js';
 import { freePort } from '../support/spine.js';
-import { ACK, ether, FIN, ipv4, PSH, SYN, tcpSegment } from '../sensor/support/frames.js';
+import { plaintextSession } from '../../lab/traffic/plaintext-session.js';
 import { TEST_STACK } from '../support/test-stack.js';
 
 // Issue 8's first browser test, over the whole product: the demo deployment (enrolled
@@ -18,28 +18,9 @@ const prefix = 'chotpc';
 const dir = mkdtempSync(join(tmpdir(), 'chot-e2e-'));
 const indexPrefix = `chot-e2e${process.pid % 10000}`;
 
-/** One Ethernet/IPv4/TCP frame, from the sensor tests' builders (MACs no lab router owns: the far end drops them). */
-function tcpFrame(src: string, dst: string, sport: number, dport: number, seq: number, ack: number, flags: number, payload: Uint8Array = new Uint8Array(0)): Buffer {
-  return Buffer.from(ether(ipv4(src, dst, 6, tcpSegment(sport, dport, seq, ack, flags, payload), { df: true })));
-}
-
-/** A whole clear-text HTTP exchange with the service's TLS port, closed by both sides. */
-function plaintextSession(client: string, server: string, port: number, sport: number): TimedFrame[] {
-  const req = Buffer.from(`GET /api/v1/cong-dan/001099012345 HTTP/1.1\r\nHost: popdata.chot.internal:${port}\r\nUser-Agent: curl/8.5.0\r\n\r\n`);
-  const res = Buffer.from('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
-  let c = 1_000_000;
-  let s = 5_000_000;
-  const out = [
-    tcpFrame(client, server, sport, port, c, 0, SYN),
-    tcpFrame(server, client, port, sport, s, c + 1, SYN | ACK),
-    tcpFrame(client, server, sport, port, ++c, ++s, ACK),
-    tcpFrame(client, server, sport, port, c, s, PSH | ACK, req),
-    tcpFrame(server, client, port, sport, s, (c += req.length), PSH | ACK, res),
-    tcpFrame(client, server, sport, port, c, (s += res.length), FIN | ACK),
-    tcpFrame(server, client, port, sport, s, ++c, FIN | ACK),
-    tcpFrame(client, server, sport, port, c, ++s, ACK),
-  ];
-  return out.map((frame, i) => ({ ts: BigInt(i) * 1_000_000n, frame }));
+/** A whole clear-text HTTP exchange with the service's TLS port, closed by both sides, a millisecond apart. */
+function plaintextFrames(client: string, server: string, port: number, sport: number): TimedFrame[] {
+  return plaintextSession(client, server, port, sport).map((frame, i) => ({ ts: BigInt(i) * 1_000_000n, frame }));
 }
 
 describe('a packet on the lab WAN to the alert in the console (the demo deployment, Chromium)', () => {
@@ -91,7 +72,7 @@ describe('a packet on the lab WAN to the alert in the console (the demo deployme
     expect(await a.page.locator('tr[data-alert-id]').count()).toBe(0);
 
     const client = '198.18.10.77';
-    const sent = await injectFrames(`${prefix}-c-wan`, plaintextSession(client, '198.18.0.10', 8443, 40_123), { pace: 'topspeed' });
+    const sent = await injectFrames(`${prefix}-c-wan`, plaintextFrames(client, '198.18.0.10', 8443, 40_123), { pace: 'topspeed' });
     expect(sent.sent).toBe(8);
 
     // The sensor ends a closed connection after its close delay (Zeek's 5 s), then uplink,
