@@ -279,12 +279,14 @@ for (const runs of [wruns.mem, wruns.batched, wruns.single]) {
     'alerts created': r0.created,
   });
 }
-// Each state operation alone: 20,000 operations over 200 groups (or alerts), 500 per batch.
+// Each state operation alone: 20,000 operations over 200 groups (or alerts), 500 per batch;
+// and counts on a new group each (the common case of a live link: most groups see one record).
 const store = new RedisState(redis);
 const perOp = [];
 const T = Date.UTC(2026, 0, 1);
 const pre = `bench-rules-ops:${Date.now()}:`;
 const kinds = [
+  ['window count, a new group each', (i) => ({ t: 'agg', key: `${pre}{n${i}}`, member: `chot-conn-2026.01.01/bench:${i}:0`, bucket: Math.floor((T + i * 10) / 5000), k: 12, threshold: 1e9, fn: 'count', value: '', running: '', ttlMs: 600_000, maxEvidence: 20 })],
   ['window count', (i) => ({ t: 'agg', key: `${pre}{c${i % 200}}`, member: `m${i}`, bucket: Math.floor((T + i * 10) / 5000), k: 12, threshold: 1e9, fn: 'count', value: '', running: '', ttlMs: 600_000, maxEvidence: 20 })],
   ['window sum (running totals)', (i) => ({ t: 'agg', key: `${pre}{s${i % 200}}`, member: `m${i}`, bucket: Math.floor((T + i * 10) / 5000), k: 12, threshold: 1e15, fn: 'sum', value: String(i * 1000), running: `u${i % 50}`, ttlMs: 600_000, maxEvidence: 20 })],
   ['window distinct count (exact)', (i) => ({ t: 'agg', key: `${pre}{d${i % 200}}`, member: `m${i}`, bucket: Math.floor((T + i * 10) / 5000), k: 12, threshold: 1e9, fn: 'distinct', value: String(i % 1000), running: '', ttlMs: 600_000, maxEvidence: 20 })],

@@ -3,245 +3,269 @@
  * is atomic however many collector workers share the state. The algorithms are those
  * of memory-state.ts (see state.ts for the semantics); keep the two in step (the parity
  * test runs both). The functions below are bodies for BATCH (at the end), which runs a
- * batch's operations in one call and gives them F, the field-name memo. Every key of
- * one operation shares a hash tag, and on Redis Cluster a call carries only operations
- * of one slot, so the scripts run there too (the HyperLogLog bucket keys are derived
- * inside the script from a base passed in; they share the same tag).
+ * batch's operations in one call and gives them F, the field-name memo (and the
+ * aggregate its helpers and parameter sets). Every key of one operation shares a hash
+ * tag, and on Redis Cluster a call carries only operations of one slot, so the scripts
+ * run there too (the HyperLogLog bucket keys are derived inside the script from the
+ * group's key: they share its tag).
  */
 
 /**
- * Aggregate window. KEYS: state hash H, evidence zset E, aux zset V (per distinct value
- * or running-total key: its last bucket). ARGV: member, bucket, k, threshold, fn
- * (count|sum|distinct|hll), value, running key, ttl ms, max evidence, hll key base.
+ * Aggregate window. KEYS: the group's hash H, its only key: besides the window tables it
+ * holds every counted evidence id (`e:<id>` = its bucket), each distinct value's buckets
+ * (`v:<value>`) and each running total (`t:<key>` = "<last bucket> <total>"), so an
+ * operation reads and writes one key and refreshes one expiry (the per-bucket
+ * HyperLogLogs of `approximate` counts, `<group>:h:<bucket>`, are keys of their own:
+ * PFADD needs one). Arguments (a function of BATCH: aggregate(H, ev, b, val, rkey, pi)):
+ * member, bucket, value, running key, and the number of the call's parameter set
+ * ('p': k, threshold, fn (count|sum|distinct|hll), ttl ms, max evidence).
+ *
+ * What falls out of every window a record can still reach (older than the newest bucket
+ * minus three windows) is dropped lazily: it is ignored when read (an evidence id below
+ * that floor counts as absent, as do a value's old buckets and a running total last
+ * touched there, exactly as if deleted when the window moved), counted in `z`, and
+ * deleted in one sweep once there are as many such fields as live ones: the sweep's work
+ * is bounded by the operations that made the fields, so it costs O(1) per operation, and
+ * the hash stays within a constant factor of the live state.
  */
 export const AGGREGATE = `
-local H, E, V = KEYS[1], KEYS[2], KEYS[3]
-local ev = ARGV[1]
-local b = tonumber(ARGV[2])
-local k = tonumber(ARGV[3])
-local thr = tonumber(ARGV[4])
-local fn = ARGV[5]
-local val = ARGV[6]
-local rkey = ARGV[7]
-local ttl = tonumber(ARGV[8])
-local maxev = tonumber(ARGV[9])
-local hbase = ARGV[10]
-local out = {}
+b = tonumber(b)
+local pr = P[tonumber(pi)]
+local k, thr, fn, ttl, maxev = pr[1], pr[2], pr[3], pr[4], pr[5]
 local floor = math.floor
-local lo = b - k + 1
 local hi = b + k - 1
 local p0 = floor(b / k)
 local p1 = floor(hi / k)
 
-local function emit(p, w, e)
-  local evs = redis.call('ZRANGEBYSCORE', E, e - k + 1, e, 'WITHSCORES', 'LIMIT', 0, maxev)
-  out[#out + 1] = tostring(p)
-  out[#out + 1] = tostring(w)
-  out[#out + 1] = tostring(e)
-  -- The first evidence's bucket: when the counted activity began.
-  out[#out + 1] = evs[2] or tostring(e)
-  out[#out + 1] = tostring(#evs / 2)
-  for i = 1, #evs, 2 do out[#out + 1] = evs[i] end
-end
-
--- Per-bucket counts, per-bucket sums and per-window-end distinct counts are each one
--- field holding a MessagePack array (bucket, number, bucket, number, ...) rather than a
--- field per bucket: a small hash is a flat list Redis scans for every field it looks up,
--- so fewer, fatter fields make the one read below cheap.
-local function unpackBuckets(blob, lowest)
-  local t = {}
-  if blob then
-    local arr = cmsgpack.unpack(blob)
-    for i = 1, #arr, 2 do
-      if arr[i] >= lowest then t[arr[i]] = arr[i + 1] end
-    end
-  end
-  return t
-end
-local function packBuckets(t, lowest)
-  local arr = {}
-  for j, x in pairs(t) do
-    if j >= lowest and x ~= 0 then
-      arr[#arr + 1] = j
-      arr[#arr + 1] = x
-    end
-  end
-  return cmsgpack.pack(arr)
-end
-
 -- Everything this record can touch, in one read: the newest bucket, the alerts of its
--- two periods, the bucket tables, and the value's buckets or the running total.
-local fields = {'m', F('a:', p0), F('a:', p1), 'c', 's', 'n'}
-local vAt = #fields + 1
-if fn == 'distinct' then fields[vAt] = 'v:' .. val end
-local tAt = #fields + 1
-if rkey ~= '' then fields[tAt] = 't:' .. rkey end
-local got = redis.call('HMGET', H, unpack(fields))
-local alerts = {[p0] = got[2], [p1] = got[3]}
+-- two periods, the bucket tables, the stale count, the record's own evidence field, and
+-- the value's buckets or the running total.
+local evf = 'e:' .. ev
+local fields = FIELDS
+fields[1], fields[2], fields[3], fields[4], fields[5], fields[6] = 'm', F('a:', p0), F('a:', p1), 'c', 'z', evf
+local nf, xAt, vAt, tAt = 6, 7, nil, nil
+if fn == 'sum' then nf = 7 fields[7] = 's' elseif fn == 'distinct' then nf = 7 fields[7] = 'n' end
+if fn == 'distinct' then
+  nf = nf + 1
+  vAt = nf
+  fields[nf] = 'v:' .. val
+end
+if rkey ~= '' then
+  nf = nf + 1
+  tAt = nf
+  fields[nf] = 't:' .. rkey
+end
+local got = redis.call('HMGET', H, unpack(fields, 1, nf))
+local m = tonumber(got[1] or '')
+local a0, a1 = got[2], got[3]
+local out
 
--- A record seen before: count nothing, report again what it raised. (ZADD NX both
--- checks and records the member: one call instead of two.)
-if redis.call('ZADD', E, 'NX', F('', b), ev) == 0 then
+-- A record seen before (its id is held and not yet out of reach): count nothing, report
+-- again what it raised.
+if got[6] and m and tonumber(got[6]) >= m - 3 * k then
   for p = p0, p1 do
-    local a = alerts[p]
+    local a = a1
+    if p == p0 then a = a0 end
     if a then
       local s1 = string.find(a, ' ', 1, true)
       local s2 = string.find(a, ' ', s1 + 1, true)
       if string.sub(a, s2 + 1) == ev then
-        emit(p, tonumber(string.sub(a, 1, s1 - 1)), tonumber(string.sub(a, s1 + 1, s2 - 1)))
+        out = emit(out, H, k, maxev, p, tonumber(string.sub(a, 1, s1 - 1)), tonumber(string.sub(a, s1 + 1, s2 - 1)), m - 3 * k)
       end
     end
   end
+  if not out then return DUP end
   return {'dup', unpack(out)}
 end
 
--- V holds something only for exact distinct counts and sums (running totals).
-local useV = fn == 'distinct' or fn == 'sum'
-local m = tonumber(got[1] or '')
-if m and b < m - 2 * k then
-  redis.call('ZREM', E, ev)
-  return {'late'}
-end
+if m and b < m - 2 * k then return {'late'} end
 -- Every field this record changes, written in one HSET at the end.
-local set = {}
+local set, sn = SET, 0
 local advanced = (not m) or b > m
 if advanced then
   if m and b - 2 * k > m then
     -- Everything held is older than any window this record reaches.
-    redis.call('DEL', H, E, V)
-    redis.call('ZADD', E, F('', b), ev)
-    for i = 2, #fields do got[i] = false end
-    alerts = {}
-  elseif m then
-    local cut = b - 3 * k
-    local old = {}
-    for p = floor((m - 3 * k) / k), floor(cut / k) - 1 do old[#old + 1] = F('a:', p) end
-    local gone = {}
-    if useV then gone = redis.call('ZRANGEBYSCORE', V, '-inf', '(' .. cut) end
-    for i = 1, #gone do
-      old[#old + 1] = gone[i]
-      -- What was just dropped must not be used from the read above.
-      if gone[i] == 't:' .. rkey and rkey ~= '' then got[tAt] = false end
-      if fn == 'distinct' and gone[i] == 'v:' .. val then got[vAt] = false end
-    end
-    if #old > 0 then redis.call('HDEL', H, unpack(old)) end
-    redis.call('ZREMRANGEBYSCORE', E, '-inf', '(' .. cut)
-    if #gone > 0 then redis.call('ZREMRANGEBYSCORE', V, '-inf', '(' .. cut) end
+    redis.call('DEL', H)
+    for i = 2, nf do got[i] = false end
+    a0, a1 = false, false
   end
-  set[#set + 1] = 'm'
-  set[#set + 1] = F('', b)
+  sn = sn + 1 set[sn] = 'm'
+  sn = sn + 1 set[sn] = F('', b)
   m = b
 end
--- What is older than any window a record can still reach is dropped on rewrite.
+-- What is older than any window a record can still reach is out of reach.
 local keep = m - 3 * k
 
-local counts = unpackBuckets(got[4], keep)
-local newBucket = counts[b] == nil
-counts[b] = (counts[b] or 0) + 1
-set[#set + 1] = 'c'
-set[#set + 1] = packBuckets(counts, keep)
+local counts, dropped = loadTable(got[4], keep)
+local newBucket = tableAt(counts, b) == 0
+tableAdd(counts, b, 1)
+sn = sn + 1 set[sn] = 'c'
+sn = sn + 1 set[sn] = cmsgpack.pack(counts)
+sn = sn + 1 set[sn] = evf
+sn = sn + 1 set[sn] = F('', b)
+-- Evidence fields now out of reach (their buckets just left the count table): swept
+-- once there are as many as live ones (the live count only drops when some leave).
+local z0 = tonumber(got[5] or '0')
+local sweep = false
+if dropped > 0 then
+  local stale = z0 + dropped
+  if stale >= 64 then
+    local live = 0
+    for i = 2, #counts do live = live + counts[i] end
+    if stale >= live then
+      sweep = true
+      stale = 0
+    end
+  end
+  sn = sn + 1 set[sn] = 'z'
+  sn = sn + 1 set[sn] = stale
+end
 
 local sums
 if fn == 'sum' then
-  sums = unpackBuckets(got[5], keep)
+  sums = loadTable(got[xAt], keep)
   local x = tonumber(val) or 0
   if rkey ~= '' then
-    local f = 't:' .. rkey
-    local last = tonumber(got[tAt] or '0')
+    local f = fields[tAt]
+    local tv = got[tAt]
+    local last, lastStr, lastB = 0, nil, nil
+    if tv then
+      local sp = string.find(tv, ' ', 1, true)
+      local j = tonumber(string.sub(tv, 1, sp - 1))
+      if j >= keep then
+        lastB = j
+        lastStr = string.sub(tv, sp + 1)
+        last = tonumber(lastStr)
+      end
+    end
+    local newB = b
+    if lastB and lastB > b then newB = lastB end
     if x > last then
-      set[#set + 1] = f
-      set[#set + 1] = val
+      lastStr = val
       x = x - last
     else
       x = 0
     end
-    redis.call('ZADD', V, 'GT', b, f)
+    if lastStr ~= nil and (x ~= 0 or newB ~= lastB) then
+      sn = sn + 1 set[sn] = f
+      sn = sn + 1 set[sn] = newB .. ' ' .. lastStr
+    end
   end
   if x ~= 0 or advanced then
-    sums[b] = (sums[b] or 0) + x
-    set[#set + 1] = 's'
-    set[#set + 1] = packBuckets(sums, keep)
+    tableAdd(sums, b, x)
+    sn = sn + 1 set[sn] = 's'
+    sn = sn + 1 set[sn] = cmsgpack.pack(sums)
   end
 end
 
-local ns
+local ns, hbase
 if fn == 'distinct' then
-  ns = unpackBuckets(got[6], keep)
-  local f = 'v:' .. val
+  ns = loadTable(got[xAt], keep)
   local list = got[vAt]
   local bs = {}
   local present = false
+  -- The value's nearest buckets before and after this one: the windows ending at
+  -- from..to hold no other record of it.
+  local before, after = b - k, hi + 1
   if list then
-    for t in string.gmatch(list, '[^,]+') do
-      local j = tonumber(t)
+    local all = cmsgpack.unpack(list)
+    for i = 1, #all do
+      local j = all[i]
       if j >= keep then
         bs[#bs + 1] = j
-        if j == b then present = true end
+        if j == b then present = true
+        elseif j < b then if j > before then before = j end
+        elseif j < after then after = j end
       end
     end
   end
   if not present then
-    for e = b, hi do
-      local covered = false
-      for i = 1, #bs do
-        if bs[i] >= e - k + 1 and bs[i] <= e then covered = true break end
-      end
-      if not covered then ns[e] = (ns[e] or 0) + 1 end
-    end
+    for e = before + k, after - 1 do tableAdd(ns, e, 1) end
     bs[#bs + 1] = b
-    set[#set + 1] = f
-    set[#set + 1] = table.concat(bs, ',')
+    sn = sn + 1 set[sn] = fields[vAt]
+    sn = sn + 1 set[sn] = cmsgpack.pack(bs)
   end
   if not present or advanced then
-    set[#set + 1] = 'n'
-    set[#set + 1] = packBuckets(ns, keep)
+    sn = sn + 1 set[sn] = 'n'
+    sn = sn + 1 set[sn] = cmsgpack.pack(ns)
   end
-  redis.call('ZADD', V, 'GT', b, f)
 elseif fn == 'hll' then
-  redis.call('PFADD', F(hbase, b), val)
+  hbase = string.sub(H, 1, -2) .. 'h:'
+  local hk = hbase .. b
+  redis.call('PFADD', hk, val)
   -- A bucket's HyperLogLog is created by the bucket's first record.
-  if newBucket then redis.call('PEXPIRE', F(hbase, b), ttl) end
+  if newBucket then redis.call('PEXPIRE', hk, ttl) end
 end
 
-local function windowValue(e)
-  if fn == 'distinct' then return ns[e] or 0 end
-  local src = counts
-  if fn == 'sum' then src = sums end
-  local total = 0
-  for j = e - k + 1, e do total = total + (src[j] or 0) end
-  -- A window holds no more distinct values than records: merging twelve
-  -- HyperLogLogs is the dearest step, and most windows are far below the threshold.
-  if fn == 'hll' and total >= thr then
-    local keys = {}
-    for j = e - k + 1, e do keys[#keys + 1] = F(hbase, j) end
-    return redis.call('PFCOUNT', unpack(keys))
-  end
-  return total
-end
-
+-- Every window ending at an occupied bucket this record reaches, unless its period has
+-- alerted: its value, and the alert if it is at the threshold.
+local crossed
 for e = b, hi do
-  if counts[e] then
+  if tableAt(counts, e) > 0 then
     local p = floor(e / k)
-    if not alerts[p] then
-      local w = windowValue(e)
+    if not ((p == p0 and a0) or (p ~= p0 and a1)) then
+      local w
+      if fn == 'distinct' then
+        w = tableAt(ns, e)
+      else
+        local src = counts
+        if fn == 'sum' then src = sums end
+        w = tableSum(src, e - k + 1, e)
+        -- A window holds no more distinct values than records: merging twelve
+        -- HyperLogLogs is the dearest step, and most windows are far below the threshold.
+        if fn == 'hll' and w >= thr then
+          local keys = {}
+          for j = e - k + 1, e do keys[#keys + 1] = hbase .. j end
+          w = redis.call('PFCOUNT', unpack(keys))
+        end
+      end
       if w >= thr then
         local a = tostring(w) .. ' ' .. e .. ' ' .. ev
-        set[#set + 1] = F('a:', p)
-        set[#set + 1] = a
-        alerts[p] = a
-        emit(p, w, e)
+        sn = sn + 1 set[sn] = F('a:', p)
+        sn = sn + 1 set[sn] = a
+        if p == p0 then a0 = a else a1 = a end
+        crossed = crossed or {}
+        crossed[#crossed + 1] = {p, w, e}
       end
     end
   end
 end
-redis.call('HSET', H, unpack(set))
+redis.call('HSET', H, unpack(set, 1, sn))
+if crossed then
+  for i = 1, #crossed do out = emit(out, H, k, maxev, crossed[i][1], crossed[i][2], crossed[i][3], keep) end
+end
+
+if sweep then
+  -- Delete what is out of reach: evidence, values whose buckets all are, running
+  -- totals last touched there, the alerts of periods no window reaches.
+  local all = redis.call('HGETALL', H)
+  local pk = floor(keep / k)
+  local del = {}
+  for i = 1, #all, 2 do
+    local f = all[i]
+    local c = string.byte(f, 1)
+    if string.byte(f, 2) == 58 then
+      local x = all[i + 1]
+      local gone = false
+      if c == 101 then gone = tonumber(x) < keep
+      elseif c == 97 then gone = tonumber(string.sub(f, 3)) < pk
+      elseif c == 116 then gone = tonumber(string.sub(x, 1, string.find(x, ' ', 1, true) - 1)) < keep
+      elseif c == 118 then
+        gone = true
+        local bs = cmsgpack.unpack(x)
+        for i = 1, #bs do
+          if bs[i] >= keep then gone = false break end
+        end
+      end
+      if gone then del[#del + 1] = f end
+    end
+  end
+  for i = 1, #del, 1000 do redis.call('HDEL', H, unpack(del, i, math.min(i + 999, #del))) end
+end
 
 -- Expiry moves with the newest bucket (a group idle for four windows is dropped).
-if advanced then
-  redis.call('PEXPIRE', H, ttl)
-  redis.call('PEXPIRE', E, ttl)
-  if useV then redis.call('PEXPIRE', V, ttl) end
-end
+if advanced then redis.call('PEXPIRE', H, ttl) end
+if not out then return OK end
 return {'ok', unpack(out)}
 `;
 
@@ -430,11 +454,14 @@ return {'updated', tostring(n - 1), tostring(first), tostring(last), redis.call(
  * each (the parity test checks it); the batch as a whole is atomic, which is stronger.
  *
  * KEYS: every operation's keys, in order. ARGV: per operation a type letter (a, s, f, r),
- * for a sequence its number of keys, then the operation's own arguments as above.
- * Reply: per operation, the length of its answer, then the answer.
+ * for a sequence its number of keys, then the operation's own arguments as above; a
+ * 'p' entry (no key, no answer) defines the next aggregate parameter set, before the
+ * first operation that names it. Reply: per operation, the length of its answer, then
+ * the answer.
  */
-export const OP_ARGS = { a: 10, s: 7, f: 5, r: 4 } as const;
-export const OP_KEYS = { a: 3, f: 1, r: 2 } as const;
+export const OP_ARGS = { a: 5, s: 7, f: 5, r: 4, p: 5 } as const;
+/** Keys per operation; a sequence sends its number of keys first. */
+export const OP_KEYS = { a: 1, f: 1, r: 2, p: 0 } as const;
 
 export const BATCH = `
 -- Field names carry bucket and period numbers; formatting a number is the costliest
@@ -447,8 +474,118 @@ local function F(p, j)
   if not s then s = p .. j t[j] = s end
   return s
 end
+-- Per-bucket counts, per-bucket sums and per-window-end distinct counts are each one
+-- field rather than a field per bucket (a small hash is a flat list Redis scans for
+-- every field it looks up, so fewer, fatter fields make an operation's one read cheap),
+-- each a dense MessagePack array {base, x(base), x(base + 1), ...} with zeros for empty
+-- buckets (or empty): it decodes straight into a Lua array (a table keyed by sparse
+-- bucket numbers cost more to build than all else an operation does). The base is the
+-- lowest bucket held, never below the lowest any window can still reach, so a table
+-- spans at most four windows of buckets. loadTable moves the base up to that floor and
+-- returns the sum of what fell out.
+local function loadTable(blob, lowest)
+  if not blob then return {}, 0 end
+  local t = cmsgpack.unpack(blob)
+  local base = t[1]
+  if base == nil or base >= lowest then return t, 0 end
+  local d = lowest - base
+  local gone = 0
+  for i = 2, math.min(d + 1, #t) do gone = gone + t[i] end
+  if d + 2 > #t then return {}, gone end
+  local r = {lowest}
+  for i = d + 2, #t do r[#r + 1] = t[i] end
+  return r, gone
+end
+local function tableAt(t, j)
+  local base = t[1]
+  if base == nil or j < base then return 0 end
+  return t[j - base + 2] or 0
+end
+local function tableAdd(t, j, x)
+  local base = t[1]
+  if base == nil then
+    t[1] = j
+    t[2] = x
+    return
+  end
+  if j < base then
+    local d = base - j
+    for i = #t, 2, -1 do t[i + d] = t[i] end
+    for i = 2, d + 1 do t[i] = 0 end
+    t[1] = j
+    base = j
+  end
+  local i = j - base + 2
+  for z = #t + 1, i - 1 do t[z] = 0 end
+  t[i] = (t[i] or 0) + x
+end
+-- The sum of a table over buckets lo..hi.
+local function tableSum(t, lo, hi)
+  local base = t[1]
+  if base == nil then return 0 end
+  if lo < base then lo = base end
+  local total = 0
+  for i = lo - base + 2, hi - base + 2 do total = total + (t[i] or 0) end
+  return total
+end
+-- Aggregate parameter sets ('p': k, threshold, fn, ttl ms, max evidence), numbered in
+-- the order given: an aggregate operation names its rule's by number, so the arguments
+-- every operation of a rule shares are sent (and parsed) once per call.
+local P = {}
 local ops = {}
-ops.a = function(KEYS, ARGV)
+ops.p = function(KEYS, ARGV)
+  P[#P + 1] = {tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])}
+end
+-- The window's counted evidence, earliest buckets first, enough of them to hold its
+-- first maxev ids in (bucket, id) order: each id with its bucket (the caller sorts by
+-- id within a bucket, byte order, as a sorted set would, whatever Redis's locale).
+-- Only a crossing (once per period) or the replay of the record that raised one
+-- scans the hash.
+local function emit(out, H, k, maxev, p, w, e, live)
+  out = out or {}
+  local all = redis.call('HGETALL', H)
+  local lo = e - k + 1
+  if lo < live then lo = live end
+  local byB = {}
+  for i = 1, #all, 2 do
+    local f = all[i]
+    if string.byte(f, 1) == 101 and string.byte(f, 2) == 58 then
+      local j = tonumber(all[i + 1])
+      if j >= lo and j <= e then
+        local t = byB[j]
+        if not t then t = {} byB[j] = t end
+        t[#t + 1] = string.sub(f, 3)
+      end
+    end
+  end
+  local first = nil
+  local list = {}
+  for j = lo, e do
+    if #list >= 2 * maxev then break end
+    local t = byB[j]
+    if t then
+      if not first then first = j end
+      for i = 1, #t do
+        list[#list + 1] = t[i]
+        list[#list + 1] = j
+      end
+    end
+  end
+  out[#out + 1] = tostring(p)
+  out[#out + 1] = tostring(w)
+  out[#out + 1] = tostring(e)
+  -- The first evidence's bucket: when the counted activity began.
+  out[#out + 1] = tostring(first or e)
+  out[#out + 1] = tostring(#list / 2)
+  for i = 1, #list do out[#out + 1] = list[i] end
+  return out
+end
+
+local OK, DUP, FIELDS, SET = {'ok'}, {'dup'}, {}, {}
+-- Called with its key and arguments directly (no tables to build per operation); the
+-- tables below are the batch's, reused by every aggregate: an operation allocates little
+-- (garbage to collect was a visible share of a small operation's cost).
+local function aggregate(H, ev, b, val, rkey, pi)
 ${AGGREGATE}
 end
 ops.s = function(KEYS, ARGV)
@@ -460,27 +597,37 @@ end
 ops.r = function(KEYS, ARGV)
 ${RAISE}
 end
-local NARGS = {a = ${OP_ARGS.a}, s = ${OP_ARGS.s}, f = ${OP_ARGS.f}, r = ${OP_ARGS.r}}
-local NKEYS = {a = ${OP_KEYS.a}, f = ${OP_KEYS.f}, r = ${OP_KEYS.r}}
+local NARGS = {a = ${OP_ARGS.a}, s = ${OP_ARGS.s}, f = ${OP_ARGS.f}, r = ${OP_ARGS.r}, p = ${OP_ARGS.p}}
+local NKEYS = {a = ${OP_KEYS.a}, f = ${OP_KEYS.f}, r = ${OP_KEYS.r}, p = ${OP_KEYS.p}}
 local out = {}
 local ki, ai, n = 1, 1, #ARGV
 while ai <= n do
   local t = ARGV[ai]
   ai = ai + 1
-  local nk = NKEYS[t]
-  if not nk then
-    nk = tonumber(ARGV[ai])
-    ai = ai + 1
+  local r
+  if t == 'a' then
+    r = aggregate(KEYS[ki], ARGV[ai], ARGV[ai + 1], ARGV[ai + 2], ARGV[ai + 3], ARGV[ai + 4])
+    ki = ki + 1
+    ai = ai + ${OP_ARGS.a}
+  else
+    local nk = NKEYS[t]
+    if not nk then
+      nk = tonumber(ARGV[ai])
+      ai = ai + 1
+    end
+    local keys, args = {}, {}
+    for i = 1, nk do keys[i] = KEYS[ki + i - 1] end
+    ki = ki + nk
+    for i = 1, NARGS[t] do args[i] = ARGV[ai + i - 1] end
+    ai = ai + NARGS[t]
+    r = ops[t](keys, args)
   end
-  local keys, args = {}, {}
-  for i = 1, nk do keys[i] = KEYS[ki + i - 1] end
-  ki = ki + nk
-  for i = 1, NARGS[t] do args[i] = ARGV[ai + i - 1] end
-  ai = ai + NARGS[t]
-  local r = ops[t](keys, args)
-  if type(r) ~= 'table' then r = {r} end
-  out[#out + 1] = #r
-  for i = 1, #r do out[#out + 1] = r[i] end
+  -- A parameter set answers nothing.
+  if r ~= nil then
+    if type(r) ~= 'table' then r = {r} end
+    out[#out + 1] = #r
+    for i = 1, #r do out[#out + 1] = r[i] end
+  end
 end
 return out
 `;

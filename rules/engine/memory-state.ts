@@ -1,7 +1,11 @@
 /**
  * The state store in process memory: the algorithms of lua.ts, line for line, for one
  * process (`chot rules test`, unit tests, a single-node lab). A parity test runs the
- * same operations through both stores and compares the answers.
+ * same operations through both stores and compares the answers. Two differences in
+ * means, none in answers: what falls out of reach is deleted here when the window
+ * moves, while lua.ts ignores it from then on and sweeps it later; and here a crossing's
+ * evidence is picked from every counted id, while lua.ts returns whole buckets of its
+ * window's first ids and redis-state.ts sorts and cuts them the same way.
  */
 import type { AggregateOp, AggregateResult, Crossing, FirstSeenOp, FirstSeenResult, RaiseOp, RaiseResult, SequenceOp, SequenceResult, StateOp, StateResult, StateStore } from './state.js';
 import { seqMemberTime } from './state.js';

@@ -85,7 +85,8 @@ export class RedisState implements StateStore {
   private async call(ops: StateOp[], idx: number[], results: StateResult[]): Promise<void> {
     const keys: string[] = [];
     const args: Array<string | number> = [];
-    for (const i of idx) encode(ops[i]!, keys, args);
+    const params = new Map<string, number>();
+    for (const i of idx) encode(ops[i]!, keys, args, params);
     this.stats.calls++;
     this.stats.ops += idx.length;
     this.stats.args += keys.length + args.length;
@@ -100,13 +101,26 @@ export class RedisState implements StateStore {
   }
 }
 
-/** The arguments of each operation, in the order lua.ts (OP_ARGS, OP_KEYS) reads them. */
-function encode(op: StateOp, keys: string[], args: Array<string | number>): void {
+/**
+ * The arguments of each operation, in the order lua.ts (OP_ARGS, OP_KEYS) reads them. An
+ * aggregate's rule parameters go once per call as a numbered set ('p'), before its first
+ * operation; `params` numbers the sets of this call.
+ */
+function encode(op: StateOp, keys: string[], args: Array<string | number>, params: Map<string, number>): void {
   switch (op.t) {
-    case 'agg':
-      keys.push(`${op.key}:w`, `${op.key}:e`, `${op.key}:v`);
-      args.push('a', op.member, op.bucket, op.k, op.threshold, op.fn, op.value, op.running, Math.ceil(op.ttlMs), op.maxEvidence, `${op.key}:h:`);
+    case 'agg': {
+      const ttl = Math.ceil(op.ttlMs);
+      const id = `${op.k} ${op.threshold} ${op.fn} ${ttl} ${op.maxEvidence}`;
+      let n = params.get(id);
+      if (n === undefined) {
+        n = params.size + 1;
+        params.set(id, n);
+        args.push('p', op.k, op.threshold, op.fn, ttl, op.maxEvidence);
+      }
+      keys.push(`${op.key}:g`);
+      args.push('a', op.member, op.bucket, op.value, op.running, n);
       return;
+    }
     case 'seq':
       keys.push(`${op.key}:s`);
       for (let i = 1; i <= op.nSteps; i++) keys.push(`${op.key}:z${i}`);
@@ -126,7 +140,7 @@ function encode(op: StateOp, keys: string[], args: Array<string | number>): void
 function decode(op: StateOp, r: Reply): StateResult {
   switch (op.t) {
     case 'agg':
-      return parseAgg(r);
+      return parseAgg(r, op.maxEvidence);
     case 'seq':
       return parseSeq(r);
     case 'first':
@@ -136,7 +150,12 @@ function decode(op: StateOp, r: Reply): StateResult {
   }
 }
 
-function parseAgg(r: Reply): AggregateResult {
+/**
+ * A crossing lists its window's evidence ids with their buckets, earliest buckets first,
+ * whole buckets up to at least `max` ids: here they are put in (bucket, id) order (the
+ * order of memory-state.ts) and cut to `max`.
+ */
+function parseAgg(r: Reply, max: number): AggregateResult {
   const crossings: Crossing[] = [];
   let i = 1;
   while (i < r.length) {
@@ -145,8 +164,11 @@ function parseAgg(r: Reply): AggregateResult {
     const end = Number(r[i + 2]);
     const first = Number(r[i + 3]);
     const n = Number(r[i + 4]);
-    crossings.push({ period, value, end, first, evidence: r.slice(i + 5, i + 5 + n).map(String) });
-    i += 5 + n;
+    const evs: Array<[string, number]> = [];
+    for (let j = 0; j < n; j++) evs.push([String(r[i + 5 + 2 * j]), Number(r[i + 6 + 2 * j])]);
+    evs.sort((x, y) => x[1] - y[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+    crossings.push({ period, value, end, first, evidence: evs.slice(0, max).map(([m]) => m) });
+    i += 5 + 2 * n;
   }
   return { t: 'agg', status: r[0] as AggregateResult['status'], crossings };
 }
