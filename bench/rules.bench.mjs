@@ -11,7 +11,12 @@
 // check), cycled to make each measurement at least 2 million records. Generated rules are
 // realistic indicator rules (ports with a byte floor, CIDR blocks, DNS suffixes, SNIs,
 // JA3s, user agents) that, like most deployed rules, match none of this traffic; the
-// 500,000-entry list holds random addresses plus 1% of the capture's addresses.
+// 500,000-entry list holds random addresses plus 1% of the capture's addresses. Every engine
+// built here gets the same rules and the same list (each is drawn from its own fixed seed,
+// not from a generator shared by every call), so the windowed variants count the same
+// alerts: with one generator shared by all calls, each engine got a different random list,
+// and the batched Redis run's happened to hold one more of the capture's addresses
+// (198.18.19.84, the source of one record per pass: 36,864 alerts against 36,844).
 // Stateless = the index lookups, predicates and exceptions of every rule, producing the
 // matches (the windowed rules' filters included); windowed = matches through the Lua
 // scripts (pipelined per batch of 500 records), alert documents built.
@@ -53,11 +58,12 @@ function rng(seed) {
   let x = seed >>> 0;
   return () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0), x);
 }
-const rand = rng(99);
 const ip4 = (a) => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
-const hex = (n) => Array.from({ length: n }, () => (rand() & 15).toString(16)).join('');
 
+/** The same n rules on every call (the first 1,000 of 10,000 are the 1,000). */
 function generatedRules(n) {
+  const rand = rng(99);
+  const hex = (len) => Array.from({ length: len }, () => (rand() & 15).toString(16)).join('');
   const out = [];
   for (let i = 0; i < n; i++) {
     const head = `- id: gen.${i}\n  title: generated ${i}\n  severity: low\n`;
@@ -85,15 +91,26 @@ function generatedRules(n) {
 }
 
 const LIST_SIZE = 500_000;
+let listText;
+/** The same list on every call: 1% of the capture's IPv4 addresses, the rest random addresses the capture does not hold. */
 function writeList(dir) {
-  const lines = [];
-  const seen = [...new Set(records.flatMap((r) => [r.origH, r.respH]))].filter((a) => !a.includes(':'));
-  const listed = seen.slice(0, Math.ceil(seen.length / 100));
-  for (let i = 0; i < LIST_SIZE; i++) lines.push(i < listed.length ? listed[i] : ip4(rand()));
+  if (listText === undefined) {
+    const rand = rng(7);
+    const seen = [...new Set(records.flatMap((r) => [r.origH, r.respH]))].filter((a) => !a.includes(':'));
+    const listed = seen.slice(0, Math.ceil(seen.length / 100));
+    const unseen = new Set(seen.slice(listed.length));
+    const lines = [...listed];
+    while (lines.length < LIST_SIZE) {
+      const a = ip4(rand());
+      if (!unseen.has(a)) lines.push(a);
+    }
+    listText = lines.join('\n');
+  }
   mkdirSync(join(dir, 'lists'), { recursive: true });
-  writeFileSync(join(dir, 'lists', 'bench_ips.ip'), lines.join('\n'));
+  writeFileSync(join(dir, 'lists', 'bench_ips.ip'), listText);
 }
 
+let engines = 0;
 async function engineWith(extraRules, withList, redis, state) {
   const dir = mkdtempSync(join(work, 'rules-'));
   const rulesDir = join(dir, 'rules');
@@ -102,7 +119,7 @@ async function engineWith(extraRules, withList, redis, state) {
   if (extraRules > 0) writeFileSync(join(rulesDir, 'generated.yaml'), generatedRules(extraRules));
   if (withList) writeFileSync(join(rulesDir, 'listed.yaml'), `- id: bench.listed\n  title: listed address\n  severity: low\n  kind: connection\n  match:\n    any:\n      - destination.ip: { in_list: bench_ips }\n      - source.ip: { in_list: bench_ips }\n  suppress: { by: [source.ip, destination.ip], window: 1h }\n`);
   const t0 = performance.now();
-  const engine = new DetectionEngine({ rulesDir: [packDir(), rulesDir], keyPrefix: `bench-rules:${Date.now()}:${extraRules}:`, esPrefix: 'bench', log, watch: false, redis, state });
+  const engine = new DetectionEngine({ rulesDir: [packDir(), rulesDir], keyPrefix: `bench-rules:${Date.now()}:${process.pid}:${++engines}:`, esPrefix: 'bench', log, watch: false, redis, state });
   engine.lists.load();
   const report = engine.reload();
   const loadMs = performance.now() - t0;
@@ -235,6 +252,7 @@ async function windowedRun(name, state) {
   await state.preload?.();
   let n = 0;
   let created = 0;
+  const ids = [];
   const before = await evalsha();
   const cpu0 = await redisCpu();
   const done = clock();
@@ -244,6 +262,7 @@ async function windowedRun(name, state) {
       const out = await engine.processBatch(batch, { sensorId: 'bench', seq: k * 100000 + b, node: '01/001/00001' });
       n += batch.length;
       created += out.created.length;
+      for (const c of out.created) ids.push(c.doc.event.id);
     }
   }
   const t = done();
@@ -251,7 +270,7 @@ async function windowedRun(name, state) {
   const rcpu = (await redisCpu()) - cpu0;
   const calls = after.calls - before.calls;
   const ops = state.stats?.ops;
-  return { name, n, wall: t.wall, cpu: t.cpu, rcpu, calls, ops, hits: engine.detectorStats.hits, created };
+  return { name, n, wall: t.wall, cpu: t.cpu, rcpu, calls, ops, hits: engine.detectorStats.hits, created, ids: ids.sort().join('\n') };
 }
 const W_ROUNDS = Number(process.env.CHOT_BENCH_RULES_WROUNDS ?? 3);
 const wruns = { mem: [], batched: [], single: [] };
@@ -260,6 +279,16 @@ for (let round = 0; round < W_ROUNDS; round++) {
   wruns.batched.push(await windowedRun('Redis state: one script call per batch phase (this engine)', new RedisState(redis)));
   if (round === 0) wruns.single.push(await windowedRun('Redis state: one script call per operation (as before)', new RedisState(redis, { chunk: 1 })));
 }
+// Every run saw the same records, rules and list from fresh state: the same alerts (ids, not only their number), or
+// the engine broke its promise that alerts do not depend on batching or the store.
+const ref = wruns.mem[0];
+const differing = [...wruns.mem, ...wruns.batched, ...wruns.single].filter((r) => r.ids !== ref.ids);
+for (const r of differing) {
+  const a = new Set(ref.ids.split('\n'));
+  const b = new Set(r.ids.split('\n'));
+  console.error(`ALERTS DIFFER: ${r.name}: ${r.created} created vs ${ref.created} in process; only here: ${[...b].filter((x) => !a.has(x)).slice(0, 5).join(' ')}; only in process: ${[...a].filter((x) => !b.has(x)).slice(0, 5).join(' ')}`);
+}
+const alertsNote = differing.length === 0 ? `Every windowed run created the same ${ref.created.toLocaleString('en')} alerts (same ids).` : `**${differing.length} windowed run(s) created different alerts (see stderr).**`;
 const med = (runs, f) => median(runs.map(f));
 const memRate = med(wruns.mem, (r) => r.n / (r.cpu + r.rcpu));
 for (const runs of [wruns.mem, wruns.batched, wruns.single]) {
@@ -330,4 +359,5 @@ if (loads.length > 0) {
 if (heap) console.log(`Heap growth on records that reach no rule (no GC in between): ${heap.bytesPerRecord.toFixed(2)} bytes per record over ${(2000 * heap.sample).toLocaleString('en')} records.\n`);
 console.log(table(windowed));
 console.log('');
+console.log(`${alertsNote}\n`);
 console.log(table(perOp));
