@@ -26,7 +26,8 @@ import { startCollector } from '../dist/collector/runtime.js';
 import { UplinkClient } from '../dist/sensor/uplink/client.js';
 import { RecordBatcher } from '../dist/sensor/uplink/batcher.js';
 import { Spool } from '../dist/sensor/uplink/spool.js';
-import { benchPki, benchStack, benchStackDown, table } from './support.mjs';
+import { Redis } from 'ioredis';
+import { benchPki, benchStack, benchStackDown, dropBenchData, table } from './support.mjs';
 
 const N = Number(process.env.CHOT_BENCH_RECORDS ?? 200_000);
 const PHASES = (process.env.CHOT_BENCH_PHASES ?? 'bare,detect,nodetect,bare,detect,nodetect,bare,detect,nodetect,bare').split(',');
@@ -149,14 +150,16 @@ async function bare() {
   const cpuAfter = cpuNow();
   const indexed = await countOf(es, `${prefix}-conn-*`);
   if (indexed !== N) throw new Error(`bare loader: ${indexed} documents indexed, expected ${N}`);
+  await dropBenchData({ es, indexPrefix: prefix });
   return { seconds: s, cpuBefore, cpuAfter };
 }
 
 /** Through the product: uplink (TLS, compression) → collector → Redis → indexers (and detectors) → ES. */
 async function throughCollector(detection) {
   const prefix = `chot-bench-coll-${Date.now()}`;
+  const keyPrefix = `bench:${Date.now()}:`;
   const cfg = collectorConfig.parse({
-    elasticsearch: { ...esCfg, indexPrefix: prefix }, redis: { url: stack.redis.url, keyPrefix: `bench:${Date.now()}:` },
+    elasticsearch: { ...esCfg, indexPrefix: prefix }, redis: { url: stack.redis.url, keyPrefix },
     instanceId: 'bench', listen: { host: '127.0.0.1', port: 0 }, tls: files, streams: { shards: 2, ...(process.env.CHOT_BENCH_SHARED_DECODE_MB ? { sharedDecodeMb: Number(process.env.CHOT_BENCH_SHARED_DECODE_MB) } : {}) }, metrics: { host: '127.0.0.1', port: 0 },
     limits: { recordsPerSecond: 10_000_000, burstRecords: 10_000_000 },
     detection: { enabled: detection },
@@ -200,6 +203,9 @@ async function throughCollector(detection) {
   await collector.stop();
   const docs = await countOf(es, `${prefix}-conn-*`);
   if (docs !== N) throw new Error(`collector: ${docs} documents indexed, expected ${N}`);
+  const redis = new Redis(stack.redis.url);
+  await dropBenchData({ es, redis, indexPrefix: prefix, keyPrefix });
+  redis.disconnect();
   return { seconds: s, indexedS, cpuBefore, cpuAfter };
 }
 

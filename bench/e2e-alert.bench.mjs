@@ -25,7 +25,7 @@ import { decodeAlertEvent } from '../dist/rules/alert-events.js';
 import { alertEventsStream } from '../dist/rules/alert.js';
 import { injectFrames, labDown, labUp } from '../dist/lab/net/index.js';
 import { fillerDatagram, plaintextSession } from '../dist/lab/traffic/plaintext-session.js';
-import { BENCH_STACK, benchStack, benchStackDown, consolePage, launchChromium, table } from './support.mjs';
+import { BENCH_STACK, benchStack, benchStackDown, consolePage, dropBenchData, launchChromium, table } from './support.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SESSIONS = Number(process.env.CHOT_BENCH_E2E_SESSIONS ?? 1000);
@@ -256,16 +256,8 @@ try {
 } finally {
   await browser?.close();
   await labDown({ prefix: LAB, stateDir: labState }).catch((e) => process.stderr.write(`lab down: ${e.message}\n`));
-  for (const p of prefixes) {
-    const names = (await es.cat.indices({ index: `${p}-*`, format: 'json', h: ['index'] }).catch(() => [])).map((r) => r.index).filter(Boolean);
-    if (names.length) await es.indices.delete({ index: names.join(',') }).catch(() => {});
-    // The phase's streams, detection state, users and sessions in the shared bench Redis.
-    for (let cursor = '0'; ; ) {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${p}:*`, 'COUNT', 1000);
-      if (keys.length) await redis.unlink(...keys);
-      if ((cursor = next) === '0') break;
-    }
-  }
+  // The phases' indices and templates, and their streams, detection state, users and sessions in the shared bench Redis.
+  for (const p of prefixes) await dropBenchData({ es, redis, indexPrefix: p, keyPrefix: `${p}:` });
   await es.close();
   redis.disconnect();
   await benchStackDown();

@@ -13,7 +13,9 @@ import { issueNodeCertificates } from '../dist/certs/ca/issue.js';
 import { readInventory } from '../dist/certs/inventory.js';
 import { nodeUri } from '../dist/certs/node-id.js';
 import { buildCsr } from '../dist/certs/x509/csr.js';
-import { benchPki, benchStack, benchStackDown, table } from './support.mjs';
+import { Redis } from 'ioredis';
+import { createEsClient } from '../dist/collector/index/client.js';
+import { benchPki, benchStack, benchStackDown, dropBenchData, table } from './support.mjs';
 
 const inventoryFile = new URL('../../shared/data/vn-admin-units-2025-03.json', import.meta.url).pathname;
 const limit = Number(process.env.CHOT_BENCH_SENSORS ?? Infinity);
@@ -51,9 +53,11 @@ writeFileSync(files.keyFile, collectorTls.key); writeFileSync(files.certFile, co
 const port = 48765;
 const metricsPort = 48766;
 const configFile = join(dir, 'collector.yaml');
+const indexPrefix = `chot-bench-fleet-${Date.now()}`;
+const keyPrefix = `bench-fleet:${Date.now()}:`;
 writeFileSync(configFile, YAML.stringify({
-  elasticsearch: { url: stack.elasticsearch.url, username: stack.elasticsearch.username, password: stack.elasticsearch.password, indexPrefix: `chot-bench-fleet-${Date.now()}` },
-  redis: { url: stack.redis.url, keyPrefix: `bench-fleet:${Date.now()}:` }, instanceId: 'fleet', listen: { host: '127.0.0.1', port }, tls: files,
+  elasticsearch: { url: stack.elasticsearch.url, username: stack.elasticsearch.username, password: stack.elasticsearch.password, indexPrefix },
+  redis: { url: stack.redis.url, keyPrefix }, instanceId: 'fleet', listen: { host: '127.0.0.1', port }, tls: files,
   metrics: { host: '127.0.0.1', port: metricsPort },
   health: { heartbeatSeconds: heartbeatS, silentAfterHeartbeats: 3 },
 }));
@@ -131,5 +135,13 @@ console.log(table([
   { measure: 'collector V8 heap used / external memory: idle → connected → end', value: `${idle.heapMb.toFixed(0)} / ${idle.externalMb.toFixed(0)} → ${connected.heapMb.toFixed(0)} / ${connected.externalMb.toFixed(0)} → ${after.heapMb.toFixed(0)} / ${after.externalMb.toFixed(0)} MB`, limit: '—' },
   { measure: `collector CPU under heartbeats (${sockets.length.toLocaleString('en')} every ${heartbeatS} s, ${holdS} s)`, value: `${(((after.cpuS - before.cpuS) / holdS) * 100).toFixed(1)}% of one core`, limit: '200% (2 cores)' },
 ]));
+{
+  // What the run made in the bench stack, which outlives it.
+  const es = createEsClient({ url: stack.elasticsearch.url, username: stack.elasticsearch.username, password: stack.elasticsearch.password });
+  const redis = new Redis(stack.redis.url);
+  await dropBenchData({ es, redis, indexPrefix, keyPrefix });
+  await es.close();
+  redis.disconnect();
+}
 await benchStackDown();
 process.exit(0);

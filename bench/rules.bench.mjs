@@ -32,11 +32,13 @@ import { Pipeline } from '../dist/sensor/pipeline.js';
 import { PopulationDataPolicyChecker } from '../dist/sensor/policy/population-data.js';
 import { DetectionEngine, packDir } from '../dist/rules/worker.js';
 import { StatelessMatcher } from '../dist/rules/engine/matcher.js';
-import { benchStack, benchStackDown, table } from './support.mjs';
+import { benchStack, benchStackDown, dropBenchData, table } from './support.mjs';
 
 const TARGET = Number(process.env.CHOT_BENCH_RULES_RECORDS ?? 2_000_000);
 const log = pino({ level: 'silent' });
 const work = mkdtempSync(join(tmpdir(), 'chot-bench-rules-'));
+/** Every engine's Redis keys start with this run's prefix, dropped at the end. */
+const RUN_KEYS = `bench-rules:${Date.now()}:${process.pid}:`;
 
 // ---- records -------------------------------------------------------------------------
 const pcap = join(work, 'wan.pcap');
@@ -119,7 +121,7 @@ async function engineWith(extraRules, withList, redis, state) {
   if (extraRules > 0) writeFileSync(join(rulesDir, 'generated.yaml'), generatedRules(extraRules));
   if (withList) writeFileSync(join(rulesDir, 'listed.yaml'), `- id: bench.listed\n  title: listed address\n  severity: low\n  kind: connection\n  match:\n    any:\n      - destination.ip: { in_list: bench_ips }\n      - source.ip: { in_list: bench_ips }\n  suppress: { by: [source.ip, destination.ip], window: 1h }\n`);
   const t0 = performance.now();
-  const engine = new DetectionEngine({ rulesDir: [packDir(), rulesDir], keyPrefix: `bench-rules:${Date.now()}:${process.pid}:${++engines}:`, esPrefix: 'bench', log, watch: false, redis, state });
+  const engine = new DetectionEngine({ rulesDir: [packDir(), rulesDir], keyPrefix: `${RUN_KEYS}${++engines}:`, esPrefix: 'bench', log, watch: false, redis, state });
   engine.lists.load();
   const report = engine.reload();
   const loadMs = performance.now() - t0;
@@ -335,6 +337,8 @@ for (const [name, make] of kinds) {
   const after = await evalsha();
   perOp.push({ operation: name, 'operations/s wall': Math.round(ops.length / s).toLocaleString('en'), 'script calls': after.calls - before.calls, 'Redis CPU µs per operation': ((rcpu * 1e6) / ops.length).toFixed(1) });
 }
+await dropBenchData({ redis, keyPrefix: RUN_KEYS });
+await dropBenchData({ redis, keyPrefix: pre });
 redis.disconnect();
 await benchStackDown();
 rmSync(work, { recursive: true, force: true });

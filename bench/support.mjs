@@ -29,6 +29,28 @@ export async function benchStackDown() {
   if (startedHere && process.env.CHOT_BENCH_KEEP_STACK !== '1') await stackDown(BENCH_STACK);
 }
 
+/**
+ * Deletes what one benchmark run made under its prefix: its indices and index templates in
+ * Elasticsearch, its keys in Redis. The bench stack outlives runs (its data directory
+ * stays), and hundreds of leftover indices slow the node that the next run measures.
+ */
+export async function dropBenchData({ es, redis, indexPrefix, keyPrefix }) {
+  if (es && indexPrefix) {
+    const names = (await es.cat.indices({ index: `${indexPrefix}-*`, format: 'json', h: ['index'] }).catch(() => [])).map((r) => r.index).filter(Boolean);
+    for (let i = 0; i < names.length; i += 50) await es.indices.delete({ index: names.slice(i, i + 50).join(',') }).catch(() => {});
+    const templates = await es.indices.getIndexTemplate({ name: `${indexPrefix}-*` }).catch(() => ({ index_templates: [] }));
+    for (const t of templates.index_templates) await es.indices.deleteIndexTemplate({ name: t.name }).catch(() => {});
+  }
+  if (redis && keyPrefix) {
+    for (let cursor = '0'; ; ) {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
+      if (keys.length) await redis.unlink(...keys);
+      cursor = next;
+      if (cursor === '0') break;
+    }
+  }
+}
+
 export async function benchPki() {
   const dir = mkdtempSync(join(tmpdir(), 'chot-bench-pki-'));
   const passphrase = 'bench issuing passphrase';
