@@ -165,7 +165,8 @@ async function throughCollector(detection) {
     detection: { enabled: detection },
   });
   const collector = await startCollector(cfg, log);
-  const sensor = fork(new URL(import.meta.url).pathname, ['--sensor'], { env: { ...process.env, CHOT_BENCH_SENSOR: JSON.stringify({ port: collector.ingestPort, tsSec, tls: sensorTls }) } });
+  // The sensor as deployed: plain Node, without the collector's flags this process runs with.
+  const sensor = fork(new URL(import.meta.url).pathname, ['--sensor'], { execArgv: [], env: { ...process.env, CHOT_BENCH_SENSOR: JSON.stringify({ port: collector.ingestPort, tsSec, tls: sensorTls }) } });
   pids.sensor = sensor.pid;
   const sensorExit = new Promise((resolve) => sensor.once('exit', resolve));
   await new Promise((r) => sensor.once('message', r));
