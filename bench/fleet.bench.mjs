@@ -61,7 +61,9 @@ writeFileSync(configFile, YAML.stringify({
   metrics: { host: '127.0.0.1', port: metricsPort },
   health: { heartbeatSeconds: heartbeatS, silentAfterHeartbeats: 3 },
 }));
-const collector = spawn(process.execPath, [new URL('../bin/chot.js', import.meta.url).pathname, 'collector', 'run', '--config', configFile], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CHOT_LOG_LEVEL: 'error' } });
+// The collector with the Node flags it is deployed with (scripts/collector-node-flags, its last line).
+const collectorFlags = readFileSync(new URL('../scripts/collector-node-flags', import.meta.url), 'utf8').trim().split('\n').at(-1).trim().split(/\s+/);
+const collector = spawn(process.execPath, [...collectorFlags, new URL('../bin/chot.js', import.meta.url).pathname, 'collector', 'run', '--config', configFile], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CHOT_LOG_LEVEL: 'error' } });
 await new Promise((resolve) => collector.stdout.on('data', (d) => String(d).includes('collector listening') && resolve()));
 
 const procStat = (pid) => {
