@@ -75,7 +75,8 @@ if got[6] and m and tonumber(got[6]) >= m - 3 * k then
     end
   end
   if not out then return DUP end
-  return {'dup', unpack(out)}
+  table.insert(out, 1, 'dup')
+  return out
 end
 
 if m and b < m - 2 * k then return {'late'} end
@@ -266,7 +267,8 @@ end
 -- Expiry moves with the newest bucket (a group idle for four windows is dropped).
 if advanced then redis.call('PEXPIRE', H, ttl) end
 if not out then return OK end
-return {'ok', unpack(out)}
+table.insert(out, 1, 'ok')
+return out
 `;
 
 /**
@@ -312,7 +314,8 @@ if redis.call('ZSCORE', Z(steps[1]), mem) then
       end
     end
   end
-  return {'dup', unpack(out)}
+  table.insert(out, 1, 'dup')
+  return out
 end
 
 local m = tonumber(redis.call('HGET', H, 'm') or '')
@@ -390,7 +393,8 @@ end
 if #raised > 0 then redis.call('HSET', H, 'x:' .. mem, table.concat(raised, ',')) end
 redis.call('PEXPIRE', H, ttl)
 for i = 1, N do redis.call('PEXPIRE', Z(i), ttl) end
-return {'ok', unpack(out)}
+table.insert(out, 1, 'ok')
+return out
 `;
 
 /** First seen. KEYS: the group's hash. ARGV: value, member, time ms, learn ms, ttl ms. */
@@ -536,11 +540,37 @@ local ops = {}
 ops.p = function(KEYS, ARGV)
   P[#P + 1] = {tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])}
 end
--- The window's counted evidence, earliest buckets first, enough of them to hold its
--- first maxev ids in (bucket, id) order: each id with its bucket (the caller sorts by
--- id within a bucket, byte order, as a sorted set would, whatever Redis's locale).
--- Only a crossing (once per period) or the replay of the record that raised one
--- scans the hash.
+-- Byte order, as a sorted set compares members (Lua's < follows Redis's locale).
+local function bytesBefore(a, b)
+  local n = #a < #b and #a or #b
+  for i = 1, n do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+-- The n smallest ids of t in byte order (one pass, keeping n sorted): a bucket may hold
+-- thousands of ids, and a reply listing them all would be unbounded.
+local function smallest(t, n)
+  local keep = {}
+  for i = 1, #t do
+    local id = t[i]
+    if #keep < n or bytesBefore(id, keep[#keep]) then
+      local at = #keep + 1
+      if at > n then at = n end
+      while at > 1 and bytesBefore(id, keep[at - 1]) do
+        keep[at] = keep[at - 1]
+        at = at - 1
+      end
+      keep[at] = id
+    end
+  end
+  return keep
+end
+-- The window's counted evidence: its first maxev ids in (bucket, id) order, earliest
+-- buckets first, each id with its bucket (the caller puts the ids of a bucket in byte
+-- order, as a sorted set would). Only a crossing (once per period) or the replay of the
+-- record that raised one scans the hash.
 local function emit(out, H, k, maxev, p, w, e, live)
   out = out or {}
   local all = redis.call('HGETALL', H)
@@ -561,10 +591,12 @@ local function emit(out, H, k, maxev, p, w, e, live)
   local first = nil
   local list = {}
   for j = lo, e do
-    if #list >= 2 * maxev then break end
+    local room = maxev - #list / 2
+    if room <= 0 then break end
     local t = byB[j]
     if t then
       if not first then first = j end
+      if #t > room then t = smallest(t, room) end
       for i = 1, #t do
         list[#list + 1] = t[i]
         list[#list + 1] = j

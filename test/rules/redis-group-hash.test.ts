@@ -191,4 +191,23 @@ describe("aggregate state: one hash per group", () => {
     expect(last.crossings[0]!.evidence).toEqual(['a/b:0', 's:2:0', 'z:0', 'S:1:0']);
     expect(last.crossings[0]!.first).toBe(b);
   });
+
+  it('a crossing in a bucket of thousands of records lists only its first evidence ids, and its replay answers too', async () => {
+    // Every record in one bucket: the crossing's reply once listed the whole bucket, which
+    // overflowed Lua's unpack (about 8,000 values) and failed the call on every retry.
+    const prefix = `test-rules-big:${Date.now()}:`;
+    const b = Math.floor(T0 / 5000);
+    const n = 6000;
+    const ids = Array.from({ length: n }, (_, i) => `chot-conn-2026.01.01/s:${(i * 7919) % n}:${i % 13}`);
+    const ops: StateOp[] = ids.map((m) => ({ t: 'agg', key: `${prefix}{big}`, member: m, bucket: b, k: 12, threshold: n, fn: 'count', value: '', running: '', ttlMs: 60_000, maxEvidence: 20 }));
+    const replay = structuredClone(ops.at(-1)!);
+    const expected = await new MemoryState().apply([...ops, replay]);
+    const got = await new RedisState(redis).apply([...ops, replay]);
+    expect(got).toEqual(expected);
+    const crossing = got.at(-2) as { status: string; crossings: Array<{ evidence: string[]; value: number }> };
+    expect(crossing.status).toBe('ok');
+    expect(crossing.crossings[0]!.value).toBe(n);
+    expect(crossing.crossings[0]!.evidence).toEqual([...ids].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y))).slice(0, 20));
+    expect(got.at(-1)).toMatchObject({ status: 'dup', crossings: [{ value: n }] });
+  }, 60_000);
 });
