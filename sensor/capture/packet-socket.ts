@@ -8,6 +8,7 @@
  */
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 type SocketStatistics = (fd: number) => { packets: number; drops: number };
 
@@ -20,9 +21,9 @@ let loaded: { read: SocketStatistics } | { error: string } | undefined;
 /** The addon's reader, or why there is none (not built: no compiler or headers at build time). */
 export function socketStatisticsReader(paths: readonly string[] = ADDON_PATHS): { read: SocketStatistics } | { error: string } {
   if (paths === ADDON_PATHS && loaded) return loaded;
-  let result: { read: SocketStatistics } | { error: string } = { error: `the packet statistics addon is not built (${paths.map((p) => new URL(p, import.meta.url).pathname).join(' or ')}; run npm run build)` };
+  let result: { read: SocketStatistics } | { error: string } = { error: `the packet statistics addon is not built (${paths.map((p) => fileURLToPath(new URL(p, import.meta.url))).join(' or ')}; run npm run build)` };
   for (const p of paths) {
-    const file = new URL(p, import.meta.url).pathname;
+    const file = fileURLToPath(new URL(p, import.meta.url));
     if (!existsSync(file)) continue;
     try {
       result = { read: (require(file) as { socketStatistics: SocketStatistics }).socketStatistics };
@@ -70,7 +71,13 @@ export function interfaceIndex(device: string): number | undefined {
 /** This process's descriptor for the socket with that inode. */
 export function descriptorOfSocket(inode: number, fdDir = '/proc/self/fd'): number | undefined {
   const want = `socket:[${inode}]`;
-  for (const name of readdirSync(fdDir)) {
+  let names: string[];
+  try {
+    names = readdirSync(fdDir);
+  } catch {
+    return undefined; // no /proc here: the count stays unknown, the capture goes on
+  }
+  for (const name of names) {
     try {
       if (readlinkSync(`${fdDir}/${name}`) === want) return Number(name);
     } catch {

@@ -32,7 +32,7 @@ export const uplinkConfigSchema = z.strictObject({
   heartbeatSeconds: z.number().int().min(1).max(3600).default(10),
   /** Deflate level on the wire: 1 fastest … 9 smallest, 0 uncompressed (see UplinkOptions). */
   compressionLevel: z.number().int().min(0).max(9).default(DEFAULT_COMPRESSION_LEVEL),
-  /** Even the first retry after a lost connection waits a random time up to this (a fleet must not reconnect in one second). */
-  reconnectSpreadSeconds: z.number().min(0).max(600).default(DEFAULT_RECONNECT_SPREAD_SECONDS),
+  /** Even the first retry after a lost connection waits a random time up to this (a fleet must not reconnect in one second); at most the back-off's 60 s ceiling. */
+  reconnectSpreadSeconds: z.number().min(0).max(60).default(DEFAULT_RECONNECT_SPREAD_SECONDS),
 });
 export type UplinkConfig = z.infer<typeof uplinkConfigSchema>;

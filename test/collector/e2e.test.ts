@@ -89,7 +89,7 @@ describe('end to end: sensor → collector → Redis → Elasticsearch, through 
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     await es?.close();
     // Stops exactly this test's nodes (by their PID files), then forgets their data.
-    if (stack) await stackDown(ownStack);
+    if (ownStack.esPort !== 0) await stackDown(ownStack);
     rmSync(ownStack.stateDir, { recursive: true, force: true });
     pkiDir?.cleanup();
   });
@@ -114,13 +114,11 @@ describe('end to end: sensor → collector → Redis → Elasticsearch, through 
     // Elasticsearch stopped (SIGTERM, as a service manager does) before the collector comes back.
     expect(await stopElasticsearch(esPaths(ownStack.stateDir))).toBe('stopped');
     children.push(await startCollectorProcess(configFile));
-    const downFrom = Date.now();
     await new Promise((r) => setTimeout(r, 30_000));
     expect(await esAnswers(esConn.url), 'nothing answers where Elasticsearch was').toBe(false);
     // Started again on its data: the same `stack up`, which finds Redis running and starts the node.
     const again = await stackUp(ownStack);
     expect(again.started.elasticsearch).toBe(true);
-    expect(Date.now() - downFrom).toBeGreaterThanOrEqual(30_000);
 
     const total = capture.records.length;
     expect(total).toBe(truthConnectionCount(capture.truth));

@@ -5,7 +5,7 @@
  * more than the capture buffer holds, and every packet sent must be either received or
  * counted as dropped by the kernel. Needs root for the live part.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -109,14 +109,10 @@ describe.skipIf(!canRun)('kernel drops of a live capture (cap on a veth)', () =>
     expect(capture.kernelCountersUnavailable).toBeUndefined();
     let seen = 0;
     const running = capture.run({ packet: () => void seen++ });
-    // Another process sends while this one does not read.
-    const sender = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', `const s = require('node:dgram').createSocket('udp4'); const b = Buffer.alloc(200); let n = 0; const next = () => { if (n++ === ${SENT}) return s.close(); s.send(b, 5555, '10.213.7.1', next); }; next();`], { stdio: 'inherit' });
-    const exited = new Promise<number | null>((r) => sender.once('exit', r));
-    const until = Date.now() + 3000;
-    while (sender.exitCode === null && Date.now() < until) {
-      // busy: this event loop (where cap reads its ring) is not running
-    }
-    expect(await exited).toBe(0);
+    // Another process sends while this one does not read: spawnSync holds this event loop
+    // (where cap reads its ring) until the sender is done.
+    const sender = spawnSync('ip', ['netns', 'exec', ns, process.execPath, '-e', `const s = require('node:dgram').createSocket('udp4'); const b = Buffer.alloc(200); let n = 0; const next = () => { if (n++ === ${SENT}) return s.close(); s.send(b, 5555, '10.213.7.1', next); }; next();`], { stdio: 'inherit', timeout: 30_000 });
+    expect(sender.status).toBe(0);
     for (let i = 0, last = -1; i < 40 && seen !== last; i++) {
       last = seen;
       await new Promise((r) => setTimeout(r, 100));
