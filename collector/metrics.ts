@@ -16,6 +16,7 @@ export class CollectorMetrics {
   readonly recordsDetected: Counter;
   readonly alerts: Counter<'outcome'>;
   readonly detectionSeconds: Counter;
+  readonly detectionFailures: Counter;
   readonly rulesLoaded: Gauge;
 
   constructor(readonly registry: Registry) {
@@ -34,6 +35,7 @@ export class CollectorMetrics {
     this.recordsDetected = new Counter({ name: 'chot_collector_records_detected_total', help: 'records run through the detection rules', registers: r });
     this.alerts = new Counter({ name: 'chot_collector_alerts_total', help: 'alert writes by outcome (created, existed, updated, orphaned)', labelNames: ['outcome'], registers: r });
     this.detectionSeconds = new Counter({ name: 'chot_collector_detection_seconds_total', help: 'time spent in the rules engine', registers: r });
+    this.detectionFailures = new Counter({ name: 'chot_collector_detection_failed_batches_total', help: 'batches the rules fail on every time: skipped by detection (indexed all the same), recorded with the reason in the det:failed stream', registers: r });
     this.rulesLoaded = new Gauge({ name: 'chot_collector_rules_loaded', help: 'rules running in this instance', registers: r });
   }
 }

@@ -12,6 +12,7 @@ import { type DecodedBatches, entryKey } from '../streams/decoded-batches.js';
 import { StreamConsumer } from '../streams/consumer.js';
 import { createRedis, type RedisClient } from '../streams/redis.js';
 import { AlertWriter, type WriteOutcome } from './alert-writer.js';
+import { detectOrSkip } from './poison.js';
 
 /** The consumer group the rules engine reads the record streams as. */
 export const DETECTOR_GROUP = 'detectors';
@@ -91,7 +92,15 @@ export async function startDetection(p: {
             continue;
           }
           records += decoded.length;
-          const out = await engine.processBatch(decoded, { sensorId: batch.sensorId, seq: batch.seq, node: batch.node });
+          const out = await detectOrSkip(
+            () => engine.processBatch(decoded, { sensorId: batch.sensorId, seq: batch.seq, node: batch.node }),
+            async (reason) => {
+              log.error({ sensor: batch.sensorId, seq: batch.seq, entry: e.id, reason }, 'the rules fail on this batch every time; detection skips it (recorded in det:failed)');
+              metrics.detectionFailures.inc();
+              await p.redis.xadd(`${keyPrefix}det:failed`, 'MAXLEN', '~', '10000', '*', 'stream', e.stream, 'entry', e.id, 'sensor', batch.sensorId, 'seq', String(batch.seq), 'reason', reason);
+            },
+          );
+          if (!out) continue;
           created.push(...out.created);
           updated.push(...out.updated);
         }
