@@ -146,8 +146,10 @@ describe('ingest: sensors stream to a collector over mutual TLS into Redis', () 
       expect(fast.client.idle, 'the fast sensor is still being slowed').toBe(false);
       await until(() => fast.client.idle, 20_000);
       const fastMs = Date.now() - t0;
+      // At least what the bucket allows (1,200 records over the burst at 400/s), and the quiet
+      // sensor was done while the fast one was still held (checked above) and sooner than it.
       expect(fastMs).toBeGreaterThanOrEqual(2500);
-      expect(quietMs).toBeLessThan(1500);
+      expect(quietMs).toBeLessThan(fastMs);
       // Slowed, never refused: every batch stored, in order, none rejected.
       expect(await storedSeqs(fast.creds.nodeId)).toEqual(fast.seqs);
       expect(fast.client.counters.batchesRejected).toBe(0);
