@@ -1,49 +1,39 @@
 /**
  * Hand-made frames for end-to-end checks on the lab WAN: a clear-text HTTP exchange with a
  * population-data service's TLS port (what the `population-data` rules alert on) and a
- * DNS-sized filler datagram. Ethernet addresses are locally administered ones no lab
- * router owns, so the router at the far end drops the frames: the sensor sees them once.
+ * DNS-sized filler datagram, built with the generator's own header writers. Ethernet
+ * addresses are locally administered ones no lab router owns, so the router at the far end
+ * drops the frames: the sensor sees them once.
  */
+import { ipv4Bytes } from './addresses.js';
 import { finishChecksum, sumWords } from './frames/checksum.js';
+import { ETHERNET_HEADER_LEN, ETHERTYPE_IPV4, ethernetHeader } from './frames/ethernet.js';
+import { IPPROTO_TCP, IPPROTO_UDP, IPV4_HEADER_LEN, ipv4Header, patchIpv4 } from './frames/ipv4.js';
+import { TCP_ACK as ACK, TCP_FIN as FIN, TCP_HEADER_LEN, TCP_PSH as PSH, TCP_SYN as SYN, writeTcpHeader } from './frames/tcp.js';
+import { UDP_HEADER_LEN, writeUdpHeader } from './frames/udp.js';
 
-const [FIN, SYN, PSH, ACK] = [0x01, 0x02, 0x08, 0x10];
-const MACS = Buffer.from([0x02, 0xc4, 0x07, 0, 0, 1, 0x02, 0xc4, 0x07, 0, 0, 2]);
+const ETHER = ethernetHeader(Buffer.from([0x02, 0xc4, 0x07, 0, 0, 2]), Buffer.from([0x02, 0xc4, 0x07, 0, 0, 1]), ETHERTYPE_IPV4);
+const L4 = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN;
 
-function octets(a: string): number[] {
-  return a.split('.').map(Number);
-}
-
-/** Ethernet + IPv4 (DF, TTL 64) around a transport payload whose checksum the caller fills. */
-export function ipv4Frame(src: string, dst: string, proto: number, l4: Uint8Array): Buffer {
-  const f = Buffer.alloc(14 + 20 + l4.length);
-  MACS.copy(f, 0);
-  f.writeUInt16BE(0x0800, 12);
-  f[14] = 0x45;
-  f.writeUInt16BE(20 + l4.length, 16);
-  f.writeUInt16BE(0x4000, 20);
-  f[22] = 64;
-  f[23] = proto;
-  f.set(octets(src), 26);
-  f.set(octets(dst), 30);
-  f.writeUInt16BE(finishChecksum(sumWords(f, 14, 20)), 24);
-  f.set(l4, 34);
+/** Ethernet + IPv4 (DF, TTL 64) with room for l4Len bytes of transport, whose checksum the caller fills. */
+function ipv4Frame(src: string, dst: string, protocol: number, l4Len: number): Buffer {
+  const f = Buffer.alloc(L4 + l4Len);
+  ETHER.copy(f, 0);
+  const ip = ipv4Header({ src: ipv4Bytes(src), dst: ipv4Bytes(dst), protocol, ttl: 64, dontFragment: true });
+  ip.bytes.copy(f, ETHERNET_HEADER_LEN);
+  patchIpv4(f, ETHERNET_HEADER_LEN, ip.baseSum, IPV4_HEADER_LEN + l4Len, 0);
   return f;
 }
 
 /** One Ethernet/IPv4/TCP frame with correct IP and TCP checksums. */
-export function tcpFrame(src: string, dst: string, sport: number, dport: number, seq: number, ack: number, flags: number, payload: Uint8Array = new Uint8Array(0)): Buffer {
-  const t = Buffer.alloc(20 + payload.length);
-  t.writeUInt16BE(sport, 0);
-  t.writeUInt16BE(dport, 2);
-  t.writeUInt32BE(seq >>> 0, 4);
-  t.writeUInt32BE(ack >>> 0, 8);
-  t[12] = 5 << 4;
-  t[13] = flags;
-  t.writeUInt16BE(64240, 14);
-  t.set(payload, 20);
-  const f = ipv4Frame(src, dst, 6, t);
-  const pseudo = sumWords(f, 26, 8) + 6 + t.length;
-  f.writeUInt16BE(finishChecksum(sumWords(f, 34, t.length) + pseudo), 34 + 16);
+function tcpFrame(src: string, dst: string, sport: number, dport: number, seq: number, ack: number, flags: number, payload: Uint8Array = new Uint8Array(0)): Buffer {
+  const len = TCP_HEADER_LEN + payload.length;
+  const f = ipv4Frame(src, dst, IPPROTO_TCP, len);
+  writeTcpHeader(f, L4, sport, dport, seq >>> 0, ack >>> 0, flags, 64240, TCP_HEADER_LEN);
+  f.set(payload, L4 + TCP_HEADER_LEN);
+  // Pseudo-header: the two addresses, the protocol and the TCP length.
+  const pseudo = sumWords(f, ETHERNET_HEADER_LEN + 12, 8) + IPPROTO_TCP + len;
+  f.writeUInt16BE(finishChecksum(sumWords(f, L4, len) + pseudo), L4 + 16);
   return f;
 }
 
@@ -70,9 +60,8 @@ export function plaintextSession(client: string, server: string, port: number, s
 
 /** A DNS-sized UDP datagram (no checksum, as UDP over IPv4 allows): keeps packets flowing on a link, raises nothing. */
 export function fillerDatagram(src: string, dst: string, sport: number): Buffer {
-  const u = Buffer.alloc(8 + 40);
-  u.writeUInt16BE(sport, 0);
-  u.writeUInt16BE(53, 2);
-  u.writeUInt16BE(u.length, 4);
-  return ipv4Frame(src, dst, 17, u);
+  const len = UDP_HEADER_LEN + 40;
+  const f = ipv4Frame(src, dst, IPPROTO_UDP, len);
+  writeUdpHeader(f, L4, sport, 53, len);
+  return f;
 }

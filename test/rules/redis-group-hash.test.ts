@@ -3,16 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryState } from '../../rules/engine/memory-state.js';
 import { keySlot, RedisState } from '../../rules/engine/redis-state.js';
 import type { AggregateOp, StateOp } from '../../rules/engine/state.js';
+import { uniform } from '../support/rng.js';
 import { testStackConfig } from '../support/test-stack.js';
 import { T0 } from './helpers.js';
-
-function rng(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    return x / 2 ** 32;
-  };
-}
 
 /**
  * Busy groups over many windows: enough records that evidence, values and running totals
@@ -21,7 +14,7 @@ function rng(seed: number): () => number {
  * (window, threshold, evidence listed) in the same calls.
  */
 function busy(seed: number, prefix: string, n: number): AggregateOp[] {
-  const r = rng(seed);
+  const r = uniform(seed);
   const ops: AggregateOp[] = [];
   const times: number[] = [];
   let t = T0;

@@ -5,13 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { Backoff } from '../../sensor/uplink/backoff.js';
 import { DEFAULT_RECONNECT_SPREAD_SECONDS } from '../../sensor/uplink/config.js';
-import { xorshift32 } from '../support/rng.js';
+import { uniform } from '../support/rng.js';
 
 const FLEET = 10_000;
-const uniform = (seed: number) => {
-  const next = xorshift32(seed);
-  return () => next() / 2 ** 32;
-};
 
 /** The most arrivals in any one second, from arrival times in ms. */
 function busiestSecond(times: number[]): number {
