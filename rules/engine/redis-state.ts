@@ -144,7 +144,7 @@ function encode(op: StateOp, keys: string[], args: Array<string | number>, param
 function decode(op: StateOp, r: Reply): StateResult {
   switch (op.t) {
     case 'agg':
-      return parseAgg(r, op.maxEvidence);
+      return parseAgg(r);
     case 'seq':
       return parseSeq(r);
     case 'first':
@@ -155,11 +155,11 @@ function decode(op: StateOp, r: Reply): StateResult {
 }
 
 /**
- * A crossing lists its window's evidence ids with their buckets, earliest buckets first,
- * whole buckets up to at least `max` ids: here they are put in (bucket, id) order (the
- * order of memory-state.ts) and cut to `max`.
+ * A crossing lists its window's first evidence ids (at most its maximum) with their
+ * buckets, in bucket order but not in id order within a bucket: here they are put in
+ * (bucket, id) byte order, the order of memory-state.ts (Lua compares by locale).
  */
-function parseAgg(r: Reply, max: number): AggregateResult {
+function parseAgg(r: Reply): AggregateResult {
   const crossings: Crossing[] = [];
   let i = 1;
   while (i < r.length) {
@@ -171,7 +171,7 @@ function parseAgg(r: Reply, max: number): AggregateResult {
     const evs: Array<[string, number]> = [];
     for (let j = 0; j < n; j++) evs.push([String(r[i + 5 + 2 * j]), Number(r[i + 6 + 2 * j])]);
     evs.sort((x, y) => x[1] - y[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
-    crossings.push({ period, value, end, first, evidence: evs.slice(0, max).map(([m]) => m) });
+    crossings.push({ period, value, end, first, evidence: evs.map(([m]) => m) });
     i += 5 + 2 * n;
   }
   return { t: 'agg', status: r[0] as AggregateResult['status'], crossings };
