@@ -18,7 +18,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { createEsClient } from '../dist/collector/index/client.js';
-import { batchToActions } from '../dist/collector/index/documents.js';
+import { appendBatch } from '../dist/collector/index/documents.js';
+import { BulkBody } from '../dist/collector/index/bulk-body.js';
 import { installIndexTemplates } from '../dist/collector/index/templates.js';
 import { INDEX_KINDS } from '../dist/collector/index/names.js';
 import { collectorConfig } from '../dist/collector/config.js';
@@ -46,24 +47,46 @@ function record(i, tsSec) {
 
 /**
  * The sensor, in a process of its own as on its own machine (it still shares this
- * machine's two cores, and its CPU time is reported on its own): batches the records into
- * its spool and streams them, and exits once every batch is acknowledged.
+ * machine's two cores, and its CPU time is reported on its own): streams its spool's
+ * batches and exits once every batch is acknowledged.
+ *
+ * By default the spool is filled before the clock starts and the uplink connects when it
+ * does, as a sensor replays its spool after an outage: that is one sensor sending as fast
+ * as the collector takes it, and the clock measures uplink, collector and Elasticsearch.
+ * CHOT_BENCH_GENERATE=live makes the records after the clock starts instead, on the
+ * uplink's own thread: this bench's record generator (200,000 records in about a second,
+ * where a real sensor makes a few thousand a second) then holds back the first second's
+ * sending.
  */
 if (process.argv[2] === '--sensor') {
   const { port, tsSec, tls } = JSON.parse(process.env.CHOT_BENCH_SENSOR);
-  const spool = new Spool({ dir: mkdtempSync(join(tmpdir(), 'chot-bench-spool-')), maxBytes: 2 * 1024 ** 3, fsync: 'interval' });
+  const live = process.env.CHOT_BENCH_GENERATE === 'live';
+  const trace = process.env.CHOT_BENCH_TRACE === '1';
+  const spool = new Spool({ dir: mkdtempSync(join(tmpdir(), 'chot-bench-spool-')), maxBytes: 2 * 1024 ** 3, fsync: process.env.CHOT_BENCH_FSYNC ?? 'interval' });
   const uplink = new UplinkClient({ collectors: [`wss://127.0.0.1:${port}`], tls, sensorId: '01/001/00001', spool, log, window: 32,
     stats: () => ({ version: 'bench', uptimeS: 0, packets: 0, captureDropsKernel: 0, captureDropsInterface: 0, activeFlows: 0, recordsOut: 0, spoolBatches: 0, spoolBytes: 0, spoolDropped: 0 }) });
-  uplink.start();
-  await new Promise((r) => uplink.once('ready', r));
-  process.send('ready');
-  await new Promise((r) => process.once('message', r));
   const batcher = new RecordBatcher(spool, () => uplink.pump(), { maxRecords: 1000, maxBytes: 4 << 20, maxDelayMs: 50 });
-  for (let i = 0; i < N; i++) {
-    batcher.add(record(i, tsSec));
-    if (i % 5000 === 0) await new Promise((r) => setImmediate(r));
+  const generate = async () => {
+    const t0 = performance.now();
+    for (let i = 0; i < N; i++) {
+      batcher.add(record(i, tsSec));
+      if (live && i % 5000 === 0) await new Promise((r) => setImmediate(r));
+      if (trace && i % 20000 === 0) process.stderr.write(`  sensor ${((performance.now() - t0) / 1000).toFixed(2)} s: ${i} made, spool ${spool.stats().depthBatches} batches\n`);
+    }
+    batcher.flush();
+  };
+  if (live) {
+    uplink.start();
+    await new Promise((r) => uplink.once('ready', r));
+    process.send('ready');
+    await new Promise((r) => process.once('message', r));
+    await generate();
+  } else {
+    await generate();
+    process.send('ready');
+    await new Promise((r) => process.once('message', r));
+    uplink.start();
   }
-  batcher.flush();
   if (!uplink.idle) await new Promise((r) => uplink.once('idle', r));
   // Alive until the run is timed, so that its CPU time can be read.
   await new Promise((r) => process.once('message', r));
@@ -106,7 +129,6 @@ if (PINNED) {
 }
 const cpuNow = () => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuOf(pid)]));
 const tsSec = Math.floor(Date.now() / 1000);
-const records = Array.from({ length: N }, (_, i) => record(i, tsSec));
 const perBatch = 1000;
 const es = createEsClient({ ...esCfg, indexPrefix: 'chot-bench' });
 const loadAtStart = loadavg();
@@ -127,14 +149,17 @@ writeFileSync(files.keyFile, collectorTls.key); writeFileSync(files.certFile, co
 async function bare() {
   const prefix = `chot-bench-bare-${Date.now()}`;
   await installIndexTemplates(es, prefix, INDEX_KINDS);
+  // Made here, not once for the whole run: the collector runs in this process, and 200,000
+  // records kept alive would weigh on its garbage collector (the sensor makes its own).
+  const records = Array.from({ length: N }, (_, i) => record(i, tsSec));
   const bodies = [];
   for (let s = 0; s * 5000 < N; s++) {
-    let body = '';
+    const body = new BulkBody();
     for (let b = s * 5; b < s * 5 + 5 && b * perBatch < N; b++) {
       const batch = { sensorId: 'bench', seq: b, node: '01/001/00001', receivedMs: Date.now(), count: perBatch, recordsJson: JSON.stringify(records.slice(b * perBatch, (b + 1) * perBatch)) };
-      for (const a of batchToActions(prefix, batch)) body += `{"create":{"_index":${JSON.stringify(a.index)},"_id":${JSON.stringify(a.id)}}}\n${a.json ?? JSON.stringify(a.doc)}\n`;
+      appendBatch(body, prefix, batch);
     }
-    bodies.push(body);
+    bodies.push(body.bytesOf(0, body.count));
   }
   const queue = bodies.slice();
   const cpuBefore = cpuNow();
@@ -162,11 +187,12 @@ async function throughCollector(detection) {
     elasticsearch: { ...esCfg, indexPrefix: prefix }, redis: { url: stack.redis.url, keyPrefix },
     instanceId: 'bench', listen: { host: '127.0.0.1', port: 0 }, tls: files, streams: { shards: 2, ...(process.env.CHOT_BENCH_SHARED_DECODE_MB ? { sharedDecodeMb: Number(process.env.CHOT_BENCH_SHARED_DECODE_MB) } : {}) }, metrics: { host: '127.0.0.1', port: 0 },
     limits: { recordsPerSecond: 10_000_000, burstRecords: 10_000_000 },
+    ...(process.env.CHOT_BENCH_INDEXERS ? { indexer: { consumers: Number(process.env.CHOT_BENCH_INDEXERS) } } : {}),
     detection: { enabled: detection },
   });
   const collector = await startCollector(cfg, log);
   // The sensor as deployed: plain Node, without the collector's flags this process runs with.
-  const sensor = fork(new URL(import.meta.url).pathname, ['--sensor'], { execArgv: [], env: { ...process.env, CHOT_BENCH_SENSOR: JSON.stringify({ port: collector.ingestPort, tsSec, tls: sensorTls }) } });
+  const sensor = fork(new URL(import.meta.url).pathname, ['--sensor'], { execArgv: (process.env.CHOT_BENCH_SENSOR_NODE_ARGS ?? '').split(' ').filter(Boolean), env: { ...process.env, CHOT_BENCH_SENSOR: JSON.stringify({ port: collector.ingestPort, tsSec, tls: sensorTls }) } });
   pids.sensor = sensor.pid;
   const sensorExit = new Promise((resolve) => sensor.once('exit', resolve));
   await new Promise((r) => sensor.once('message', r));
@@ -185,6 +211,7 @@ async function throughCollector(detection) {
     const indexed = await counter('chot_collector_records_indexed_total');
     const detected = detection ? await counter('chot_collector_records_detected_total') : N;
     if (indexed >= N && indexedS === undefined) indexedS = (performance.now() - t0) / 1000;
+    if (process.env.CHOT_BENCH_TRACE === '1') process.stderr.write(`  ${((performance.now() - t0) / 1000).toFixed(2)} s: stored ${await counter('chot_collector_records_in_total')}, indexed ${indexed}, detected ${detected}\n`);
     if (indexed >= N && detected >= N) break;
     if (performance.now() - lastReport > 5000) {
       lastReport = performance.now();

@@ -12,9 +12,10 @@ import { DETECTOR_GROUP, startDetection } from './detect/detection.js';
 import { SensorRegistry } from './fleet/registry.js';
 import { watchSilentSensors } from './fleet/silence.js';
 import { IngestServer } from './ingest/server.js';
-import { BulkIndexer, type IndexAction } from './index/bulk.js';
+import { BulkIndexer } from './index/bulk.js';
+import { BulkBody } from './index/bulk-body.js';
 import { clusterVersion, createEsClient } from './index/client.js';
-import { batchToActions } from './index/documents.js';
+import { appendBatch } from './index/documents.js';
 import { INDEX_KINDS } from './index/names.js';
 import { deleteExpiredIndices } from './index/retention.js';
 import { installIndexTemplates } from './index/templates.js';
@@ -114,6 +115,7 @@ export async function startCollector(cfg: CollectorConfig, log: Logger, configFi
     for (let i = 0; i < cfg.indexer.consumers; i++) {
       // Each consumer blocks on its own connection.
       const conn = createRedis(cfg.redis, `chot-indexer-${instanceId}-${i}`);
+      const body = new BulkBody(8 * 1024 * 1024, INDEXER_DOCS_PER_REQUEST + 1024);
       const consumer = new StreamConsumer(conn, {
         streams,
         group: INDEXER_GROUP,
@@ -123,16 +125,16 @@ export async function startCollector(cfg: CollectorConfig, log: Logger, configFi
         claimIdleMs: cfg.indexer.claimIdleSeconds * 1000,
         handle: async (entries) => {
           await esReady;
-          // Documents are made one bulk request's worth at a time: Elasticsearch starts on the
-          // first request sooner, and the documents of the others are not held (and promoted
-          // to the old generation, the costly kind of garbage) while it works.
+          // Documents are written one bulk request's worth at a time, into this consumer's one
+          // body: Elasticsearch starts on the first request sooner, and none of them is held
+          // on the heap (where it would be promoted, the costly kind of garbage) while it works.
           for (let i = 0; i < entries.length; ) {
-            const actions: IndexAction[] = [];
-            while (i < entries.length && actions.length < INDEXER_DOCS_PER_REQUEST) {
+            body.clear();
+            while (i < entries.length && body.count < INDEXER_DOCS_PER_REQUEST) {
               const e = entries[i++]!;
-              for (const a of batchToActions(esPrefix, parseStreamEntry(e.fields), decoded.take(entryKey(e.stream, e.id)))) actions.push(a);
+              appendBatch(body, esPrefix, parseStreamEntry(e.fields), decoded.take(entryKey(e.stream, e.id)));
             }
-            const out = await indexer.indexAll(actions);
+            const out = await indexer.indexBody(body);
             metrics.recordsIndexed.inc(out.created + out.existed);
             metrics.deadLettered.inc(out.deadLettered);
           }

@@ -1,6 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from '../../common/log.js';
 import { dailyIndex } from '../../common/index-names.js';
+import { BulkBody } from './bulk-body.js';
 
 interface ActionTarget {
   index: string;
@@ -66,47 +67,66 @@ export class BulkIndexer {
     this.maxBackoff = opts.maxBackoffMs ?? 30_000;
   }
 
+  /** Writes documents given as objects or JSON text (alerts, health, dead letters). */
   async indexAll(actions: readonly IndexAction[], signal?: AbortSignal): Promise<BulkOutcome> {
+    const body = new BulkBody(64 * 1024, Math.max(actions.length, 1));
+    for (const a of actions) body.add(a.index, a.id, documentText(a));
+    return this.indexBody(body, signal);
+  }
+
+  /**
+   * Writes every item of a body, in requests bounded in documents and bytes. The body is
+   * only read: the caller may clear and reuse it once this resolves.
+   */
+  async indexBody(body: BulkBody, signal?: AbortSignal): Promise<BulkOutcome> {
     const outcome: BulkOutcome = { created: 0, existed: 0, deadLettered: 0, attempts: 0 };
-    let pending: IndexAction[] = actions.slice();
+    let current = body;
+    let from = 0;
     let backoff = this.initialBackoff;
-    while (pending.length > 0) {
+    while (from < current.count) {
       signal?.throwIfAborted();
-      const { body, count } = this.nextRequest(pending);
-      const chunk = pending.slice(0, count);
+      const to = current.requestEnd(from, this.maxDocs, this.maxBytes);
       outcome.attempts++;
-      const result = await this.send(body);
+      const result = await this.send(current.bytesOf(from, to));
       if (result.kind === 'failed') {
         this.opts.onRetry?.(result.status, result.reason);
         // Unreachable or overloaded is routine (warn); any other refusal of the whole request
         // (credentials, permissions) needs a person, but the documents still wait, unlost.
         const level = result.status === 0 || result.status === 429 || result.status >= 500 ? 'warn' : 'error';
-        this.opts.log[level]({ status: result.status, reason: result.reason, pending: pending.length, retryInMs: backoff }, 'Elasticsearch bulk request failed; retrying');
+        this.opts.log[level]({ status: result.status, reason: result.reason, pending: current.count - from, retryInMs: backoff }, 'Elasticsearch bulk request failed; retrying');
         await sleepAbortable(jitter(backoff), signal);
         backoff = Math.min(backoff * 2, this.maxBackoff);
         continue;
       }
-      const retry: IndexAction[] = [];
-      const rejected: Array<{ action: IndexAction; status: number; type: string; reason: string }> = [];
-      result.items.forEach((item, i) => {
-        const action = chunk[i]!;
-        const fate = fateOf(item.status, item.error?.type);
+      const retry: number[] = [];
+      const rejected: Array<{ item: number; status: number; type: string; reason: string }> = [];
+      for (let i = from; i < to; i++) {
+        const item = result.items[i - from];
+        // An answer short of items (never seen) leaves the missing ones to be sent again.
+        const fate = item === undefined ? 'retry' : fateOf(item.status, item.error?.type);
         if (fate === 'created') outcome.created++;
         else if (fate === 'existed') outcome.existed++;
-        else if (fate === 'retry') retry.push(action);
-        else rejected.push({ action, status: item.status, type: item.error?.type ?? 'unknown', reason: item.error?.reason ?? 'no reason given' });
-      });
+        else if (fate === 'retry') retry.push(i);
+        else rejected.push({ item: i, status: item!.status, type: item!.error?.type ?? 'unknown', reason: item!.error?.reason ?? 'no reason given' });
+      }
       if (rejected.length > 0) {
         // Dead letters go through this same loop, so they too are durable before we return.
-        const letters = rejected.map((r) => this.deadLetter(r.action, r.status, r.type, r.reason));
-        for (const r of rejected) this.opts.log.error({ index: r.action.index, id: r.action.id, status: r.status, type: r.type, reason: r.reason }, 'document refused by Elasticsearch; sent to the dead-letter index');
+        const letters = rejected.map((r) => {
+          const target = current.target(r.item);
+          this.opts.log.error({ index: target.index, id: target.id, status: r.status, type: r.type, reason: r.reason }, 'document refused by Elasticsearch; sent to the dead-letter index');
+          return this.deadLetter(target, current.documentText(r.item), r.status, r.type, r.reason);
+        });
         const dl = await this.indexAll(letters, signal);
         outcome.deadLettered += dl.created + dl.existed;
         outcome.attempts += dl.attempts;
       }
-      pending = retry.concat(pending.slice(count));
+      from = to;
       if (retry.length > 0) {
         this.opts.onRetry?.(429, `${retry.length} documents throttled`);
+        // The throttled documents first, then the rest, in a body of their own.
+        for (let i = to; i < current.count; i++) retry.push(i);
+        current = current.pick(retry);
+        from = 0;
         await sleepAbortable(jitter(backoff), signal);
         backoff = Math.min(backoff * 2, this.maxBackoff);
       } else {
@@ -116,46 +136,18 @@ export class BulkIndexer {
     return outcome;
   }
 
-  private deadLetter(action: IndexAction, status: number, type: string, reason: string): IndexAction {
+  private deadLetter(target: ActionTarget, documentJson: string, status: number, type: string, reason: string): IndexAction {
     const now = Date.now();
     return {
       index: dailyIndex(this.opts.prefix, 'deadletter', now),
-      id: action.id,
+      id: target.id,
       doc: {
         '@timestamp': new Date(now).toISOString(),
         error: { status, type, reason },
-        original: { index: action.index, id: action.id },
-        document: documentText(action),
+        original: { index: target.index, id: target.id },
+        document: documentJson,
       },
     };
-  }
-
-  /**
-   * Builds one NDJSON bulk body from the head of the queue, bounded in documents and bytes.
-   * The lines are encoded straight into one buffer: a string body of thousands of appended
-   * lines would be flattened to count its bytes and then encoded again to be written.
-   */
-  private nextRequest(pending: readonly IndexAction[]): { body: Buffer; count: number } {
-    let body: Buffer | undefined;
-    let bytes = 0;
-    let count = 0;
-    while (count < pending.length && count < this.maxDocs) {
-      const a = pending[count]!;
-      const lines = `{"create":{"_index":${JSON.stringify(a.index)},"_id":${JSON.stringify(a.id)}}}\n${documentText(a)}\n`;
-      if (count > 0 && bytes + lines.length > this.maxBytes) break;
-      // UTF-8 takes at most 3 bytes per UTF-16 unit.
-      const room = lines.length * 3;
-      if (!body || body.length - bytes < room) {
-        // Sized from the first document for the whole request, grown by doubling if that was short.
-        const want = body ? Math.max(body.length * 2, bytes + room) : Math.max(room, Math.ceil(lines.length * 1.25) * Math.min(pending.length, this.maxDocs) + 65_536);
-        const grown = Buffer.allocUnsafe(want);
-        if (body) body.copy(grown, 0, 0, bytes);
-        body = grown;
-      }
-      bytes += body.write(lines, bytes);
-      count++;
-    }
-    return { body: body ? body.subarray(0, bytes) : Buffer.alloc(0), count };
   }
 
   private async send(body: Buffer): Promise<
@@ -171,7 +163,7 @@ export class BulkIndexer {
         { meta: true },
       );
       const parsed = res.body as { items: Array<Record<string, { status: number; error?: { type: string; reason?: string } }>> };
-      return { kind: 'ok', items: parsed.items.map((it) => Object.values(it)[0]!) };
+      return { kind: 'ok', items: parsed.items.map((it) => it.create ?? Object.values(it)[0]!) };
     } catch (err) {
       const e = err as { meta?: { statusCode?: number }; message?: string; name?: string };
       return { kind: 'failed', status: e.meta?.statusCode ?? 0, reason: `${e.name ?? 'Error'}: ${e.message ?? String(err)}`.slice(0, 300) };

@@ -3,7 +3,7 @@ import { decodeRecords } from '../../sensor/uplink/record-codec.js';
 import { toEcs } from '../../sensor/output/ndjson.js';
 import type { ConnRecord } from '../../sensor/record.js';
 import type { StoredBatch } from '../streams/batch-store.js';
-import type { IndexAction } from './bulk.js';
+import type { BulkBody } from './bulk-body.js';
 import { dailyIndex } from '../../common/index-names.js';
 
 /** The observer of a connection document: the node's place in the hierarchy, seen by a sensor. */
@@ -12,30 +12,30 @@ export function observerFields(nodeId: string): Record<string, unknown> {
 }
 
 /**
- * The documents of one stored batch. Ids are sensor + sequence + position, so however
- * often a batch is indexed (retries, a claimed entry) each record exists once. The
- * observer comes from the sensor's certificate (stored with the batch), never from
- * the records.
+ * Writes the documents of one stored batch into a bulk body. Ids are sensor + sequence +
+ * position, so however often a batch is indexed (retries, a claimed entry) each record
+ * exists once. The observer comes from the sensor's certificate (stored with the batch),
+ * never from the records.
  *
- * Each document is handed over already serialised (`json`): a record without app
- * metadata, which is most of them, is written straight to its JSON text, the same text
- * `JSON.stringify(toEcs(r))` plus observer and ingest time gives (the collector tests
- * hold the two to it); one with app metadata goes through `toEcs`, which owns that mapping.
+ * A record without app metadata, which is most of them, is written straight to its JSON
+ * text, the same text `JSON.stringify(toEcs(r))` plus observer and ingest time gives (the
+ * collector tests hold the two to it); one with app metadata goes through `toEcs`, which
+ * owns that mapping.
  */
-export function batchToActions(prefix: string, batch: StoredBatch, decoded?: readonly ConnRecord[]): IndexAction[] {
+export function appendBatch(body: BulkBody, prefix: string, batch: StoredBatch, decoded?: readonly ConnRecord[]): void {
   const records = decoded ?? decodeRecords(batch.recordsJson);
   const observer = observerFields(batch.node);
   const observerJson = JSON.stringify(observer);
   const ingested = new Date(batch.receivedMs).toISOString();
   const ingestedJson = JSON.stringify(ingested);
-  const days = new DayIndex(prefix);
+  const actions = new ActionLines(prefix, `${batch.sensorId}:${batch.seq}:`);
   const times = new IsoSeconds();
-  const out = new Array<IndexAction>(records.length);
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
-    const id = `${batch.sensorId}:${batch.seq}:${i}`;
+    let line: string;
+    let json: string;
     try {
-      let json: string;
+      line = actions.of(r.tsSec, i);
       if (r.app === undefined) json = connDocumentJson(r, times, observerJson, ingestedJson);
       else {
         const doc = toEcs(r);
@@ -43,41 +43,50 @@ export function batchToActions(prefix: string, batch: StoredBatch, decoded?: rea
         (doc.event as Record<string, unknown>).ingested = ingested;
         json = JSON.stringify(doc);
       }
-      out[i] = { index: days.of(r.tsSec), id, json };
     } catch (err) {
       // A record that cannot be turned into a document must not hold up its stream:
       // it is kept, with the reason, where the dead letters go.
-      out[i] = {
-        index: dailyIndex(prefix, 'deadletter', batch.receivedMs),
-        id,
-        doc: {
-          '@timestamp': ingested,
-          error: { status: 0, type: 'record_conversion', reason: (err as Error).message },
-          original: { index: dailyIndex(prefix, 'conn', batch.receivedMs), id },
-          document: JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
-        },
-      };
+      const id = `${batch.sensorId}:${batch.seq}:${i}`;
+      body.add(dailyIndex(prefix, 'deadletter', batch.receivedMs), id, JSON.stringify({
+        '@timestamp': ingested,
+        error: { status: 0, type: 'record_conversion', reason: (err as Error).message },
+        original: { index: dailyIndex(prefix, 'conn', batch.receivedMs), id },
+        document: JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+      }));
+      continue;
     }
+    body.addLines(line, json);
   }
-  return out;
 }
 
-/** The conn index of a record's second, remembered: a batch's records share a day or two. */
-class DayIndex {
+/**
+ * The action lines of one batch's records: the conn index of the record's day and the id
+ * `sensor:seq:position`, from a head remembered per day (a batch's records share a day or two).
+ */
+class ActionLines {
   private sec = NaN;
   private day = NaN;
-  private name = '';
-  constructor(private readonly prefix: string) {}
+  private head = '';
+  private readonly idJson: string;
 
-  of(tsSec: number): string {
-    if (tsSec === this.sec) return this.name;
-    const day = Math.floor(tsSec / 86_400);
-    if (day !== this.day) {
-      this.name = dailyIndex(this.prefix, 'conn', tsSec * 1000);
-      this.day = day;
+  constructor(
+    private readonly prefix: string,
+    idPrefix: string,
+  ) {
+    // The id's JSON string without its closing quote: the position (digits) goes after it.
+    this.idJson = JSON.stringify(idPrefix).slice(0, -1);
+  }
+
+  of(tsSec: number, position: number): string {
+    if (tsSec !== this.sec) {
+      const day = Math.floor(tsSec / 86_400);
+      if (day !== this.day) {
+        this.head = `{"create":{"_index":${JSON.stringify(dailyIndex(this.prefix, 'conn', tsSec * 1000))},"_id":${this.idJson}`;
+        this.day = day;
+      }
+      this.sec = tsSec;
     }
-    this.sec = tsSec;
-    return this.name;
+    return `${this.head}${position}"}}\n`;
   }
 }
 

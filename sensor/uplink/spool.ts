@@ -66,6 +66,8 @@ export class Spool {
    * are read back from their segments.
    */
   private recent: SpoolEntry[] = [];
+  /** The segment read back last (see segmentData). */
+  private readBack: { file: string; data: Buffer } | undefined;
   private recentBytes = 0;
   private readonly recentMaxBytes: number;
 
@@ -135,12 +137,15 @@ export class Spool {
     for (const e of this.recent.slice()) if (e.seq >= from && e.seq > this.acked) yield e;
   }
 
-  /** Entries in [fromSeq, beforeSeq) read back from the segment files. */
+  /**
+   * Entries in [fromSeq, beforeSeq) read back from the segment files. What was appended is
+   * read back whether or not it was fsynced yet (the page cache holds it), so reading asks
+   * for no fsync: the sender reads after every acknowledgement.
+   */
   private *fromDisk(fromSeq: number, beforeSeq: number): Generator<SpoolEntry> {
-    this.flush();
     for (const seg of this.segments.slice()) {
       if (seg.lastSeq < fromSeq || seg.entries === 0 || seg.firstSeq >= beforeSeq) continue;
-      const data = readFileSync(seg.file);
+      const data = this.segmentData(seg);
       for (let off = 0; off + HEADER <= data.length; ) {
         const len = data.readUInt32LE(off);
         const seq = data.readDoubleLE(off + 8);
@@ -150,6 +155,19 @@ export class Spool {
         off += HEADER + len;
       }
     }
+  }
+
+  /**
+   * A segment's bytes, from the one read last while it still holds all of them: a replay
+   * asks again after every acknowledgement, and reading a whole segment each time made a
+   * long replay slow (an 8 MiB read per batch sent).
+   */
+  private segmentData(seg: Segment): Buffer {
+    const kept = this.readBack;
+    if (kept && kept.file === seg.file && kept.data.length >= seg.bytes) return kept.data;
+    const data = readFileSync(seg.file);
+    this.readBack = { file: seg.file, data };
+    return data;
   }
 
   stats(): SpoolStats {
@@ -202,6 +220,7 @@ export class Spool {
 
   private removeOldest(countAsDropped: boolean): void {
     const seg = this.segments.shift()!;
+    if (this.readBack?.file === seg.file) this.readBack = undefined;
     while (this.recent.length > 0 && this.recent[0]!.seq <= seg.lastSeq) this.recentBytes -= this.recent.shift()!.payload.length;
     if (countAsDropped) {
       // Only entries nobody acknowledged are lost.

@@ -7,6 +7,7 @@ import { dailyIndex } from '../../common/index-names.js';
 import { deleteExpiredIndices } from '../../collector/index/retention.js';
 import { installIndexTemplates } from '../../collector/index/templates.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
+import { BulkThrottleProxy } from '../support/bulk-throttle-proxy.js';
 import { deleteIndicesWithPrefix, testStackConfig } from '../support/test-stack.js';
 
 const prefix = 'chot-test-idx';
@@ -91,6 +92,35 @@ describe('collector Elasticsearch indexing (real Elasticsearch)', () => {
     expect(JSON.parse(letter._source!.document)).toEqual(bad);
   });
 
+  it('sends again, first and in order, the documents Elasticsearch refused as overloaded (429) or left out of its answer', async () => {
+    const cfg = testStackConfig();
+    // Request 1 (items 0-399): 3 refused. Request 2: those 3 first, then 400-796; its answer
+    // loses its last item (796). Request 3: 796 again, then 797-999.
+    const proxy = new BulkThrottleProxy(new URL(cfg.elasticsearch.url), (n) => (n === 1 ? { refuse: [0, 17, 399] } : n === 2 ? { dropLastItem: true } : {}));
+    await proxy.start();
+    const viaProxy = createEsClient({ ...cfg.elasticsearch, url: proxy.url, indexPrefix: prefix });
+    const index = dailyIndex(prefix, 'conn', now);
+    const actions: IndexAction[] = Array.from({ length: 1000 }, (_, i) => ({ index, id: `throttled:${i}`, doc: connDoc(i, now, 'throttled') }));
+    const retries: Array<[number, string]> = [];
+    try {
+      const out = await new BulkIndexer(viaProxy, { prefix, log, maxDocsPerRequest: 400, initialBackoffMs: 10, onRetry: (status, reason) => retries.push([status, reason]) }).indexAll(actions);
+      // The item whose answer was lost had been written: found there on the retry.
+      expect(out).toMatchObject({ created: 999, existed: 1, deadLettered: 0, attempts: 3 });
+      expect(proxy.requests).toBe(3);
+      expect(proxy.ids.map((r) => r.length)).toEqual([400, 400, 204]);
+      expect(proxy.ids[1]!.slice(0, 4)).toEqual(['throttled:0', 'throttled:17', 'throttled:399', 'throttled:400']);
+      expect(proxy.ids[2]!.slice(0, 2)).toEqual(['throttled:796', 'throttled:797']);
+      expect(retries).toEqual([[429, '3 documents throttled'], [429, '1 documents throttled']]);
+      await client.indices.refresh({ index });
+      const found = await client.search<{ source: { bytes: number } }>({ index, size: 1000, query: { term: { 'labels.batch': 'throttled' } }, _source: ['source.bytes'] });
+      expect(found.hits.hits.map((h) => h._id).sort()).toEqual(actions.map((a) => a.id).sort());
+      expect(found.hits.hits.every((h) => h._source!.source.bytes === Number(h._id!.split(':')[1]))).toBe(true);
+    } finally {
+      await viaProxy.close();
+      await proxy.stop();
+    }
+  });
+
   it('waits out Elasticsearch being unreachable and then indexes everything exactly once', async () => {
     const cfg = testStackConfig();
     const target = new URL(cfg.elasticsearch.url);
@@ -142,16 +172,16 @@ describe('collector Elasticsearch indexing (real Elasticsearch)', () => {
 
 describe('documents from stored batches', () => {
   it('sends a record that cannot be converted to the dead letters instead of blocking its stream', async () => {
-    const { batchToActions } = await import('../../collector/index/documents.js');
+    const { batchItems } = await import('../support/bulk-items.js');
     const { sampleRecord } = await import('../support/records.js');
     const good = sampleRecord(1);
     const broken = { ...sampleRecord(2), app: { dns: [{ tsNs: 'not-a-number' }] } };
-    const actions = batchToActions('chot-x', { sensorId: 's', seq: 7, node: '01/001/00001', receivedMs: Date.UTC(2026, 0, 2), count: 2, recordsJson: JSON.stringify([good, broken]) });
+    const actions = batchItems('chot-x', { sensorId: 's', seq: 7, node: '01/001/00001', receivedMs: Date.UTC(2026, 0, 2), count: 2, recordsJson: JSON.stringify([good, broken]) });
     expect(actions[0]!.index).toBe(`chot-x-conn-${new Date(good.tsSec * 1000).toISOString().slice(0, 10).replace(/-/g, '.')}`);
     expect(actions[1]!.index).toBe('chot-x-deadletter-2026.01.02');
     expect(actions[1]!.id).toBe('s:7:1');
     const letter = actions[1]!;
-    expect('doc' in letter && (letter.doc.error as { type: string }).type).toBe('record_conversion');
+    expect((JSON.parse(letter.json) as { error: { type: string } }).error.type).toBe('record_conversion');
   });
 
   it('turns nanosecond times sent as strings back into exact bigints', async () => {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { batchToActions, observerFields } from '../../collector/index/documents.js';
+import { observerFields } from '../../collector/index/documents.js';
 import { toEcs } from '../../sensor/output/ndjson.js';
 import { batchMessageSchema, parseBatchMessage } from '../../sensor/uplink/protocol.js';
 import { decodeRecords, encodeRecord } from '../../sensor/uplink/record-codec.js';
 import { connRecordSchema, passesConnRecordSchema } from '../../sensor/uplink/record-schema.js';
 import { sampleRecord } from '../support/records.js';
+import { batchItems } from '../support/bulk-items.js';
 
 /** Records as they arrive on the wire (undefined fields absent), covering every optional part. */
 function wireRecords(): Record<string, unknown>[] {
@@ -88,7 +89,7 @@ describe('connection documents written directly', () => {
     for (const node of ['01/001/00001', '01/00001', '01']) {
       // Records with app metadata take toEcs itself; the app fields above are only shaped for the schema.
       const recordsJson = JSON.stringify(wireRecords().filter((r) => r.app === undefined));
-      const actions = batchToActions('chot-x', { sensorId: 's', seq: 9, node, receivedMs, count: 8, recordsJson });
+      const actions = batchItems('chot-x', { sensorId: 's', seq: 9, node, receivedMs, count: 8, recordsJson });
       decodeRecords(recordsJson).forEach((r, i) => {
         const doc = toEcs(r);
         doc.observer = observerFields(node);
@@ -96,7 +97,7 @@ describe('connection documents written directly', () => {
         const a = actions[i]!;
         expect(a.id).toBe(`s:9:${i}`);
         expect(a.index).toBe(`chot-x-conn-${new Date(r.tsSec * 1000).toISOString().slice(0, 10).replace(/-/g, '.')}`);
-        expect('json' in a ? a.json : JSON.stringify(a.doc)).toBe(JSON.stringify(doc));
+        expect(a.json).toBe(JSON.stringify(doc));
       });
     }
   });
@@ -104,7 +105,7 @@ describe('connection documents written directly', () => {
   it('send a record whose time Date cannot hold to the dead letters, as toEcs does', () => {
     const r = { ...wireRecords()[0], tsSec: 9e15 };
     expect(() => toEcs(r as never)).toThrow();
-    const [a] = batchToActions('chot-x', { sensorId: 's', seq: 1, node: '01', receivedMs: Date.UTC(2026, 0, 2), count: 1, recordsJson: JSON.stringify([r]) });
+    const [a] = batchItems('chot-x', { sensorId: 's', seq: 1, node: '01', receivedMs: Date.UTC(2026, 0, 2), count: 1, recordsJson: JSON.stringify([r]) });
     expect(a!.index).toBe('chot-x-deadletter-2026.01.02');
   });
 });

@@ -49,6 +49,29 @@ describe('the uplink spool', () => {
     spool.close();
   });
 
+  it('replays from disk as a sender does, asking again after every ack, while new batches land in the segment being read', () => {
+    const dir = fresh();
+    // No memory cache worth the name: every entry is read back from its segment.
+    const spool = new Spool({ dir, maxBytes: 1 << 20, segmentBytes: 1000, cacheBytes: 1 });
+    const seqs = Array.from({ length: 6 }, (_, i) => spool.append(payload(i)));
+    const sent: number[] = [];
+    let next = -1;
+    for (let round = 0; round < 20 && sent.length < 14; round++) {
+      const e = spool.pending(next + 1).next();
+      if (e.done) break;
+      sent.push(e.value.seq);
+      expect(e.value.payload.toString()).toBe(payload(seqs.indexOf(e.value.seq)).toString());
+      next = e.value.seq;
+      spool.ack(e.value.seq);
+      // Appends between reads: into the open segment the replay just read, and into new ones.
+      if (round % 2 === 0) seqs.push(spool.append(payload(seqs.length)));
+    }
+    expect(sent).toEqual(seqs.slice(0, sent.length));
+    expect(sent.length).toBeGreaterThan(8);
+    expect([...spool.pending()].map((e) => e.seq)).toEqual(seqs.slice(sent.length));
+    spool.close();
+  });
+
   it('refuses a size bound that makes no sense instead of dropping everything', () => {
     expect(() => new Spool({ dir: fresh(), maxBytes: 2 << 30 })).toThrow(/spool maxBytes must be a positive whole number of bytes \(got -2147483648\)/);
     expect(() => new Spool({ dir: fresh(), maxBytes: Number.NaN })).toThrow(/maxBytes/);
