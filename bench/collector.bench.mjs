@@ -14,7 +14,7 @@
 // all three share two cores.
 import { fork, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { createEsClient } from '../dist/collector/index/client.js';
@@ -121,11 +121,11 @@ const pids = { self: process.pid, es: stack.elasticsearch.pid, redis: stack.redi
 // collector, the sensor it forks, Redis) on CPU 1, as when Elasticsearch has machines of its own. Every thread
 // of each process is moved (taskset -a); children forked later inherit this process's CPU.
 const PINNED = process.env.CHOT_BENCH_PIN === '1';
-if (PINNED) {
-  for (const [cpu, pid] of [[0, pids.es], [1, pids.redis], [1, pids.self]]) {
-    const r = spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`taskset for PID ${pid} failed: ${r.stderr}`);
-  }
+// Unpinned, every CPU is given back: a stack kept from a pinned run (CHOT_BENCH_KEEP_STACK) keeps its affinity.
+const allCpus = `0-${availableParallelism() - 1}`;
+for (const [cpu, pid] of PINNED ? [['0', pids.es], ['1', pids.redis], ['1', pids.self]] : [[allCpus, pids.es], [allCpus, pids.redis], [allCpus, pids.self]]) {
+  const r = spawnSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`taskset for PID ${pid} failed: ${r.stderr}`);
 }
 const cpuNow = () => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuOf(pid)]));
 const tsSec = Math.floor(Date.now() / 1000);
@@ -187,7 +187,7 @@ async function throughCollector(detection) {
     elasticsearch: { ...esCfg, indexPrefix: prefix }, redis: { url: stack.redis.url, keyPrefix },
     instanceId: 'bench', listen: { host: '127.0.0.1', port: 0 }, tls: files, streams: { shards: 2, ...(process.env.CHOT_BENCH_SHARED_DECODE_MB ? { sharedDecodeMb: Number(process.env.CHOT_BENCH_SHARED_DECODE_MB) } : {}) }, metrics: { host: '127.0.0.1', port: 0 },
     limits: { recordsPerSecond: 10_000_000, burstRecords: 10_000_000 },
-    ...(process.env.CHOT_BENCH_INDEXERS ? { indexer: { consumers: Number(process.env.CHOT_BENCH_INDEXERS) } } : {}),
+    indexer: { ...(process.env.CHOT_BENCH_INDEXERS ? { consumers: Number(process.env.CHOT_BENCH_INDEXERS) } : {}), ...(process.env.CHOT_BENCH_INDEX_READ ? { entriesPerRead: Number(process.env.CHOT_BENCH_INDEX_READ) } : {}) },
     detection: { enabled: detection },
   });
   const collector = await startCollector(cfg, log);

@@ -35,12 +35,17 @@ export const collectorConfig = z.strictObject({
     .prefault({}),
   indexer: z
     .strictObject({
-      consumers: positive.max(64).default(2),
-      entriesPerRead: positive.max(1000).default(32),
+      consumers: positive.max(64).default(4),
+      entriesPerRead: positive.max(1000).default(5),
       /** Entries pending this long with a consumer are presumed abandoned (its instance died) and claimed. */
       claimIdleSeconds: positive.max(3600).default(30),
+      /**
+       * How long a consumer that read less than a full bulk request (5,000 documents) waits
+       * for more before sending it; 0: sends what it read at once.
+       */
+      fillMs: z.number().int().min(0).max(5000).default(200),
     })
-    .default({ consumers: 2, entriesPerRead: 32, claimIdleSeconds: 30 }),
+    .default({ consumers: 4, entriesPerRead: 5, claimIdleSeconds: 30, fillMs: 200 }),
   limits: z
     .strictObject({
       maxBatchBytes: positive.default(4 * 1024 * 1024),

@@ -20,8 +20,8 @@ import { INDEX_KINDS } from './index/names.js';
 import { deleteExpiredIndices } from './index/retention.js';
 import { installIndexTemplates } from './index/templates.js';
 import { CollectorMetrics } from './metrics.js';
-import { BatchStore, parseStreamEntry } from './streams/batch-store.js';
-import { StreamConsumer } from './streams/consumer.js';
+import { BatchStore, entryRecordCount, parseStreamEntry } from './streams/batch-store.js';
+import { StreamConsumer, type StreamEntry } from './streams/consumer.js';
 import { DecodedBatches, entryKey } from './streams/decoded-batches.js';
 import { createRedis, probeRedisOnce, streamKey, type RedisClient } from './streams/redis.js';
 import { trimProcessed } from './streams/trim.js';
@@ -122,6 +122,7 @@ export async function startCollector(cfg: CollectorConfig, log: Logger, configFi
         consumer: `${instanceId}-${i}`,
         log,
         count: cfg.indexer.entriesPerRead,
+        ...(cfg.indexer.fillMs > 0 ? { fill: { records: INDEXER_DOCS_PER_REQUEST, waitMs: cfg.indexer.fillMs, recordsOf: (e: StreamEntry) => entryRecordCount(e.fields), maxEntries: 1000 } } : {}),
         claimIdleMs: cfg.indexer.claimIdleSeconds * 1000,
         handle: async (entries) => {
           await esReady;

@@ -81,3 +81,11 @@ export function parseStreamEntry(fields: ReadonlyArray<string | Buffer>): Stored
     recordsJson: m.get('records') ?? '[]',
   };
 }
+
+const COUNT_FIELD = Buffer.from('count');
+
+/** A stream entry's record count, from its fields as read (0 if it has none). */
+export function entryRecordCount(fields: ReadonlyArray<Buffer>): number {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i]!.equals(COUNT_FIELD)) return Number(fields[i + 1]!.toString()) || 0;
+  return 0;
+}

@@ -24,6 +24,12 @@ export interface ConsumerOptions {
   claimIdleMs?: number;
   /** Must resolve only once the entries' effects are durable; they are acknowledged after. */
   handle: (entries: StreamEntry[]) => Promise<void>;
+  /**
+   * Waits up to waitMs for new entries to add up to this many records before handling
+   * them (the indexers: Elasticsearch pays per request, and one batch per request, which a
+   * consumer keeping up with the stream would otherwise send, cost it more per document).
+   */
+  fill?: { records: number; waitMs: number; recordsOf: (e: StreamEntry) => number; maxEntries: number };
 }
 
 type XReadReply = Array<[Buffer, Array<[Buffer, Buffer[] | null]>]> | null;
@@ -97,9 +103,32 @@ export class StreamConsumer {
 
   /** Reads with the given id ('0' = own pending entries, '>' = new ones) and handles them. */
   private async readOnce(id: '0' | '>'): Promise<boolean> {
+    const entries = await this.read(id, this.count, id === '>' ? this.blockMs : undefined);
+    if (entries.length === 0) return false;
+    const fill = this.opts.fill;
+    if (id === '>' && fill) {
+      // Entries read are pending with this consumer: should it die while waiting, they are claimed.
+      let records = entries.reduce((n, e) => n + fill.recordsOf(e), 0);
+      const until = Date.now() + fill.waitMs;
+      while (records < fill.records && entries.length < fill.maxEntries && !this.stopping) {
+        const left = until - Date.now();
+        if (left <= 0) break;
+        const more = await this.read('>', Math.min(this.count, fill.maxEntries - entries.length), left);
+        if (more.length === 0) break;
+        for (const e of more) {
+          entries.push(e);
+          records += fill.recordsOf(e);
+        }
+      }
+    }
+    await this.handleAndAck(entries);
+    return true;
+  }
+
+  private async read(id: '0' | '>', count: number, blockMs: number | undefined): Promise<StreamEntry[]> {
     const { streams, group, consumer } = this.opts;
-    const args: Array<string | number> = ['GROUP', group, consumer, 'COUNT', this.count];
-    if (id === '>') args.push('BLOCK', this.blockMs);
+    const args: Array<string | number> = ['GROUP', group, consumer, 'COUNT', count];
+    if (blockMs !== undefined) args.push('BLOCK', blockMs);
     args.push('STREAMS', ...streams, ...streams.map(() => id));
     const reply = (await this.redis.callBuffer('XREADGROUP', ...args)) as XReadReply;
     const entries: StreamEntry[] = [];
@@ -107,9 +136,7 @@ export class StreamConsumer {
       const name = stream.toString();
       for (const [entryId, fields] of items) if (fields) entries.push({ stream: name, id: entryId.toString(), fields });
     }
-    if (entries.length === 0) return false;
-    await this.handleAndAck(entries);
-    return true;
+    return entries;
   }
 
   private async claimAbandoned(): Promise<boolean> {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BatchStore, parseStreamEntry } from '../../collector/streams/batch-store.js';
+import { BatchStore, entryRecordCount, parseStreamEntry } from '../../collector/streams/batch-store.js';
 import { StreamConsumer, ensureGroup, type StreamEntry } from '../../collector/streams/consumer.js';
 import { shardOf, streamKey } from '../../collector/streams/redis.js';
 import { trimProcessed } from '../../collector/streams/trim.js';
@@ -93,6 +93,40 @@ describe('collector Redis streams (real Redis)', () => {
       await a.stop();
       await b.stop();
     }
+  });
+
+  it('fills a read up to a request\'s worth of records as entries trickle in, waiting no longer than told', async () => {
+    const prefix = `t:${randomUUID()}:`;
+    const store = new BatchStore(redis, prefix, 1);
+    const stream = streamKey(prefix, 0);
+    const calls: Array<{ seqs: number[]; at: number }> = [];
+    const c = new StreamConsumer(conn(), {
+      streams: [stream], group: 'indexers', consumer: 'c', log, count: 2, blockMs: 100,
+      fill: { records: 10, waitMs: 1500, recordsOf: (e) => entryRecordCount(e.fields), maxEntries: 100 },
+      handle: async (entries) => {
+        calls.push({ seqs: entries.map((e) => parseStreamEntry(e.fields).seq), at: Date.now() });
+      },
+    });
+    await c.start();
+    try {
+      // Five entries of two records, 100 ms apart: one handling of all ten records.
+      for (let seq = 0; seq < 5; seq++) {
+        await store.append(batch('trickle', seq));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await until(() => calls.length >= 1);
+      expect(calls[0]!.seqs).toEqual([0, 1, 2, 3, 4]);
+      // One entry alone: handled once the wait is over, not before.
+      const appended = Date.now();
+      await store.append(batch('trickle', 5));
+      await until(() => calls.length >= 2);
+      expect(calls[1]!.seqs).toEqual([5]);
+      expect(calls[1]!.at - appended).toBeGreaterThanOrEqual(1400);
+      expect(calls).toHaveLength(2);
+    } finally {
+      await c.stop();
+    }
+    expect(((await redis.xpending(stream, 'indexers')) as [number])[0]).toBe(0);
   });
 
   it('leaves entries pending when handling fails, and delivers them again', async () => {
