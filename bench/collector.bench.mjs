@@ -7,11 +7,14 @@
 // close; each collector run is compared with the mean of the bare runs just before and
 // after it, because Elasticsearch and the shared machine drift over a run, and the median
 // of those ratios is the result.
-// CHOT_BENCH_SHARED_DECODE_MB sets the collector's streams.sharedDecodeMb (0: each group parses for itself);
-// CHOT_BENCH_PIN=1 puts Elasticsearch on a core of its own (see below).
-// Every phase also reports the CPU time spent by this process (sensor side and collector,
-// one event loop), Elasticsearch and Redis, per record: that is where the time goes when
-// all three share two cores.
+// Run twice: with Elasticsearch on a core of its own (as deployed; the target is judged there), then with
+// everything sharing both cores (see PLACEMENTS below).
+// Knobs for experiments: CHOT_BENCH_SHARED_DECODE_MB (streams.sharedDecodeMb), CHOT_BENCH_INDEXERS and
+// CHOT_BENCH_INDEX_READ (indexer.consumers, indexer.entriesPerRead), CHOT_BENCH_GENERATE=live (the sensor makes
+// its records while the clock runs), CHOT_BENCH_FSYNC (the sensor spool's fsync policy), CHOT_BENCH_TRACE=1
+// (progress every 250 ms), CHOT_BENCH_SENSOR_NODE_ARGS (e.g. --cpu-prof for the sensor process).
+// Every phase also reports the CPU time spent per record by this process (the bare loader or
+// the collector), the sensor's process, Elasticsearch and Redis: where the time goes.
 import { fork, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -117,21 +120,23 @@ const cpuOf = (pid) => {
 const stack = await benchStack();
 const esCfg = { url: stack.elasticsearch.url, username: stack.elasticsearch.username, password: stack.elasticsearch.password };
 const pids = { self: process.pid, es: stack.elasticsearch.pid, redis: stack.redis.pid };
-// CHOT_BENCH_PIN=1: Elasticsearch alone on CPU 0, everything else (this process with the bare loader or the
-// collector, the sensor it forks, Redis) on CPU 1, as when Elasticsearch has machines of its own. Every thread
-// of each process is moved (taskset -a); children forked later inherit this process's CPU.
-const PINNED = process.env.CHOT_BENCH_PIN === '1';
-// Unpinned, every CPU is given back: a stack kept from a pinned run (CHOT_BENCH_KEEP_STACK) keeps its affinity.
+// Two placements, each a table of its own: Elasticsearch alone on CPU 0 and everything else (this process with
+// the bare loader or the collector, the sensor it forks, Redis) on CPU 1, as when Elasticsearch has machines of
+// its own, which is how the collector is deployed and so where the target is judged; then all of them sharing both
+// cores. CHOT_BENCH_PIN=1 runs only the first, CHOT_BENCH_PIN=0 only the second. Every thread of each process is
+// moved (taskset -a); the sensor, forked later, inherits this process's CPUs.
+const PLACEMENTS = process.env.CHOT_BENCH_PIN === '1' ? [true] : process.env.CHOT_BENCH_PIN === '0' ? [false] : [true, false];
 const allCpus = `0-${availableParallelism() - 1}`;
-for (const [cpu, pid] of PINNED ? [['0', pids.es], ['1', pids.redis], ['1', pids.self]] : [[allCpus, pids.es], [allCpus, pids.redis], [allCpus, pids.self]]) {
-  const r = spawnSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`taskset for PID ${pid} failed: ${r.stderr}`);
+function place(pinned) {
+  for (const [cpu, pid] of pinned ? [['0', pids.es], ['1', pids.redis], ['1', pids.self]] : [[allCpus, pids.es], [allCpus, pids.redis], [allCpus, pids.self]]) {
+    const r = spawnSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`taskset for PID ${pid} failed: ${r.stderr}`);
+  }
 }
 const cpuNow = () => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuOf(pid)]));
 const tsSec = Math.floor(Date.now() / 1000);
 const perBatch = 1000;
 const es = createEsClient({ ...esCfg, indexPrefix: 'chot-bench' });
-const loadAtStart = loadavg();
 
 const { issue } = await benchPki();
 const collectorTls = await issue('01', 'collector');
@@ -225,7 +230,8 @@ async function throughCollector(detection) {
   const shared = await (await fetch(collector.metricsUrl)).text();
   const hits = Number(/chot_collector_shared_decodes_total\{[^}]*outcome="hit"[^}]*\} (\S+)/.exec(shared)?.[1] ?? 0);
   const misses = Number(/chot_collector_shared_decodes_total\{[^}]*outcome="miss"[^}]*\} (\S+)/.exec(shared)?.[1] ?? 0);
-  process.stderr.write(`  entries taken already parsed from ingest: ${hits} of ${hits + misses}\n`);
+  const alertWrites = [...shared.matchAll(/^chot_collector_alerts_total\{outcome="(\w+)"\} (\S+)/gm)].map((m) => `${m[1]} ${m[2]}`).join(', ');
+  process.stderr.write(`  entries taken already parsed from ingest: ${hits} of ${hits + misses}; alert writes: ${alertWrites || 'none'}\n`);
   sensor.send('stop');
   await sensorExit;
   await collector.stop();
@@ -237,6 +243,9 @@ async function throughCollector(detection) {
   return { seconds: s, indexedS, cpuBefore, cpuAfter };
 }
 
+async function runPlacement(pinned) {
+place(pinned);
+const loadAtStart = loadavg();
 const rows = [];
 for (const phase of PHASES) {
   delete pids.sensor;
@@ -267,7 +276,7 @@ const label = {
   detect: 'sensor → collector → Redis → ES, detection on (default), until indexed and detected',
   nodetect: 'sensor → collector → Redis → ES, detection off',
 };
-console.log(`\n### Collector throughput (${N.toLocaleString('en')} records per run, ${new Date().toISOString().slice(0, 10)}; load average ${loadAtStart.map((l) => l.toFixed(2)).join(', ')} at the start, ${loadavg().map((l) => l.toFixed(2)).join(', ')} at the end, 2 cores${PINNED ? "; Elasticsearch pinned to CPU 0, everything else to CPU 1" : ""})\n`);
+console.log(`\n### Collector throughput (${N.toLocaleString('en')} records per run, ${new Date().toISOString().slice(0, 10)}; load average ${loadAtStart.map((l) => l.toFixed(2)).join(', ')} at the start, ${loadavg().map((l) => l.toFixed(2)).join(', ')} at the end, 2 cores; ${pinned ? 'Elasticsearch pinned to CPU 0, everything else to CPU 1 (as deployed: the target is judged here)' : 'everything sharing both cores'})\n`);
 console.log(table(rows.map((r) => ({
   path: label[r.phase],
   seconds: r.seconds.toFixed(1),
@@ -283,6 +292,9 @@ for (const phase of ['detect', 'nodetect']) {
   const rs = rows.filter((r) => r.phase === phase);
   if (rs.length) console.log(`\n${label[phase]}: median ratio ${median(rs.map((r) => r.ratio)).toFixed(2)} (runs: ${rs.map((r) => r.ratio.toFixed(2)).join(', ')})${phase === 'detect' ? `; until the last document was indexed: median ${median(rs.map((r) => r.indexedRatio)).toFixed(2)}` : ''}.`);
 }
+}
+
+for (const pinned of PLACEMENTS) await runPlacement(pinned);
 await es.close();
 await benchStackDown();
 process.exit(0);

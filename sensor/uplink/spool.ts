@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync, ftruncateSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeFile, writeSync, ftruncateSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from '../../common/crc32.js';
 
@@ -66,6 +66,12 @@ export class Spool {
    * are read back from their segments.
    */
   private recent: SpoolEntry[] = [];
+  /** Descriptors with a background fsync running, and how many. */
+  private readonly syncing = new Map<number, number>();
+  /** Descriptors to close once their background fsync is done. */
+  private readonly closeWhenSynced = new Set<number>();
+  private stateWriting = false;
+  private stateGeneration = 0;
   /** The segment read back last (see segmentData). */
   private readBack: { file: string; data: Buffer } | undefined;
   private recentBytes = 0;
@@ -86,7 +92,7 @@ export class Spool {
     if (last && last.lastSeq >= this.nextSeqValue) this.nextSeqValue = last.lastSeq + 1;
     // The acknowledged position is saved lazily: if a crash loses the latest, the few
     // batches replayed are recognised by the collector and not stored twice.
-    this.timer = setInterval(() => this.flush(), opts.fsyncIntervalMs ?? 1000);
+    this.timer = setInterval(() => this.syncInBackground(), opts.fsyncIntervalMs ?? 1000);
     this.timer.unref();
   }
 
@@ -180,6 +186,49 @@ export class Spool {
     return { depthBatches, depthBytes, nextSeq: this.nextSeqValue, ackedSeq: this.acked, droppedBatches: this.dropped, corruptTails: this.corruptTails };
   }
 
+  /**
+   * The interval policy's fsync, off the event loop: the sensor captures on this thread,
+   * and an fsync waiting on the disk would stop it reading packets (the kernel's ring
+   * holds milliseconds of them). The acknowledged position is saved the same way.
+   */
+  private syncInBackground(): void {
+    const fd = this.fd;
+    if (this.dirty && fd !== undefined && this.policy !== 'never') {
+      this.dirty = false;
+      this.syncing.set(fd, (this.syncing.get(fd) ?? 0) + 1);
+      fsync(fd, (err) => {
+        const left = this.syncing.get(fd)! - 1;
+        if (left > 0) this.syncing.set(fd, left);
+        else this.syncing.delete(fd);
+        // Written but not known to be on disk: the next tick tries again.
+        if (err && this.fd === fd) this.dirty = true;
+        if (left === 0 && this.closeWhenSynced.delete(fd)) closeSync(fd);
+      });
+    }
+    if (this.stateDirty && !this.stateWriting) {
+      this.stateDirty = false;
+      this.stateWriting = true;
+      const generation = ++this.stateGeneration;
+      const file = join(this.opts.dir, 'state.json');
+      const tmp = `${file}.background`;
+      writeFile(tmp, this.stateText(), { flush: true }, (err) => {
+        this.stateWriting = false;
+        if (err) {
+          this.stateDirty = true;
+          return;
+        }
+        // Put in place only if nothing newer was saved meanwhile (close() saves on this thread).
+        try {
+          if (generation === this.stateGeneration) renameSync(tmp, file);
+          else unlinkSync(tmp);
+        } catch {
+          this.stateDirty = true;
+        }
+      });
+    }
+  }
+
+  /** Everything written made durable now (segment and state), on this thread. */
   flush(): void {
     if (this.dirty && this.fd !== undefined && this.policy !== 'never') {
       fsyncSync(this.fd);
@@ -193,13 +242,20 @@ export class Spool {
     this.stateDirty = true;
     if (this.fd !== undefined) fsyncSync(this.fd);
     this.flush();
-    if (this.fd !== undefined) closeSync(this.fd);
+    if (this.fd !== undefined) this.closeSegmentFile(this.fd);
     this.fd = undefined;
   }
 
+  /** Closes a segment's descriptor, once no fsync of it is still running (the number could be reused meanwhile). */
+  private closeSegmentFile(fd: number): void {
+    if (this.syncing.has(fd)) this.closeWhenSynced.add(fd);
+    else closeSync(fd);
+  }
+
   private rotate(firstSeq: number): Segment {
-    this.flush();
-    if (this.fd !== undefined) closeSync(this.fd);
+    // The segment left behind is made durable in the background, like any other interval's writes.
+    this.syncInBackground();
+    if (this.fd !== undefined) this.closeSegmentFile(this.fd);
     const file = join(this.opts.dir, `seg-${String(firstSeq).padStart(16, '0')}.log`);
     this.fd = openSync(file, 'a', 0o600);
     const seg: Segment = { file, firstSeq, lastSeq: firstSeq - 1, bytes: 0, entries: 0 };
@@ -227,7 +283,7 @@ export class Spool {
       for (const e of this.entriesOf(seg)) if (e > this.acked) this.dropped++;
     }
     if (this.segments.length === 0 && this.fd !== undefined) {
-      closeSync(this.fd);
+      this.closeSegmentFile(this.fd);
       this.fd = undefined;
     }
     try {
@@ -301,11 +357,16 @@ export class Spool {
     }
   }
 
+  private stateText(): string {
+    return JSON.stringify({ ackedSeq: this.acked, nextSeq: this.nextSeqValue, droppedBatches: this.dropped });
+  }
+
   private writeState(): void {
     this.stateDirty = false;
+    this.stateGeneration++;
     const file = join(this.opts.dir, 'state.json');
     const tmp = `${file}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ ackedSeq: this.acked, nextSeq: this.nextSeqValue, droppedBatches: this.dropped }));
+    writeFileSync(tmp, this.stateText());
     const fd = openSync(tmp, 'r');
     fsyncSync(fd);
     closeSync(fd);

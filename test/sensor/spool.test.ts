@@ -72,6 +72,31 @@ describe('the uplink spool', () => {
     spool.close();
   });
 
+  it('makes writes and the acknowledged position durable in the background while appends and rotations go on', async () => {
+    const dir = fresh();
+    let spool = new Spool({ dir, maxBytes: 1 << 20, segmentBytes: 600, fsync: 'interval', fsyncIntervalMs: 2 });
+    const seqs: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      seqs.push(spool.append(payload(i)));
+      if (i % 7 === 0) spool.ack(seqs[Math.floor(i / 2)]!);
+      // Lets the interval's background fsyncs run between appends, rotations and segment deletions.
+      if (i % 5 === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    const acked = seqs[149]!;
+    spool.ack(acked);
+    // The position reaches the disk without close(): the background write of state.json.
+    const saved = (): number => (JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { ackedSeq: number }).ackedSeq;
+    for (let t = 0; t < 200 && saved() !== acked; t++) await new Promise((r) => setTimeout(r, 10));
+    expect(saved()).toBe(acked);
+    spool.close();
+    spool = new Spool({ dir, maxBytes: 1 << 20, segmentBytes: 600 });
+    const replay = [...spool.pending()];
+    expect(replay.map((e) => e.seq)).toEqual(seqs.slice(150));
+    expect(replay.every((e) => e.payload.equals(payload(seqs.indexOf(e.seq))))).toBe(true);
+    expect(spool.stats().corruptTails).toBe(0);
+    spool.close();
+  });
+
   it('refuses a size bound that makes no sense instead of dropping everything', () => {
     expect(() => new Spool({ dir: fresh(), maxBytes: 2 << 30 })).toThrow(/spool maxBytes must be a positive whole number of bytes \(got -2147483648\)/);
     expect(() => new Spool({ dir: fresh(), maxBytes: Number.NaN })).toThrow(/maxBytes/);
