@@ -111,7 +111,9 @@ export async function startCollector(cfg: CollectorConfig, log: Logger, configFi
     log.info({ host: cfg.listen.host, port: address.port }, 'ingest endpoint listening');
 
     const streams = Array.from({ length: cfg.streams.shards }, (_, i) => streamKey(prefix, i));
-    const indexer = new BulkIndexer(es, { prefix: esPrefix, log, maxDocsPerRequest: INDEXER_DOCS_PER_REQUEST, onRetry: (status) => metrics.esErrors.inc({ status: String(status) }) });
+    // Consumers fill bodies to at least a request's worth, a whole batch at a time: the last
+    // batch may carry one past it, and goes in the same request rather than in a small one of its own.
+    const indexer = new BulkIndexer(es, { prefix: esPrefix, log, maxDocsPerRequest: 2 * INDEXER_DOCS_PER_REQUEST, maxBytesPerRequest: 16 * 1024 * 1024, onRetry: (status) => metrics.esErrors.inc({ status: String(status) }) });
     for (let i = 0; i < cfg.indexer.consumers; i++) {
       // Each consumer blocks on its own connection.
       const conn = createRedis(cfg.redis, `chot-indexer-${instanceId}-${i}`);

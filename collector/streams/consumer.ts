@@ -52,6 +52,11 @@ export class StreamConsumer {
   private stopping = false;
   private loop: Promise<void> | undefined;
   private readonly count: number;
+  /**
+   * Entries per read of own pending entries and per claim: recovering after a crash goes in
+   * larger steps than the steady reads, which are sized for one request.
+   */
+  private readonly recoverCount: number;
   private readonly blockMs: number;
   private readonly claimIdleMs: number;
   private lastClaim = 0;
@@ -61,6 +66,7 @@ export class StreamConsumer {
     private readonly opts: ConsumerOptions,
   ) {
     this.count = opts.count ?? 64;
+    this.recoverCount = Math.max(this.count, 100);
     this.blockMs = opts.blockMs ?? 1000;
     this.claimIdleMs = opts.claimIdleMs ?? 30_000;
   }
@@ -86,8 +92,10 @@ export class StreamConsumer {
           ownPending = worked;
         }
         if (!worked && Date.now() - this.lastClaim >= Math.min(this.claimIdleMs, 5000)) {
-          this.lastClaim = Date.now();
-          worked = await this.claimAbandoned();
+          const full = await this.claimAbandoned();
+          worked = full !== 'none';
+          // A full page claimed: there may be more, and they are claimed at once.
+          this.lastClaim = full === 'full' ? 0 : Date.now();
         }
         if (!worked) await this.readOnce('>');
         failures = 0;
@@ -103,7 +111,7 @@ export class StreamConsumer {
 
   /** Reads with the given id ('0' = own pending entries, '>' = new ones) and handles them. */
   private async readOnce(id: '0' | '>'): Promise<boolean> {
-    const entries = await this.read(id, this.count, id === '>' ? this.blockMs : undefined);
+    const entries = await this.read(id, id === '>' ? this.count : this.recoverCount, id === '>' ? this.blockMs : undefined);
     if (entries.length === 0) return false;
     const fill = this.opts.fill;
     if (id === '>' && fill) {
@@ -139,19 +147,22 @@ export class StreamConsumer {
     return entries;
   }
 
-  private async claimAbandoned(): Promise<boolean> {
-    let any = false;
+  /** Claims and handles entries idle with dead consumers: 'full' when a stream may hold more of them. */
+  private async claimAbandoned(): Promise<'none' | 'some' | 'full'> {
+    let outcome: 'none' | 'some' | 'full' = 'none';
     for (const stream of this.opts.streams) {
-      const reply = (await this.redis.callBuffer('XAUTOCLAIM', stream, this.opts.group, this.opts.consumer, this.claimIdleMs, '0', 'COUNT', this.count)) as [Buffer, Array<[Buffer, Buffer[] | null] | null>, Buffer[]?];
+      const reply = (await this.redis.callBuffer('XAUTOCLAIM', stream, this.opts.group, this.opts.consumer, this.claimIdleMs, '0', 'COUNT', this.recoverCount)) as [Buffer, Array<[Buffer, Buffer[] | null] | null>, Buffer[]?];
       const entries: StreamEntry[] = [];
       for (const item of reply[1]) if (item && item[1]) entries.push({ stream, id: item[0].toString(), fields: item[1] });
       if (entries.length > 0) {
         this.opts.log.info({ stream, group: this.opts.group, claimed: entries.length }, 'claimed entries left pending by a stopped consumer');
         await this.handleAndAck(entries);
-        any = true;
+        if (outcome === 'none') outcome = 'some';
       }
+      // The scan stopped before the end of the pending list: more may be waiting.
+      if (reply[0].toString() !== '0-0') outcome = 'full';
     }
-    return any;
+    return outcome;
   }
 
   private async handleAndAck(entries: StreamEntry[]): Promise<void> {

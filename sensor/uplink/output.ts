@@ -38,7 +38,12 @@ export class UplinkOutput implements RecordOutput {
     if (!leaf) throw new RuntimeError(`${cfg.tls.certFile}: no certificate in it`);
     // Our own identity, read from our certificate; the collector checks it again on its side.
     const identity = identityFromPeerCertificate(new X509Certificate(leaf.text), { roles: ['sensor'] });
-    this.spool = new Spool({ dir: cfg.spool.dir, maxBytes: cfg.spool.maxMb * 1024 * 1024, fsync: cfg.spool.fsync });
+    this.spool = new Spool({
+      dir: cfg.spool.dir,
+      maxBytes: cfg.spool.maxMb * 1024 * 1024,
+      fsync: cfg.spool.fsync,
+      onSyncError: (err, what) => log.error({ dir: cfg.spool.dir, what, code: err.code, err: err.message }, 'spool fsync failed: batches written before it may not survive a crash of this machine'),
+    });
     const tls = {
       key: read(cfg.tls.keyFile, 'key'),
       cert,

@@ -21,6 +21,11 @@ export interface SpoolOptions {
   fsyncIntervalMs?: number;
   /** Memory for the newest entries (default 32 MiB). */
   cacheBytes?: number;
+  /**
+   * Told of every failed background fsync or save of the acknowledged position (the
+   * interval policy). Writes whose fsync failed may be lost in a crash: a person must hear of it.
+   */
+  onSyncError?: (err: NodeJS.ErrnoException, what: 'segment' | 'state') => void;
 }
 
 export interface SpoolEntry {
@@ -35,6 +40,8 @@ export interface SpoolStats {
   ackedSeq: number;
   droppedBatches: number;
   corruptTails: number;
+  /** Background fsyncs and position saves that failed (see SpoolOptions.onSyncError). */
+  syncErrors: number;
 }
 
 const HEADER = 16;
@@ -71,6 +78,7 @@ export class Spool {
   /** Descriptors to close once their background fsync is done. */
   private readonly closeWhenSynced = new Set<number>();
   private stateWriting = false;
+  private syncErrors = 0;
   private stateGeneration = 0;
   /** The segment read back last (see segmentData). */
   private readBack: { file: string; data: Buffer } | undefined;
@@ -183,7 +191,7 @@ export class Spool {
       depthBytes += s.bytes;
       depthBatches += s.entries;
     }
-    return { depthBatches, depthBytes, nextSeq: this.nextSeqValue, ackedSeq: this.acked, droppedBatches: this.dropped, corruptTails: this.corruptTails };
+    return { depthBatches, depthBytes, nextSeq: this.nextSeqValue, ackedSeq: this.acked, droppedBatches: this.dropped, corruptTails: this.corruptTails, syncErrors: this.syncErrors };
   }
 
   /**
@@ -200,9 +208,19 @@ export class Spool {
         const left = this.syncing.get(fd)! - 1;
         if (left > 0) this.syncing.set(fd, left);
         else this.syncing.delete(fd);
-        // Written but not known to be on disk: the next tick tries again.
-        if (err && this.fd === fd) this.dirty = true;
-        if (left === 0 && this.closeWhenSynced.delete(fd)) closeSync(fd);
+        if (err) {
+          // Linux reports a writeback error once: a retry would succeed without the lost pages,
+          // so the failure is told, not retried away.
+          this.syncFailed(err, 'segment');
+          if (this.fd === fd) this.dirty = true;
+        }
+        if (left === 0 && this.closeWhenSynced.delete(fd)) {
+          try {
+            closeSync(fd);
+          } catch (closeErr) {
+            this.syncFailed(closeErr as NodeJS.ErrnoException, 'segment');
+          }
+        }
       });
     }
     if (this.stateDirty && !this.stateWriting) {
@@ -214,6 +232,7 @@ export class Spool {
       writeFile(tmp, this.stateText(), { flush: true }, (err) => {
         this.stateWriting = false;
         if (err) {
+          this.syncFailed(err, 'state');
           this.stateDirty = true;
           return;
         }
@@ -221,11 +240,17 @@ export class Spool {
         try {
           if (generation === this.stateGeneration) renameSync(tmp, file);
           else unlinkSync(tmp);
-        } catch {
+        } catch (renameErr) {
+          this.syncFailed(renameErr as NodeJS.ErrnoException, 'state');
           this.stateDirty = true;
         }
       });
     }
+  }
+
+  private syncFailed(err: NodeJS.ErrnoException, what: 'segment' | 'state'): void {
+    this.syncErrors++;
+    this.opts.onSyncError?.(err, what);
   }
 
   /** Everything written made durable now (segment and state), on this thread. */
@@ -256,6 +281,8 @@ export class Spool {
     // The segment left behind is made durable in the background, like any other interval's writes.
     this.syncInBackground();
     if (this.fd !== undefined) this.closeSegmentFile(this.fd);
+    // Closed (or closing): never written to again, even if opening the next segment fails.
+    this.fd = undefined;
     const file = join(this.opts.dir, `seg-${String(firstSeq).padStart(16, '0')}.log`);
     this.fd = openSync(file, 'a', 0o600);
     const seg: Segment = { file, firstSeq, lastSeq: firstSeq - 1, bytes: 0, entries: 0 };

@@ -122,7 +122,40 @@ describe('collector Redis streams (real Redis)', () => {
       await until(() => calls.length >= 2);
       expect(calls[1]!.seqs).toEqual([5]);
       expect(calls[1]!.at - appended).toBeGreaterThanOrEqual(1400);
+      expect(calls[1]!.at - appended).toBeLessThan(4500);
       expect(calls).toHaveLength(2);
+    } finally {
+      await c.stop();
+    }
+    expect(((await redis.xpending(stream, 'indexers')) as [number])[0]).toBe(0);
+  });
+
+  it('takes over a dead consumer\'s whole backlog at once, not one small read every few seconds', async () => {
+    const prefix = `t:${randomUUID()}:`;
+    const store = new BatchStore(redis, prefix, 1);
+    const stream = streamKey(prefix, 0);
+    for (let s = 0; s < 250; s++) await store.append(batch(`backlog-${s}`, 0));
+    await ensureGroup(redis, stream, 'indexers');
+    // A consumer that read 250 entries (as a filling indexer may hold) and died.
+    await redis.xreadgroup('GROUP', 'indexers', 'doomed', 'COUNT', 250, 'STREAMS', stream, '>');
+    await new Promise((r) => setTimeout(r, 400));
+    const seen = new Set<string>();
+    const reads: number[] = [];
+    const c = new StreamConsumer(conn(), {
+      streams: [stream], group: 'indexers', consumer: 'heir', log, count: 5, blockMs: 100, claimIdleMs: 300,
+      handle: async (entries) => {
+        reads.push(entries.length);
+        for (const e of entries) seen.add(parseStreamEntry(e.fields).sensorId);
+      },
+    });
+    const started = Date.now();
+    await c.start();
+    try {
+      await until(() => seen.size === 250, 20_000);
+      // Claimed in pages of 100 one after the other (the steady reads take 5): well inside the
+      // first claim period's repeat, where one page of 5 every 5 s would take minutes.
+      expect(Date.now() - started).toBeLessThan(4000);
+      expect(reads.slice(0, 3)).toEqual([100, 100, 50]);
     } finally {
       await c.stop();
     }

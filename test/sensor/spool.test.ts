@@ -88,6 +88,8 @@ describe('the uplink spool', () => {
     const saved = (): number => (JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { ackedSeq: number }).ackedSeq;
     for (let t = 0; t < 200 && saved() !== acked; t++) await new Promise((r) => setTimeout(r, 10));
     expect(saved()).toBe(acked);
+    // A descriptor closed under a running fsync would show here as a failed fsync (EBADF).
+    expect(spool.stats().syncErrors).toBe(0);
     spool.close();
     spool = new Spool({ dir, maxBytes: 1 << 20, segmentBytes: 600 });
     const replay = [...spool.pending()];
@@ -95,6 +97,29 @@ describe('the uplink spool', () => {
     expect(replay.every((e) => e.payload.equals(payload(seqs.indexOf(e.seq))))).toBe(true);
     expect(spool.stats().corruptTails).toBe(0);
     spool.close();
+  });
+
+  it('keeps the position close() saved over a background save still running, and leaks no descriptor', async () => {
+    const openFds = (): number => readdirSync('/proc/self/fd').length;
+    const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 40));
+    await settle();
+    const before = openFds();
+    for (let round = 0; round < 10; round++) {
+      const dir = fresh();
+      const spool = new Spool({ dir, maxBytes: 1 << 20, segmentBytes: 400, fsync: 'interval', fsyncIntervalMs: 60_000 });
+      const seqs = Array.from({ length: 3 }, (_, i) => spool.append(payload(i)));
+      spool.ack(seqs[1]!);
+      // This append rotates: the segment left behind is fsynced and seqs[1] saved in the
+      // background, still running when close() saves seqs[2] on this thread just after.
+      seqs.push(spool.append(payload(3)));
+      spool.ack(seqs[2]!);
+      spool.close();
+      await settle();
+      expect((JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { ackedSeq: number }).ackedSeq, `round ${round}`).toBe(seqs[2]);
+      expect(spool.stats().syncErrors).toBe(0);
+    }
+    await settle();
+    expect(openFds()).toBe(before);
   });
 
   it('refuses a size bound that makes no sense instead of dropping everything', () => {
