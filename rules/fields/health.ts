@@ -30,6 +30,7 @@ FIELDS.add('chot.sensor.flows.active', 'number', { doc: 'connections tracked now
 FIELDS.add('chot.sensor.spool.batches', 'number', { doc: 'batches waiting in the spool' }, K, 'stats.spoolBatches', (v) => st(v)?.spoolBatches, (t, x) => (stats(t).spoolBatches = num(x)));
 FIELDS.add('chot.sensor.spool.bytes', 'number', { unit: 'bytes', doc: 'bytes waiting in the spool' }, K, 'stats.spoolBytes', (v) => st(v)?.spoolBytes, (t, x) => (stats(t).spoolBytes = num(x)));
 FIELDS.add('chot.sensor.spool.dropped', 'number', { doc: 'batches the spool dropped (full)' }, K, 'stats.spoolDropped', (v) => st(v)?.spoolDropped, (t, x) => (stats(t).spoolDropped = num(x)));
+FIELDS.add('chot.sensor.spool.sync_errors', 'number', { doc: "the spool's failed fsyncs since start (batches may not survive a crash)" }, K, 'stats.spoolSyncErrors', (v) => st(v)?.spoolSyncErrors, (t, x) => (stats(t).spoolSyncErrors = num(x)));
 FIELDS.add('chot.sensor.lag_seconds', 'number', { unit: 's', doc: 'how far behind live the sensor runs' }, K, 'stats.lagS', (v) => st(v)?.lagS, (t, x) => (stats(t).lagS = num(x)));
 FIELDS.add('chot.sensor.certificate.not_after', 'string', { card: 'medium', doc: "the sensor certificate's notAfter (ISO 8601)" }, K, 'certNotAfter', (v) => hr(v).certNotAfter ?? st(v)?.certNotAfter, (t, x) => (t.health.certNotAfter = str(x)));
 FIELDS.add('chot.sensor.certificate.expires_in_days', 'number', { doc: 'days until the sensor certificate expires (negative: expired)' }, K, 'certNotAfter', (v) => {

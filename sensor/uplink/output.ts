@@ -32,7 +32,7 @@ export class UplinkOutput implements RecordOutput {
   private recordsOut = 0;
   private closing: Promise<void> | undefined;
 
-  constructor(cfg: UplinkConfig, private readonly log: Logger, sensorStats: () => Omit<SensorStats, 'version' | 'spoolBatches' | 'spoolBytes' | 'spoolDropped' | 'recordsOut' | 'certNotAfter'>) {
+  constructor(cfg: UplinkConfig, private readonly log: Logger, sensorStats: () => Omit<SensorStats, 'version' | 'spoolBatches' | 'spoolBytes' | 'spoolDropped' | 'spoolSyncErrors' | 'recordsOut' | 'certNotAfter'>) {
     const cert = read(cfg.tls.certFile, 'certificate');
     const leaf = pemBlocks(cert).find((b) => b.label === 'CERTIFICATE');
     if (!leaf) throw new RuntimeError(`${cfg.tls.certFile}: no certificate in it`);
@@ -61,7 +61,7 @@ export class UplinkOutput implements RecordOutput {
       reconnectSpreadMs: cfg.reconnectSpreadSeconds * 1000,
       stats: () => {
         const s = this.spool.stats();
-        return { ...sensorStats(), version, recordsOut: this.recordsOut, spoolBatches: s.depthBatches, spoolBytes: s.depthBytes, spoolDropped: s.droppedBatches, certNotAfter: identity.notAfter.toISOString() };
+        return { ...sensorStats(), version, recordsOut: this.recordsOut, spoolBatches: s.depthBatches, spoolBytes: s.depthBytes, spoolDropped: s.droppedBatches, spoolSyncErrors: s.syncErrors, certNotAfter: identity.notAfter.toISOString() };
       },
     });
     this.batcher = new RecordBatcher(this.spool, () => this.client.pump(), { maxRecords: cfg.batch.maxRecords, maxBytes: 1024 * 1024, maxDelayMs: cfg.batch.maxDelayMs });

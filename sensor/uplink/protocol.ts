@@ -28,6 +28,8 @@ export const sensorStatsSchema = z.strictObject({
   spoolBatches: z.number().min(0),
   spoolBytes: z.number().min(0),
   spoolDropped: z.number().min(0),
+  /** The spool's failed background fsyncs since start (optional: sensors before it do not send it). */
+  spoolSyncErrors: z.number().int().min(0).optional(),
   certNotAfter: z.string().max(40).optional(),
   lagS: z.number().min(0).optional(),
 });
