@@ -77,7 +77,7 @@ export function registerSensorCommands(program: Command): Command {
         const { UplinkOutput } = await import('./uplink/output.js');
         uplink = new UplinkOutput(cfg.uplink, log, () => readStats());
       }
-      await runLive(cfg, { log, analyzers: app.factory, appLogs: app.logs, outputs: uplink ? [uplink] : [], onStats: (read) => (readStats = read) });
+      await runLive(cfg, { log, analyzers: app.factory, appLogs: app.logs, outputs: uplink ? [uplink] : [], onStats: (read) => (readStats = read), registerMetrics: (registry) => uplink?.registerMetrics(registry) });
       // Whatever was not sent stays in the spool for the next start.
       await uplink?.closeAsync();
       // Everything is written and closed; cap 0.2.1 keeps an event-loop handle alive after

@@ -30,6 +30,8 @@ export interface LiveOptions {
   signal?: AbortSignal;
   /** Called once capture is running on every interface, with the metrics URL. */
   onReady?: (info: { metricsUrl: string }) => void;
+  /** Adds metrics of its own to the sensor's /metrics (the uplink's spool). */
+  registerMetrics?: (registry: Registry) => void;
   /** Handed a reader of the live counters (for the uplink's heartbeats). */
   onStats?: (read: () => LiveStats) => void;
 }
@@ -218,6 +220,7 @@ export async function runLive(cfg: SensorConfig, opts: LiveOptions): Promise<voi
   }
   const metrics = await startMetricsEndpoint({ role: 'sensor', host: cfg.metrics.host, port: cfg.metrics.port });
   registerMetrics(metrics.registry, links);
+  opts.registerMetrics?.(metrics.registry);
   let stopping = false;
   const runs = links.map(async (l) => {
     try {

@@ -11,7 +11,9 @@ import { RecordBatcher } from './batcher.js';
 import { UplinkClient } from './client.js';
 import type { UplinkConfig } from './config.js';
 import type { SensorStats } from './protocol.js';
+import { registerUplinkMetrics } from './metrics.js';
 import { Spool } from './spool.js';
+import type { Registry } from 'prom-client';
 
 function read(file: string, what: string): string {
   try {
@@ -100,5 +102,10 @@ export class UplinkOutput implements RecordOutput {
 
   close(): void {
     void this.closeAsync();
+  }
+
+  /** Puts the spool's and the connection's figures on the sensor's /metrics. */
+  registerMetrics(registry: Registry): void {
+    registerUplinkMetrics(registry, this.spool, () => this.client.connected);
   }
 }

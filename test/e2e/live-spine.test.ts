@@ -102,6 +102,17 @@ describe('live: a captured link through sensor and collector into Elasticsearch'
     const seen = async (): Promise<number> => Number(/chot_sensor_packets_total\{[^}]*\} (\d+)/.exec(await metrics().catch(() => ''))?.[1] ?? 0);
     await until(async () => (await seen()) >= truth.capture.packets || sensor.exitCode !== null, 30_000, 'the sensor to see every packet');
     expect(sensor.exitCode, `the sensor is still running (stderr: ${sensorErr.slice(-2000)})`).toBe(null);
+    // The uplink's own figures are on the sensor's /metrics too.
+    let now = '';
+    for (const end = Date.now() + 30_000; Date.now() < end && !/^chot_sensor_uplink_connected(\{[^}]*\})? 1$/m.test(now); ) {
+      now = await metrics();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const uplinkLines = now.split('\n').filter((l) => /^chot_sensor_(uplink|spool)/.test(l)).map((l) => l.replace(/\{[^}]*\}/, ''));
+    expect(uplinkLines).toContain('chot_sensor_uplink_connected 1');
+    expect(uplinkLines).toContain('chot_sensor_spool_dropped_total 0');
+    expect(uplinkLines).toContain('chot_sensor_spool_sync_errors_total 0');
+    expect(uplinkLines.some((l) => /^chot_sensor_spool_batches \d+$/.test(l))).toBe(true);
 
     // Stopping the sensor ends every open connection and drains the uplink.
     sensor.kill('SIGTERM');
