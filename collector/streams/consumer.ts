@@ -92,10 +92,8 @@ export class StreamConsumer {
           ownPending = worked;
         }
         if (!worked && Date.now() - this.lastClaim >= Math.min(this.claimIdleMs, 5000)) {
-          const full = await this.claimAbandoned();
-          worked = full !== 'none';
-          // A full page claimed: there may be more, and they are claimed at once.
-          this.lastClaim = full === 'full' ? 0 : Date.now();
+          this.lastClaim = Date.now();
+          worked = await this.claimAbandoned();
         }
         if (!worked) await this.readOnce('>');
         failures = 0;
@@ -147,28 +145,38 @@ export class StreamConsumer {
     return entries;
   }
 
-  /** Claims and handles entries idle with dead consumers: 'full' when a stream may hold more of them. */
-  private async claimAbandoned(): Promise<'none' | 'some' | 'full'> {
-    let outcome: 'none' | 'some' | 'full' = 'none';
+  /**
+   * Claims and handles every entry left idle by dead consumers, a page at a time, walking
+   * each stream's pending list once from its start (a backlog goes in one turn, and the
+   * entries live consumers are working on are passed over, not scanned again and again).
+   */
+  private async claimAbandoned(): Promise<boolean> {
+    let any = false;
     for (const stream of this.opts.streams) {
-      const reply = (await this.redis.callBuffer('XAUTOCLAIM', stream, this.opts.group, this.opts.consumer, this.claimIdleMs, '0', 'COUNT', this.recoverCount)) as [Buffer, Array<[Buffer, Buffer[] | null] | null>, Buffer[]?];
-      const entries: StreamEntry[] = [];
-      for (const item of reply[1]) if (item && item[1]) entries.push({ stream, id: item[0].toString(), fields: item[1] });
-      if (entries.length > 0) {
-        this.opts.log.info({ stream, group: this.opts.group, claimed: entries.length }, 'claimed entries left pending by a stopped consumer');
-        await this.handleAndAck(entries);
-        if (outcome === 'none') outcome = 'some';
-      }
-      // The scan stopped before the end of the pending list: more may be waiting.
-      if (reply[0].toString() !== '0-0') outcome = 'full';
+      let cursor = '0';
+      do {
+        const reply = (await this.redis.callBuffer('XAUTOCLAIM', stream, this.opts.group, this.opts.consumer, this.claimIdleMs, cursor, 'COUNT', this.recoverCount)) as [Buffer, Array<[Buffer, Buffer[] | null] | null>, Buffer[]?];
+        cursor = reply[0].toString();
+        const entries: StreamEntry[] = [];
+        for (const item of reply[1]) if (item && item[1]) entries.push({ stream, id: item[0].toString(), fields: item[1] });
+        if (entries.length > 0) {
+          this.opts.log.info({ stream, group: this.opts.group, claimed: entries.length }, 'claimed entries left pending by a stopped consumer');
+          await this.handleAndAck(entries);
+          any = true;
+        }
+      } while (cursor !== '0-0' && !this.stopping);
     }
-    return outcome;
+    return any;
   }
 
   private async handleAndAck(entries: StreamEntry[]): Promise<void> {
     await this.opts.handle(entries);
     const byStream = new Map<string, string[]>();
-    for (const e of entries) byStream.set(e.stream, [...(byStream.get(e.stream) ?? []), e.id]);
+    for (const e of entries) {
+      const ids = byStream.get(e.stream);
+      if (ids) ids.push(e.id);
+      else byStream.set(e.stream, [e.id]);
+    }
     for (const [stream, ids] of byStream) await this.redis.xack(stream, this.opts.group, ...ids);
   }
 }

@@ -162,6 +162,35 @@ describe('collector Redis streams (real Redis)', () => {
     expect(((await redis.xpending(stream, 'indexers')) as [number])[0]).toBe(0);
   });
 
+  it('passes over entries live consumers are working on, without scanning them again and again', async () => {
+    const prefix = `t:${randomUUID()}:`;
+    const store = new BatchStore(redis, prefix, 1);
+    const stream = streamKey(prefix, 0);
+    for (let s = 0; s < 1200; s++) await store.append(batch(`busy-${s}`, 0));
+    await ensureGroup(redis, stream, 'indexers');
+    // A live consumer with 1,200 entries in hand, none idle long: more than one XAUTOCLAIM
+    // looks at (ten times its COUNT of 100), so a walk over them takes two calls.
+    await redis.xreadgroup('GROUP', 'indexers', 'working', 'COUNT', 1200, 'STREAMS', stream, '>');
+    const claims = async (): Promise<number> => Number(/cmdstat_xautoclaim:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+    let handled = 0;
+    const c = new StreamConsumer(conn(), {
+      streams: [stream], group: 'indexers', consumer: 'idle', log, count: 5, blockMs: 100, claimIdleMs: 30_000,
+      handle: async (entries) => {
+        handled += entries.length;
+      },
+    });
+    const before = await claims();
+    await c.start();
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      // One walk over the pending list, then nothing until the next claim period.
+      expect((await claims()) - before).toBeLessThan(20);
+      expect(handled).toBe(0);
+    } finally {
+      await c.stop();
+    }
+  });
+
   it('leaves entries pending when handling fails, and delivers them again', async () => {
     const prefix = `t:${randomUUID()}:`;
     const store = new BatchStore(redis, prefix, 1);
