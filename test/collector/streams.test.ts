@@ -34,6 +34,12 @@ describe('collector Redis streams (real Redis)', () => {
   beforeAll(() => {
     redis = conn();
   });
+  /** A store over one stream of its own. */
+  const oneStream = (): { store: BatchStore; stream: string } => {
+    const prefix = `t:${randomUUID()}:`;
+    return { store: new BatchStore(redis, prefix, 1), stream: streamKey(prefix, 0) };
+  };
+  const pendingOf = async (stream: string): Promise<number> => ((await redis.xpending(stream, 'indexers')) as [number])[0];
   afterAll(() => {
     for (const c of connections) c.disconnect();
   });
@@ -56,9 +62,7 @@ describe('collector Redis streams (real Redis)', () => {
   });
 
   it('shares the work among consumers and hands a dead consumer\'s pending entries to the others', async () => {
-    const prefix = `t:${randomUUID()}:`;
-    const store = new BatchStore(redis, prefix, 1);
-    const stream = streamKey(prefix, 0);
+    const { store, stream } = oneStream();
     for (let s = 0; s < 40; s++) await store.append(batch(`sensor-${s}`, 0));
 
     // A consumer that takes entries and dies before acknowledging them.
@@ -87,8 +91,7 @@ describe('collector Redis streams (real Redis)', () => {
       await until(() => new Set(seen).size === 40);
       expect(seen.length).toBe(40); // each exactly once
       expect([...handled.values()].every((n) => n > 0)).toBe(true);
-      const pending = (await redis.xpending(stream, 'indexers')) as [number];
-      expect(pending[0]).toBe(0);
+      expect(await pendingOf(stream)).toBe(0);
     } finally {
       await a.stop();
       await b.stop();
@@ -96,9 +99,7 @@ describe('collector Redis streams (real Redis)', () => {
   });
 
   it('fills a read up to a request\'s worth of records as entries trickle in, waiting no longer than told', async () => {
-    const prefix = `t:${randomUUID()}:`;
-    const store = new BatchStore(redis, prefix, 1);
-    const stream = streamKey(prefix, 0);
+    const { store, stream } = oneStream();
     const calls: Array<{ seqs: number[]; at: number }> = [];
     const c = new StreamConsumer(conn(), {
       streams: [stream], group: 'indexers', consumer: 'c', log, count: 2, blockMs: 100,
@@ -127,13 +128,11 @@ describe('collector Redis streams (real Redis)', () => {
     } finally {
       await c.stop();
     }
-    expect(((await redis.xpending(stream, 'indexers')) as [number])[0]).toBe(0);
+    expect(await pendingOf(stream)).toBe(0);
   });
 
   it('takes over a dead consumer\'s whole backlog at once, not one small read every few seconds', async () => {
-    const prefix = `t:${randomUUID()}:`;
-    const store = new BatchStore(redis, prefix, 1);
-    const stream = streamKey(prefix, 0);
+    const { store, stream } = oneStream();
     for (let s = 0; s < 250; s++) await store.append(batch(`backlog-${s}`, 0));
     await ensureGroup(redis, stream, 'indexers');
     // A consumer that read 250 entries (as a filling indexer may hold) and died.
@@ -159,13 +158,11 @@ describe('collector Redis streams (real Redis)', () => {
     } finally {
       await c.stop();
     }
-    expect(((await redis.xpending(stream, 'indexers')) as [number])[0]).toBe(0);
+    expect(await pendingOf(stream)).toBe(0);
   });
 
   it('passes over entries live consumers are working on, without scanning them again and again', async () => {
-    const prefix = `t:${randomUUID()}:`;
-    const store = new BatchStore(redis, prefix, 1);
-    const stream = streamKey(prefix, 0);
+    const { store, stream } = oneStream();
     for (let s = 0; s < 1200; s++) await store.append(batch(`busy-${s}`, 0));
     await ensureGroup(redis, stream, 'indexers');
     // A live consumer with 1,200 entries in hand, none idle long: more than one XAUTOCLAIM
@@ -192,9 +189,7 @@ describe('collector Redis streams (real Redis)', () => {
   });
 
   it('leaves entries pending when handling fails, and delivers them again', async () => {
-    const prefix = `t:${randomUUID()}:`;
-    const store = new BatchStore(redis, prefix, 1);
-    const stream = streamKey(prefix, 0);
+    const { store, stream } = oneStream();
     await store.append(batch('flaky', 0));
     let attempts = 0;
     const c = new StreamConsumer(conn(), {
@@ -206,7 +201,7 @@ describe('collector Redis streams (real Redis)', () => {
     });
     await c.start();
     try {
-      await until(async () => attempts >= 3 && ((await redis.xpending(stream, 'indexers')) as [number])[0] === 0);
+      await until(async () => attempts >= 3 && (await pendingOf(stream)) === 0);
     } finally {
       await c.stop();
     }
@@ -214,9 +209,7 @@ describe('collector Redis streams (real Redis)', () => {
   });
 
   it('trims only what every required group has acknowledged, and nothing while a group is missing', async () => {
-    const prefix = `t:${randomUUID()}:`;
-    const store = new BatchStore(redis, prefix, 1);
-    const stream = streamKey(prefix, 0);
+    const { store, stream } = oneStream();
     for (let i = 0; i < 10; i++) await store.append(batch('s', i));
     await ensureGroup(redis, stream, 'indexers');
     // 'detectors' is required but not created yet: nothing may go.

@@ -6,6 +6,7 @@ import type { AggregateOp, StateOp } from '../../rules/engine/state.js';
 import { uniform } from '../support/rng.js';
 import { testStackConfig } from '../support/test-stack.js';
 import { T0 } from './helpers.js';
+import { answersOfBoth } from './state-parity.js';
 
 /**
  * Busy groups over many windows: enough records that evidence, values and running totals
@@ -69,15 +70,7 @@ describe("aggregate state: one hash per group", () => {
     for (const seed of [7, 8]) {
       const prefix = `test-rules-group:${seed}:${Date.now()}:`;
       const ops = busy(seed, prefix, 6000);
-      const mem = new MemoryState();
-      const red = new RedisState(redis);
-      const a: unknown[] = [];
-      const b: unknown[] = [];
-      for (let i = 0; i < ops.length; i += 97) {
-        const chunk = ops.slice(i, i + 97);
-        a.push(...(await mem.apply(chunk)));
-        b.push(...(await red.apply(chunk)));
-      }
+      const { memory: a, redis: b } = await answersOfBoth(redis, ops, 97);
       expect(b).toEqual(a);
       const statuses = new Set(a.map((x) => (x as { status: string }).status));
       for (const s of ['ok', 'dup', 'late']) expect(statuses).toContain(s);

@@ -1,10 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryState } from '../../rules/engine/memory-state.js';
-import { RedisState } from '../../rules/engine/redis-state.js';
 import { seqMember, type StateOp } from '../../rules/engine/state.js';
 import { testStackConfig } from '../support/test-stack.js';
 import { CTX, conn, engineFor, T0 } from './helpers.js';
+import { answersOfBoth } from './state-parity.js';
 
 function rng(seed: number): () => number {
   let x = seed;
@@ -71,16 +70,7 @@ describe('windowed state in Redis (Lua) behaves exactly as the in-process store'
     for (const seed of [1, 2, 3, 4]) {
       const prefix = `test-rules-parity:${seed}:${Date.now()}:`;
       const ops = stream(seed, prefix, 1500);
-      const mem = new MemoryState();
-      const red = new RedisState(redis);
-      const a: unknown[] = [];
-      const b: unknown[] = [];
-      // One at a time, then in pipelined chunks: order within a chunk is kept.
-      for (let i = 0; i < ops.length; i += 50) {
-        const chunk = ops.slice(i, i + 50);
-        a.push(...(await mem.apply(chunk)));
-        b.push(...(await red.apply(chunk)));
-      }
+      const { memory: a, redis: b } = await answersOfBoth(redis, ops, 50);
       expect(b).toEqual(a);
       const fired = a.filter((x) => JSON.stringify(x).includes('"period"')).length;
       expect(fired).toBeGreaterThan(0);
