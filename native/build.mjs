@@ -1,29 +1,39 @@
-// Builds native/build/packet-stats.node, the sensor's reader of the kernel's packet
-// socket counters (see packet-stats.c). One C file against Node-API, compiled with the
-// system's C compiler: no node-gyp project for so little. Rebuilt only when the source is
-// newer. Without a compiler or Node's headers the build says so and goes on: the sensor
-// then reports kernel drops as unknown.
+// Builds the sensor's addons into native/build/, each one C file against Node-API,
+// compiled with the system's C compiler: no node-gyp project for so little. Each is
+// rebuilt only when its source is newer. Without a compiler or Node's headers the build
+// says so and goes on: the sensor then works without that addon (see each source's
+// header for what that costs).
+//   packet-stats.node   the kernel's packet socket counters (live capture drops)
+//   capture-decode.node `sensor read`'s reading and decoding of pcap files on a thread of its own
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const source = join(here, 'packet-stats.c');
-const target = join(here, 'build', 'packet-stats.node');
+const addons = [
+  { name: 'packet-stats', flags: ['-O2'], without: 'the sensor will not report kernel drops' },
+  { name: 'capture-decode', flags: ['-O3', '-pthread'], without: '`sensor read` will decode every packet in JavaScript (slower)' },
+];
 
-if (process.platform !== 'linux') process.exit(0); // packet sockets are Linux's
-if (existsSync(target) && statSync(target).mtimeMs >= statSync(source).mtimeMs) process.exit(0);
+if (process.platform !== 'linux') process.exit(0); // packet sockets are Linux's; the decoder is built with them
 
 const include = [join(dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node', '/usr/local/include/node'].find((d) => existsSync(join(d, 'node_api.h')));
-if (!include) {
-  console.error(`chot: Node's headers (node_api.h) not found next to ${process.execPath} or in /usr/include/node: the sensor will not report kernel drops`);
-  process.exit(0);
-}
-mkdirSync(dirname(target), { recursive: true });
-const cc = process.env.CC || 'cc';
-const r = spawnSync(cc, ['-O2', '-Wall', '-Wextra', '-shared', '-fPIC', '-DNODE_GYP_MODULE_NAME=packet_stats', `-I${include}`, source, '-o', target], { encoding: 'utf8' });
-if (r.error || r.status !== 0) {
-  console.error(`chot: could not build ${target} with ${cc}: ${(r.error?.message ?? r.stderr).trim()}: the sensor will not report kernel drops`);
-  process.exit(0);
+for (const addon of addons) {
+  const source = join(here, `${addon.name}.c`);
+  const target = join(here, 'build', `${addon.name}.node`);
+  if (existsSync(target) && statSync(target).mtimeMs >= statSync(source).mtimeMs) continue;
+  if (!include) {
+    console.error(`chot: Node's headers (node_api.h) not found next to ${process.execPath} or in /usr/include/node: ${addon.without}`);
+    continue;
+  }
+  mkdirSync(dirname(target), { recursive: true });
+  const cc = process.env.CC || 'cc';
+  const module = addon.name.replace(/-/g, '_');
+  const r = spawnSync(cc, [...addon.flags, '-Wall', '-Wextra', '-shared', '-fPIC', `-DNODE_GYP_MODULE_NAME=${module}`, `-I${include}`, source, '-o', target], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) {
+    console.error(`chot: could not build ${target} with ${cc}: ${(r.error?.message ?? r.stderr).trim()}: ${addon.without}`);
+    continue;
+  }
+  if (r.stderr.trim()) console.error(r.stderr.trim());
 }

@@ -15,7 +15,7 @@ needs=(
   "ip:iproute2"                    # the network lab
   "make:make"
   "g++:g++"
-  "gcc:gcc"                        # native/: the packet socket statistics addon
+  "gcc:gcc"                        # native/: the packet socket statistics and capture decode addons
   "python3:python3"                # node-gyp
   "chromium:chromium"              # the console's browser tests (playwright-core drives Debian's build)
 )

@@ -7,6 +7,7 @@ import type { AnalyzerFactory } from './app/analyzer.js';
 import type { PacketSink } from './capture/source.js';
 import { Decoder, type DecoderOptions } from './decode/frame.js';
 import { DECODE_DROP, DECODE_FLOW, DECODE_TUNNEL, Packet } from './decode/packet.js';
+import { fillPacket } from './decode/predecoded.js';
 import { weirdId, weirdName, WeirdCounters } from './decode/weird.js';
 import type { Conn } from './flow/conn.js';
 import { FlowTable, type ConnWeird, type FlowOutput, type FlowTableOptions } from './flow/table.js';
@@ -92,7 +93,30 @@ export class Pipeline implements PacketSink {
     }
   }
 
-  private process(buf: Uint8Array, off: number, caplen: number, wirelen: number, tsSec: number, tsNsec: number, linkType: number): void {
+  /**
+   * A packet the native reader decoded ahead (see decode/predecoded.ts): accounted as
+   * packet() accounts a frame that decodeFrame found a plain IP packet.
+   */
+  predecoded(buf: Uint8Array, desc: Int32Array, at: number, wirelen: number, tsSec: number, tsNsec: number): void {
+    try {
+      this.arrive(wirelen, tsSec, tsNsec);
+      const p = this.p;
+      fillPacket(p, buf, desc, at);
+      this.table.process(p, null);
+      this.sweepFragments(p.now);
+    } catch {
+      this.stats.internalErrors++;
+      this.weirds.inc(W_INTERNAL);
+    }
+  }
+
+  /** The decoder settings a reader decoding ahead must use (see predecoded()). */
+  aheadSettings(): { verifyIp: boolean; verifyL4: boolean; vxlanPorts: number[] } {
+    return this.decoder.aheadSettings();
+  }
+
+  /** Counts a packet and sets the clock (this.p.now) to its time. */
+  private arrive(wirelen: number, tsSec: number, tsNsec: number): void {
     const st = this.stats;
     st.packets++;
     st.bytes += wirelen;
@@ -109,8 +133,21 @@ export class Pipeline implements PacketSink {
     this.lastNow = now;
     this.curSec = tsSec;
     this.curNsec = tsNsec;
+    this.p.now = now;
+  }
+
+  private sweepFragments(now: number): void {
+    if (now - this.lastSweep > 1e9) {
+      this.lastSweep = now;
+      if (this.decoder.frags.size > 0) this.decoder.frags.expire(now);
+    }
+  }
+
+  private process(buf: Uint8Array, off: number, caplen: number, wirelen: number, tsSec: number, tsNsec: number, linkType: number): void {
+    const st = this.stats;
+    this.arrive(wirelen, tsSec, tsNsec);
     const p = this.p;
-    p.now = now;
+    const now = p.now;
     let r = this.decoder.decodeFrame(p, linkType, buf, off, caplen, wirelen);
     const table = this.table;
     if (r === DECODE_FLOW) {
@@ -127,10 +164,7 @@ export class Pipeline implements PacketSink {
       if (r === DECODE_FLOW) table.process(p, parent);
       else st.undecoded++;
     }
-    if (now - this.lastSweep > 1e9) {
-      this.lastSweep = now;
-      if (this.decoder.frags.size > 0) this.decoder.frags.expire(now);
-    }
+    this.sweepFragments(now);
   }
 
   /**
@@ -150,10 +184,7 @@ export class Pipeline implements PacketSink {
     this.lastNow = now;
     // (Compared here so that the usual packet, with no timer due, passes no time in ns as an argument: no number is allocated.)
     if (now >= this.table.nextDue) this.table.tick(now);
-    if (now - this.lastSweep > 1e9) {
-      this.lastSweep = now;
-      if (this.decoder.frags.size > 0) this.decoder.frags.expire(now);
-    }
+    this.sweepFragments(now);
   }
 
   /**

@@ -9,6 +9,7 @@ import { UsageError } from '../common/errors.js';
 import type { AnalyzerFactory } from './app/analyzer.js';
 import { FileReader } from './capture/file-reader.js';
 import { LibpcapFileReader } from './capture/libpcap-reader.js';
+import { NativeFileReader } from './capture/native-reader.js';
 import type { PacketSource } from './capture/source.js';
 import type { FlowTableStats } from './flow/table.js';
 import { NdjsonOutput } from './output/ndjson-output.js';
@@ -37,7 +38,7 @@ export interface ReadSettings {
   interimSec: number;
   maxFlows: number;
   recordAt: 'close' | 'close-delay';
-  reader: 'chot' | 'libpcap';
+  reader: 'chot' | 'js' | 'libpcap';
   checksums: boolean;
   workers: number;
 }
@@ -65,7 +66,7 @@ function recordAtOption(text: string): 'close' | 'close-delay' {
 
 export function readSettings(o: ReadOptions): ReadSettings {
   if (o.format !== 'zeek' && o.format !== 'ndjson') throw new UsageError(`--format: expected zeek or ndjson, got "${o.format}"`);
-  if (o.reader !== 'chot' && o.reader !== 'libpcap') throw new UsageError(`--reader: expected chot or libpcap, got "${o.reader}"`);
+  if (o.reader !== 'chot' && o.reader !== 'js' && o.reader !== 'libpcap') throw new UsageError(`--reader: expected chot, js or libpcap, got "${o.reader}"`);
   return {
     format: o.format,
     out: o.out === undefined ? undefined : resolve(o.out),
@@ -110,7 +111,7 @@ export async function createReadPipeline(s: ReadSettings, streams?: RowStreamOpe
 }
 
 export function captureReader(s: ReadSettings, file: string): PacketSource & { readonly name: string } {
-  return s.reader === 'libpcap' ? new LibpcapFileReader(file) : new FileReader(file);
+  return s.reader === 'libpcap' ? new LibpcapFileReader(file) : s.reader === 'js' ? new FileReader(file) : new NativeFileReader(file);
 }
 
 export function resultOf(p: Pipeline): ReadResult {

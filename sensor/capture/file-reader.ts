@@ -133,6 +133,14 @@ export class FileReader implements PacketSource {
     }
   }
 
+  /**
+   * What open() found in a pcap file's header, for a reader that takes the records
+   * from there (the native one); undefined for pcapng.
+   */
+  pcapLayout(): { littleEndian: boolean; nanoseconds: boolean; linkType: number; recordsAt: number } | undefined {
+    return this.format === 'pcap' ? { littleEndian: this.le, nanoseconds: this.nano, linkType: this.linkType, recordsAt: 24 } : undefined;
+  }
+
   /** Reads on from where reading stopped; true once the file is done (its end, or stop()), false after pause(). */
   continue(sink: PacketSink): boolean {
     if (this.fd < 0) return true;

@@ -6,32 +6,20 @@
  * /proc/net/packet, then its descriptor from /proc/self/fd) and reads PACKET_STATISTICS
  * from it through a small addon of our own (native/packet-stats.c).
  */
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { addonPaths, loadAddon } from './addon.js';
 
 type SocketStatistics = (fd: number) => { packets: number; drops: number };
 
-const require = createRequire(import.meta.url);
-/** Where the build puts the addon, seen from this file in the sources and in dist/. */
-const ADDON_PATHS = ['../../native/build/packet-stats.node', '../../../native/build/packet-stats.node'];
+const ADDON_PATHS = addonPaths('packet-stats');
 
 let loaded: { read: SocketStatistics } | { error: string } | undefined;
 
 /** The addon's reader, or why there is none (not built: no compiler or headers at build time). */
 export function socketStatisticsReader(paths: readonly string[] = ADDON_PATHS): { read: SocketStatistics } | { error: string } {
   if (paths === ADDON_PATHS && loaded) return loaded;
-  let result: { read: SocketStatistics } | { error: string } = { error: `the packet statistics addon is not built (${paths.map((p) => fileURLToPath(new URL(p, import.meta.url))).join(' or ')}; run npm run build)` };
-  for (const p of paths) {
-    const file = fileURLToPath(new URL(p, import.meta.url));
-    if (!existsSync(file)) continue;
-    try {
-      result = { read: (require(file) as { socketStatistics: SocketStatistics }).socketStatistics };
-    } catch (err) {
-      result = { error: `the packet statistics addon ${file} does not load: ${(err as Error).message}` };
-    }
-    break;
-  }
+  const r = loadAddon<{ socketStatistics: SocketStatistics }>('packet statistics', paths);
+  const result = 'addon' in r ? { read: r.addon.socketStatistics } : r;
   if (paths === ADDON_PATHS) loaded = result;
   return result;
 }

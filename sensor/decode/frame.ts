@@ -100,6 +100,11 @@ export class Decoder {
     this.frags = new FragmentReassembler(wc, opts.maxFragments ?? 4096, (opts.fragmentTimeoutSec ?? 60) * 1e9);
   }
 
+  /** What a decoder running ahead of this one (the native reader's) must check as this one does. */
+  aheadSettings(): { verifyIp: boolean; verifyL4: boolean; vxlanPorts: number[] } {
+    return { verifyIp: this.verifyIp, verifyL4: this.verifyL4, vxlanPorts: [...this.vxlanPorts] };
+  }
+
   /**
    * Decodes one captured frame into p. Returns DECODE_FLOW when p holds an IP
    * packet for the flow table, DECODE_TUNNEL when it also encapsulates another

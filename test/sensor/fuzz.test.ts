@@ -35,7 +35,8 @@ async function corpus(): Promise<Uint8Array[]> {
     const file = join(dir, 'seed.pcap');
     await writeCapture(file, { seed: 11, packets: 5_000 });
     const out: Uint8Array[] = [];
-    new FileReader(file).readAll({ packet: (b, off, cap) => void (out.length < 30_000 && out.push(b.slice(off, off + cap))) });
+    // (copies: a Buffer's slice() is a view of the reader's block, which the next block overwrites)
+    new FileReader(file).readAll({ packet: (b, off, cap) => void (out.length < 30_000 && out.push(new Uint8Array(b.subarray(off, off + cap)))) });
     const u16 = (v: number) => Uint8Array.of(v >> 8, v & 0xff);
     const udp = ipv4('10.0.0.1', '10.0.0.2', 17, udpDatagram(40000, 53, bytes(40)));
     const syn = ipv4('10.0.0.1', '10.0.0.2', 6, tcpSegment(40000, 443, 1, 0, 2, new Uint8Array(0)));

@@ -276,7 +276,8 @@ export function pcapBytes(frames: Frame[], o: { nano?: boolean; linkType?: numbe
     const [sec, nsec] = secNsec(f.ts);
     parts.push(w32(sec), w32(o.nano ? nsec : Math.floor(nsec / 1000)), w32(f.data.length), w32(f.wire ?? f.data.length), f.data);
   }
-  return concat(...parts);
+  // (not concat(...parts): a spread of hundreds of thousands of frames exceeds the call stack)
+  return new Uint8Array(Buffer.concat(parts));
 }
 
 export function writePcap(path: string, frames: Frame[], o: { nano?: boolean; linkType?: number; bigEndian?: boolean } = {}): void {

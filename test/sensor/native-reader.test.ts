@@ -1,0 +1,388 @@
+/**
+ * The native reader (native/capture-decode.c through capture/native-reader.ts): the
+ * frames it decodes ahead must be exactly what the JavaScript decoders make of them,
+ * everything unusual must be left to those decoders, and `sensor read` must write the
+ * same logs either way. Its block handling (records across blocks, corrupt and cut
+ * records, more packets than a block's descriptors hold) must match FileReader's.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeCapture } from '../../lab/traffic/generate.js';
+import { createAppAnalyzer } from '../../sensor/app/index.js';
+import { CaptureFileError, FileReader } from '../../sensor/capture/file-reader.js';
+import { captureDecodeAddon, NativeFileReader, type PredecodedSink } from '../../sensor/capture/native-reader.js';
+import type { PacketSink } from '../../sensor/capture/source.js';
+import { Decoder } from '../../sensor/decode/frame.js';
+import { DECODE_FLOW, Packet } from '../../sensor/decode/packet.js';
+import { fillPacket } from '../../sensor/decode/predecoded.js';
+import { WeirdCounters } from '../../sensor/decode/weird.js';
+import { createAppLogs } from '../../sensor/output/app-logs.js';
+import { ZeekDirOutput } from '../../sensor/output/zeek-dir.js';
+import { Pipeline } from '../../sensor/pipeline.js';
+import { captureReader, readSettings } from '../../sensor/read.js';
+import { bytes, concat, corruptTransportChecksum, ether, icmpMessage, ipv4, ipv6, pcapBytes, pcapngBytes, tcpSegment, udpDatagram, withChecksum, type Frame } from './support/frames.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'chot-native-reader-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function prng(seed: number): () => number {
+  let x = seed | 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
+}
+
+function framesOf(file: string): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  // (plain Uint8Array copies: a Buffer's slice() is a view, here of the reader's block, which the next block overwrites)
+  new FileReader(file).readAll({ packet: (b, off, cap) => void out.push(new Uint8Array(b.subarray(off, off + cap))) });
+  return out;
+}
+
+/** Frames of every kind the decoders know, plain and unusual (the fuzz test's seeds, and more). */
+function craftedFrames(): Uint8Array[] {
+  const u16 = (v: number) => Uint8Array.of(v >> 8, v & 0xff);
+  const udp = withChecksum('10.0.0.1', '10.0.0.2', 17, udpDatagram(40000, 53, bytes(40)));
+  const syn = withChecksum('10.0.0.1', '10.0.0.2', 6, tcpSegment(40000, 443, 1, 0, 2, new Uint8Array(0)));
+  const udp4 = ipv4('10.0.0.1', '10.0.0.2', 17, udp);
+  const tcp6 = ipv6('2001:db8::1', '2001:db8::2', 6, tcpSegment(1, 2, 3, 4, 0x18, bytes(30)));
+  return [
+    ether(udp4),
+    ether(udp4, { vlans: [5] }),
+    ether(udp4, { vlans: [5, 6] }),
+    ether(udp4, { vlans: [1, 2, 3, 4, 5] }),
+    ether(udp4, { mpls: [100] }),
+    ether(udp4, { mpls: [100, 200, 300] }),
+    ether(udp4, { vlans: [7], mpls: [16, 17] }),
+    ether(udp4, { pppoe: 9 }),
+    ether(ipv4('10.0.0.1', '10.0.0.2', 6, syn)),
+    corruptTransportChecksum(ether(ipv4('10.0.0.1', '10.0.0.2', 6, syn))),
+    ether(ipv4('10.0.0.1', '10.0.0.2', 17, udpDatagram(40000, 53, bytes(12)))), // UDP checksum 0: none, over IPv4
+    ether(ipv6('2001:db8::1', '2001:db8::2', 17, udpDatagram(40000, 53, bytes(12)))), // 0 over IPv6: wrong
+    ether(tcp6),
+    ether(ipv6('2001:db8::1', '2001:db8::2', 6, tcpSegment(1, 2, 3, 4, 0x18, bytes(30)), { ext: [{ type: 0 }, { type: 43 }, { type: 60 }] })),
+    ether(ipv6('2001:db8::1', '2001:db8::2', 17, bytes(64), { frag: { offset: 0, more: true, id: 1 } })),
+    ether(ipv4('10.0.0.1', '10.0.0.2', 17, bytes(64), { fragOffset: 0, more: true, id: 3 })),
+    ether(ipv4('10.0.0.1', '10.0.0.2', 17, bytes(64), { fragOffset: 64, more: false, id: 3 })),
+    ether(ipv4('10.1.0.1', '10.1.0.2', 47, concat(u16(0x3000), u16(0x88be), bytes(12), ether(ipv4('10.0.0.1', '10.0.0.2', 6, syn))))),
+    ether(ipv4('10.1.0.1', '10.1.0.2', 17, udpDatagram(5555, 4789, concat(Uint8Array.of(8, 0, 0, 0, 0, 0, 1, 0), ether(udp4))))),
+    ether(ipv4('10.1.0.1', '10.1.0.2', 1, icmpMessage(8, 0, bytes(20)))),
+    ether(ipv6('2001:db8::1', '2001:db8::2', 58, icmpMessage(128, 0, bytes(20)))),
+    ether(ipv4('10.1.0.1', '10.1.0.2', 4, udp4)),
+    ether(ipv4('10.1.0.1', '10.1.0.2', 50, bytes(40))),
+    concat(ether(udp4), bytes(18, 0)), // Ethernet padding after the datagram
+  ];
+}
+
+/** A corpus, mutated as the fuzz test mutates: flipped bytes, cuts, garbage, frames longer on the wire. */
+function mutated(seeds: Uint8Array[], count: number, seed: number): Frame[] {
+  const rand = prng(seed);
+  const out: Frame[] = [];
+  let sec = 1_767_225_600;
+  let nsec = 0;
+  for (let i = 0; i < count; i++) {
+    const data = seeds[Math.floor(rand() * seeds.length)]!.slice();
+    let len = data.length;
+    const kind = rand();
+    if (kind < 0.35) {
+      const flips = 1 + Math.floor(rand() * 4);
+      for (let k = 0; k < flips; k++) data[rand() < 0.8 ? Math.floor(rand() * Math.min(len, 80)) : Math.floor(rand() * len)] = Math.floor(rand() * 256);
+    } else if (kind < 0.55) {
+      len = Math.floor(rand() * len);
+    } else if (kind < 0.6) {
+      for (let k = 0; k < len; k++) data[k] = Math.floor(rand() * 256);
+    }
+    nsec += Math.floor(rand() * 2_000_000);
+    if (nsec >= 1e9) {
+      sec++;
+      nsec -= 1e9;
+    }
+    out.push({ ts: [sec, nsec], data: data.subarray(0, len), wire: rand() < 0.1 ? len + Math.floor(rand() * 2000) : undefined });
+  }
+  return out;
+}
+
+/**
+ * Every field decodeFrame sets on a plain IP packet. The transport's own fields are
+ * compared for their transport only: the others keep whatever an earlier packet left.
+ */
+const FIELDS = ['end', 'wireEnd', 'etherType', 'vlan0', 'vlan1', 'vlanCount', 'mplsCount', 'pppoeSession', 'ipVersion', 'ipOff', 'ipHdrLen', 'ipLen', 'proto', 'ttl', 's0', 's1', 's2', 's3', 'd0', 'd1', 'd2', 'd3', 'isFragment', 'reassembled', 'l4Off', 'l4Len', 'sport', 'dport', 'tcpFlags', 'l4Bad', 'ip6Dst', 'payOff', 'payLen', 'payCap', 'tunnelKind', 'depth'] as const;
+const TRANSPORT_FIELDS: Record<number, readonly (keyof Packet)[]> = { 6: ['seq', 'ack', 'win', 'tcpHdrLen'], 17: ['udpLen'], 1: ['icmpType', 'icmpCode'], 58: ['icmpType', 'icmpCode'] };
+
+function fieldsOf(p: Packet): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (const f of FIELDS) o[f] = p[f];
+  for (const f of TRANSPORT_FIELDS[p.proto] ?? []) o[f] = p[f];
+  o.mpls = [...p.mpls.subarray(0, Math.min(p.mplsCount, 8))];
+  return o;
+}
+
+interface Comparison {
+  decoded: number;
+  toJs: number;
+  mismatches: string[];
+  /** Frames the native decoder left to JavaScript that JavaScript decoded plainly, without a weird. */
+  plainLeft: number;
+}
+
+/**
+ * Reads a file natively and decodes every frame again in JavaScript: each frame the native
+ * decoder took must decode to DECODE_FLOW with no weird and exactly its fields.
+ */
+function compareWithJs(file: string, linkType: number, settings: { verifyIp: boolean; verifyL4: boolean; vxlanPorts: number[] }): Comparison {
+  const weirds = new WeirdCounters();
+  const js = new Decoder(weirds, { verifyIpChecksum: settings.verifyIp, verifyTransportChecksums: settings.verifyL4, vxlanPorts: settings.vxlanPorts });
+  const a = new Packet();
+  const b = new Packet();
+  const c: Comparison = { decoded: 0, toJs: 0, mismatches: [], plainLeft: 0 };
+  let index = 0;
+  const sink: PredecodedSink = {
+    aheadSettings: () => settings,
+    predecoded(buf, desc, at) {
+      c.decoded++;
+      fillPacket(a, buf, desc, at);
+      const off = desc[at + 1]!;
+      const before = weirds.total();
+      const r = js.decodeFrame(b, linkType, buf, off, desc[at + 2]!, desc[at + 3]! >>> 0);
+      const want = fieldsOf(b);
+      const got = fieldsOf(a);
+      if (r !== DECODE_FLOW || weirds.total() !== before || JSON.stringify(want) !== JSON.stringify(got)) {
+        if (c.mismatches.length < 5) c.mismatches.push(`frame ${index}: JavaScript ${r}/${weirds.total() - before} weirds ${JSON.stringify(want)}, native ${JSON.stringify(got)}`);
+      }
+      index++;
+    },
+    packet(buf, off, caplen, wirelen) {
+      c.toJs++;
+      const before = weirds.total();
+      const r = js.decodeFrame(b, linkType, buf, off, caplen, wirelen);
+      if (r === DECODE_FLOW && weirds.total() === before && !b.l4Bad) c.plainLeft++;
+      index++;
+    },
+  };
+  const reader = new NativeFileReader(file);
+  reader.readAll(sink);
+  expect(reader.mode).toBe('native');
+  return c;
+}
+
+describe('the native capture reader', () => {
+  it('is built (npm run build compiles native/capture-decode.c)', () => {
+    const addon = captureDecodeAddon();
+    expect(addon, 'the addon is built by npm run build (native/build.mjs)').toHaveProperty('addon');
+  });
+
+  it('without the addon: the reason names the missing file, and reading falls back to JavaScript', async () => {
+    const missing = captureDecodeAddon(['./no-such-addon.node']);
+    expect(missing).toEqual({ error: expect.stringMatching(/not built \(.*no-such-addon\.node; run npm run build\)/) });
+    const file = join(dir, 'fallback.pcap');
+    writeFileSync(file, pcapBytes(craftedFrames().map((data, i) => ({ ts: 1_767_225_600 + i, data }))));
+    const reader = new NativeFileReader(file, missing);
+    const p = new Pipeline({ outputs: [{ record: () => {} }] });
+    reader.readAll(p);
+    expect(reader.mode).toEqual({ fallback: expect.stringMatching(/not built/) });
+    expect(p.stats.packets).toBe(craftedFrames().length);
+  });
+
+  it('decodes a generator capture ahead as the JavaScript decoders do, leaving nothing plain to them', async () => {
+    const file = join(dir, 'gen.pcap');
+    await writeCapture(file, { seed: 3, packets: 20_000 });
+    const settings = { verifyIp: true, verifyL4: true, vxlanPorts: [4789] };
+    const c = compareWithJs(file, 1, settings);
+    expect(c.mismatches).toEqual([]);
+    expect(c.decoded + c.toJs).toBeGreaterThanOrEqual(20_000);
+    expect(c.plainLeft, 'frames the JavaScript decoders found plain but the native one left to them').toBe(0);
+    expect(c.decoded / (c.decoded + c.toJs)).toBeGreaterThan(0.98);
+  });
+
+  it.each([
+    { verifyIp: true, verifyL4: true, linkType: 1 },
+    { verifyIp: false, verifyL4: false, linkType: 1 },
+    { verifyIp: true, verifyL4: true, linkType: 101 },
+  ])('decodes 150,000 crafted and mutated frames exactly as JavaScript does, or leaves them to it (checksums $verifyL4, link type $linkType)', async ({ verifyIp, verifyL4, linkType }) => {
+    const gen = join(dir, 'seed.pcap');
+    await writeCapture(gen, { seed: 11, packets: 3_000 });
+    // Raw-IP frames are the Ethernet frames without their 14-byte header.
+    const seeds = [...framesOf(gen), ...craftedFrames()].map((f) => (linkType === 101 ? f.subarray(14) : f));
+    const file = join(dir, `mutated-${linkType}-${verifyL4}.pcap`);
+    writeFileSync(file, pcapBytes(mutated(seeds, 150_000, 20261124 + linkType), { linkType }));
+    const c = compareWithJs(file, linkType, { verifyIp, verifyL4, vxlanPorts: [4789] });
+    expect(c.mismatches).toEqual([]);
+    expect(c.decoded + c.toJs).toBe(150_000);
+    // Both kinds are many: the mutations reach every rule of the native decoder.
+    expect(c.decoded).toBeGreaterThan(30_000);
+    expect(c.toJs).toBeGreaterThan(30_000);
+  }, 60_000);
+
+  it('sensor read writes the same logs natively and in JavaScript, app analyzers on', async () => {
+    const file = join(dir, 'logs.pcap');
+    await writeCapture(file, { seed: 5, packets: 30_000 });
+    const logsOf = (reader: NativeFileReader | FileReader, name: string): Record<string, string> => {
+      const out = join(dir, name);
+      const p = new Pipeline({ outputs: [new ZeekDirOutput(out, createAppLogs)], analyzers: createAppAnalyzer, flows: { uidSeed: 7, interimSec: 60 } });
+      reader.readAll(p);
+      p.finish();
+      const logs: Record<string, string> = {};
+      // (#open and #close carry the time of writing)
+      for (const f of readdirSync(out)) logs[f] = readFileSync(join(out, f), 'utf8').replace(/^#(open|close).*$/gm, '');
+      return logs;
+    };
+    const native = new NativeFileReader(file);
+    const nativeLogs = logsOf(native, 'native');
+    expect(native.mode).toBe('native');
+    expect(native.decoded).toBeGreaterThan(29_000);
+    const jsLogs = logsOf(new FileReader(file), 'js');
+    expect(Object.keys(nativeLogs).sort()).toEqual(['conn.log', 'dns.log', 'http.log', 'ssh.log', 'ssl.log', 'weird.log', 'x509.log']);
+    for (const name of Object.keys(jsLogs)) expect(nativeLogs[name], name).toBe(jsLogs[name]);
+    expect(nativeLogs['conn.log']!.split('\n').length).toBeGreaterThan(500);
+  }, 60_000);
+
+  it('sensor read --reader: chot (the default) reads natively, js in JavaScript; anything else is refused', () => {
+    const settings = (reader: string) => readSettings({ format: 'zeek', app: true, interim: '60', maxFlows: '1000000', reader, checksums: true });
+    expect(captureReader(settings('chot'), 'x.pcap')).toBeInstanceOf(NativeFileReader);
+    const js = captureReader(settings('js'), 'x.pcap');
+    expect(js).toBeInstanceOf(FileReader);
+    expect(js).not.toBeInstanceOf(NativeFileReader);
+    expect(() => settings('fast')).toThrow('--reader: expected chot, js or libpcap, got "fast"');
+  });
+
+  it('pcapng and sinks taking frames only are read by FileReader', () => {
+    const frames = craftedFrames().map((data, i) => ({ ts: 1_767_225_600 + i, data }));
+    const ng = join(dir, 'frames.pcapng');
+    writeFileSync(ng, pcapngBytes(frames));
+    const a = new NativeFileReader(ng);
+    const p = new Pipeline({ outputs: [{ record: () => {} }] });
+    a.readAll(p);
+    expect(a.mode).toEqual({ fallback: 'pcapng is read in JavaScript' });
+    expect(p.stats.packets).toBe(frames.length);
+    const pcap = join(dir, 'frames.pcap');
+    writeFileSync(pcap, pcapBytes(frames));
+    const seen: number[] = [];
+    const b = new NativeFileReader(pcap);
+    b.readAll({ packet: (_b, _o, caplen) => void seen.push(caplen) } satisfies PacketSink);
+    expect(b.mode).toEqual({ fallback: 'the sink takes frames only' });
+    expect(seen).toEqual(frames.map((f) => f.data.length));
+  });
+
+  describe('blocks, as FileReader reads them', () => {
+    /** Each packet as FileReader hands it over, and the reader's counters. */
+    function readBoth(file: string, block?: number): { native: string[]; js: string[]; nativeReader: NativeFileReader; jsReader: FileReader } {
+      const row = (buf: Uint8Array, off: number, caplen: number, wire: number, sec: number, nsec: number): string => `${sec}.${nsec} ${caplen}/${wire} ${Buffer.from(buf.subarray(off, off + caplen)).toString('hex')}`;
+      const native: string[] = [];
+      const nativeReader = new NativeFileReader(file, undefined, block);
+      nativeReader.readAll({
+        aheadSettings: () => ({ verifyIp: true, verifyL4: true, vxlanPorts: [] }),
+        predecoded: (buf, desc, at, wire, sec, nsec) => void native.push(row(buf, desc[at + 1]!, desc[at + 2]!, wire, sec, nsec)),
+        packet: (buf, off, caplen, wire, sec, nsec) => void native.push(row(buf, off, caplen, wire, sec, nsec)),
+      } satisfies PredecodedSink);
+      const js: string[] = [];
+      const jsReader = new FileReader(file);
+      jsReader.readAll({ packet: (buf, off, caplen, wire, sec, nsec) => void js.push(row(buf, off, caplen, wire, sec, nsec)) });
+      return { native, js, nativeReader, jsReader };
+    }
+
+    const frames: Frame[] = Array.from({ length: 3_000 }, (_, i) => ({ ts: [1_767_225_600 + i, (i * 7919) % 1_000_000_000], data: ether(ipv4('10.0.0.1', '10.0.0.2', 17, udpDatagram(1000 + i, 53, bytes(i % 1400)))), wire: i % 10 === 0 ? 2000 : undefined }));
+
+    it.each([{ nano: false }, { nano: true }])('records across block ends, timestamps and lengths exact (nanoseconds $nano)', ({ nano }) => {
+      const file = join(dir, `blocks-${nano}.pcap`);
+      writeFileSync(file, pcapBytes(frames, { nano }));
+      // 300 KiB blocks: records straddle every block end.
+      const r = readBoth(file, 300 * 1024);
+      expect(r.native).toEqual(r.js);
+      expect(r.native.length).toBe(3_000);
+      expect(r.nativeReader.stats()).toEqual(r.jsReader.stats());
+      expect(r.nativeReader.badRecords).toBe(0);
+      expect(r.nativeReader.bytes).toBe(r.jsReader.bytes - 24);
+    });
+
+    it('more packets than a block has descriptors for: carried to the next block', () => {
+      const tiny: Frame[] = Array.from({ length: 20_000 }, (_, i) => ({ ts: 1_767_225_600 + i / 1000, data: Uint8Array.of(i & 0xff) }));
+      const file = join(dir, 'tiny.pcap');
+      writeFileSync(file, pcapBytes(tiny));
+      const r = readBoth(file);
+      expect(r.native).toEqual(r.js);
+      expect(r.native.length).toBe(20_000);
+    });
+
+    it('a record cut by the end of the file, and a corrupt record length, end reading as FileReader ends it', () => {
+      const whole = pcapBytes(frames.slice(0, 50));
+      const cutFile = join(dir, 'cut.pcap');
+      writeFileSync(cutFile, whole.subarray(0, whole.length - 30));
+      const cut = readBoth(cutFile);
+      expect(cut.native).toEqual(cut.js);
+      expect(cut.native.length).toBe(49);
+      expect(cut.nativeReader.badRecords).toBe(1);
+      expect(cut.nativeReader.badRecords).toBe(cut.jsReader.badRecords);
+
+      const corrupt = Buffer.from(pcapBytes(frames.slice(0, 50)));
+      let at = 24;
+      for (let i = 0; i < 20; i++) at += 16 + corrupt.readUInt32LE(at + 8);
+      corrupt.writeUInt32LE(5_000_000, at + 8); // the 21st record's length
+      const corruptFile = join(dir, 'corrupt.pcap');
+      writeFileSync(corruptFile, corrupt);
+      const c = readBoth(corruptFile);
+      expect(c.native).toEqual(c.js);
+      expect(c.native.length).toBe(20);
+      expect(c.nativeReader.badRecords).toBe(1);
+
+      const headerOnly = join(dir, 'header-cut.pcap');
+      writeFileSync(headerOnly, whole.subarray(0, 24 + 10));
+      const h = readBoth(headerOnly);
+      expect(h.native).toEqual([]);
+      expect(h.nativeReader.badRecords).toBe(h.jsReader.badRecords);
+      expect(h.nativeReader.badRecords).toBe(1);
+    });
+
+    it('stopped by the sink: reading ends at once, the thread is joined, the count is what was delivered', () => {
+      const file = join(dir, 'stop.pcap');
+      writeFileSync(file, pcapBytes(frames));
+      const reader = new NativeFileReader(file, undefined, 300 * 1024);
+      let n = 0;
+      reader.readAll({
+        aheadSettings: () => ({ verifyIp: true, verifyL4: true, vxlanPorts: [] }),
+        predecoded: () => void (++n === 1234 && reader.stop()),
+        packet: () => void (++n === 1234 && reader.stop()),
+      } satisfies PredecodedSink);
+      expect(n).toBe(1234);
+      expect(reader.stats().received).toBe(1234);
+    });
+  });
+
+  it('a read error is reported with its reason, after the packets read before it', () => {
+    const a = captureDecodeAddon();
+    if (!('addon' in a)) throw new Error(a.error);
+    // A directory opens but cannot be read: the thread's read fails with EISDIR.
+    const slots = [0, 1].map(() => ({ data: Buffer.alloc(512 * 1024), desc: new Int32Array(64 * 16) }));
+    const h = a.addon.open(dir, { offset: 0, littleEndian: true, linkType: 1, verifyIp: true, verifyL4: true, vxlanPorts: [] }, slots);
+    const slot = a.addon.next(h);
+    if (slot >= 0) a.addon.release(h, slot);
+    expect(a.addon.next(h)).toBe(-1);
+    expect(a.addon.stats(h)).toMatchObject({ packets: 0, error: expect.stringMatching(/directory/i) });
+    a.addon.close(h);
+    a.addon.close(h); // twice is harmless
+    expect(a.addon.next(h)).toBe(-1);
+  });
+
+  it('refuses bad arguments with what is wrong, and a missing file with its name', () => {
+    const a = captureDecodeAddon();
+    if (!('addon' in a)) throw new Error(a.error);
+    const slots = [0, 1].map(() => ({ data: Buffer.alloc(512 * 1024), desc: new Int32Array(64 * 16) }));
+    const opts = { offset: 24, littleEndian: true, linkType: 1, verifyIp: true, verifyL4: true, vxlanPorts: [] };
+    expect(() => a.addon.open(join(dir, 'nope.pcap'), opts, slots)).toThrow(/nope\.pcap: No such file/);
+    expect(() => a.addon.open(join(dir, 'x'), opts, slots.slice(0, 1))).toThrow(/2 to 8 slots/);
+    expect(() => a.addon.open(join(dir, 'x'), opts, [{ data: Buffer.alloc(1024), desc: new Int32Array(64) }, { data: Buffer.alloc(1024), desc: new Int32Array(64) }])).toThrow(/largest record/);
+    expect(() => a.addon.open(join(dir, 'x'), { ...opts, vxlanPorts: Array.from({ length: 17 }, (_, i) => i) }, slots)).toThrow(/at most 16/);
+    expect(() => a.addon.next({})).toThrow(/reader handle/);
+  });
+
+  it('sensor read on a capture whose file is not a capture: the same error as FileReader', () => {
+    const file = join(dir, 'not.pcap');
+    writeFileSync(file, 'hello, not a capture');
+    expect(() => new NativeFileReader(file).readAll(new Pipeline({ outputs: [] }))).toThrow(CaptureFileError);
+    expect(() => new NativeFileReader(join(dir, 'missing.pcap')).readAll(new Pipeline({ outputs: [] }))).toThrow(/file not found/);
+  });
+});
