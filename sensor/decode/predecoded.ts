@@ -20,13 +20,14 @@ const D_VLAN1 = 9;
 const D_VLANS = 10;
 const D_MPLS_COUNT = 11;
 const D_MPLS0 = 12;
-const D_IPV = 20;
+export const D_IPV = 20;
 const D_IP_OFF = 21;
 const D_IP_HLEN = 22;
 const D_IP_LEN = 23;
 const D_PROTO = 24;
 const D_TTL = 25;
-const D_S0 = 26;
+/** The eight 32-bit address words, source then destination (IPv4: 0, 0, 0xffff, address). */
+export const D_S0 = 26;
 const D_L4_OFF = 34;
 const D_L4_LEN = 35;
 const D_SPORT = 36;

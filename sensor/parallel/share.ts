@@ -20,6 +20,7 @@ import { decodeEthernet, ETH_IPV4, ETH_IPV6, ETH_MPLS, ETH_MPLS_MC, ETH_PPPOE_SE
 import { decodeMpls } from '../decode/mpls.js';
 import { LINK_ETHERNET, LINK_IPV4, LINK_IPV6, LINK_LOOP, LINK_NULL, LINK_RAW, LINK_RAW_DLT, LINK_RAW_DLT_OPENBSD, LINK_SLL, LINK_SLL2, Packet } from '../decode/packet.js';
 import { decodePppoe } from '../decode/pppoe.js';
+import { D_IPV, D_S0 } from '../decode/predecoded.js';
 import { decodeSll, decodeSll2 } from '../decode/sll.js';
 import { decodeVlan } from '../decode/vlan.js';
 import { WeirdCounters } from '../decode/weird.js';
@@ -35,6 +36,17 @@ export function shareOf(b: Uint8Array, off: number, caplen: number, linkType: nu
   if (workers <= 1) return 0;
   const h = outerAddressHash(b, off, off + caplen, linkType);
   return h < 0 ? 0 : h % workers;
+}
+
+/**
+ * shareOf for a frame the native reader decoded ahead (decode/predecoded.ts): its only
+ * IP header's addresses are in the descriptor, hashed as outerAddressHash hashes them.
+ */
+export function shareOfDecoded(d: Int32Array, at: number, workers: number): number {
+  if (workers <= 1) return 0;
+  const a = at + D_S0;
+  const h = d[at + D_IPV] === 4 ? pairHash(d[a + 3]!, 0, 0, 0, d[a + 7]!, 0, 0, 0) : pairHash(d[a]!, d[a + 1]!, d[a + 2]!, d[a + 3]!, d[a + 4]!, d[a + 5]!, d[a + 6]!, d[a + 7]!);
+  return h % workers;
 }
 
 /** A non-negative hash of the outermost IP header's address pair, the same both ways; -1 without one. */

@@ -6,10 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { PacketSink } from '../capture/source.js';
+import type { PredecodedSink } from '../capture/native-reader.js';
 import type { Pipeline } from '../pipeline.js';
 import { captureReader, createReadPipeline, type ReadSettings } from '../read.js';
-import { shareOf } from './share.js';
+import { shareOf, shareOfDecoded } from './share.js';
 import type { FromWorker } from './messages.js';
 
 interface WorkerInput {
@@ -28,7 +28,7 @@ function threadCpuSeconds(): number | undefined {
   }
 }
 
-class ShareFilter implements PacketSink {
+class ShareFilter implements PredecodedSink {
   constructor(
     private readonly pipe: Pipeline,
     private readonly index: number,
@@ -37,6 +37,15 @@ class ShareFilter implements PacketSink {
 
   packet(buf: Uint8Array, off: number, caplen: number, wirelen: number, tsSec: number, tsNsec: number, linkType: number): void {
     if (shareOf(buf, off, caplen, linkType, this.workers) === this.index) this.pipe.packet(buf, off, caplen, wirelen, tsSec, tsNsec, linkType);
+    else this.pipe.passBy(tsSec, tsNsec);
+  }
+
+  aheadSettings(): { verifyIp: boolean; verifyL4: boolean; vxlanPorts: number[] } {
+    return this.pipe.aheadSettings();
+  }
+
+  predecoded(buf: Uint8Array, desc: Int32Array, at: number, wirelen: number, tsSec: number, tsNsec: number): void {
+    if (shareOfDecoded(desc, at, this.workers) === this.index) this.pipe.predecoded(buf, desc, at, wirelen, tsSec, tsNsec);
     else this.pipe.passBy(tsSec, tsNsec);
   }
 }

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../common/paths.js';
 import { writeCapture } from '../../lab/traffic/generate.js';
-import { shareOf } from '../../sensor/parallel/share.js';
+import { NativeFileReader, type PredecodedSink } from '../../sensor/capture/native-reader.js';
+import { shareOf, shareOfDecoded } from '../../sensor/parallel/share.js';
 import { bytes, ether, icmpMessage, ipv4, ipv6, pcapBytes, tcpSegment, TcpTalk, udpDatagram, type Frame } from './support/frames.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chot-parallel-'));
@@ -44,6 +45,26 @@ describe('which worker accounts a frame', () => {
     const arp = ether(bytes(28), {}, 0x0806);
     expect(share(arp, 4)).toBe(0);
     expect(share(bytes(6), 4)).toBe(0);
+  });
+
+  it('a frame the native reader decoded ahead goes to the worker its frame would go to', async () => {
+    const file = join(dir, 'share-native.pcap');
+    await writeCapture(file, { seed: 9, packets: 20_000 });
+    let decoded = 0;
+    const wrong: string[] = [];
+    const reader = new NativeFileReader(file);
+    reader.readAll({
+      aheadSettings: () => ({ verifyIp: true, verifyL4: true, vxlanPorts: [4789] }),
+      predecoded(buf, desc, at) {
+        decoded++;
+        const off = desc[at + 1]!;
+        for (const n of [2, 3, 8]) if (shareOfDecoded(desc, at, n) !== shareOf(buf, off, desc[at + 2]!, 1, n) && wrong.length < 5) wrong.push(`packet ${decoded}, ${n} workers`);
+      },
+      packet() {},
+    } satisfies PredecodedSink);
+    expect(reader.mode).toBe('native');
+    expect(decoded).toBeGreaterThan(19_000);
+    expect(wrong).toEqual([]);
   });
 });
 
