@@ -236,7 +236,9 @@ const measure = (name, r) => measured.push({ name, r });
 const tcpdump = ensureDebian('tcpdump', 'tcpdump') ? best(() => timed('tcpdump', ['-r', capture, '-w', '/dev/null'])) : undefined;
 measure('tcpdump -r F -w /dev/null (the read limit)', tcpdump);
 const appRun = best(() => chotRead({ app: true }, 'app'));
-measure('chot sensor read: conn/weird + dns/ssl/http/x509/ssh logs, app analyzers (one thread)', appRun);
+measure('chot sensor read: conn/weird + dns/ssl/http/x509/ssh logs, app analyzers (one thread; pcap read and decoded ahead natively)', appRun);
+const jsRun = best(() => chotRead({ app: true, reader: 'js' }, 'appjs'));
+measure('chot sensor read --reader js: the same, every frame read and decoded in JavaScript', jsRun);
 const twoRun = best(() => chotRead({ app: true, workers: 2 }, 'app2'));
 measure('chot sensor read --workers 2: the same, two worker threads', twoRun);
 const warmRun = best(() => chotWarm('warm'));
@@ -402,6 +404,8 @@ if (live) {
   lines.push('');
 }
 const perWorker = (r) => (r.workerCpu ?? []).map((c) => (c === undefined || c === null ? '?' : `${c.toFixed(2)} s`)).join(' + ');
+lines.push(`Reading and decoding ahead in native code (native/capture-decode.c, the default \`--reader chot\`): ${rate(packets, appRun.wall).toLocaleString('en')} packets/s against ${rate(packets, jsRun.wall).toLocaleString('en')} with every frame decoded in JavaScript (\`--reader js\`), ${(jsRun.wall / appRun.wall).toFixed(2)}× in wall time, ${appRun.cpu.toFixed(2)} s of CPU against ${jsRun.cpu.toFixed(2)} s; the same logs either way.`);
+lines.push('');
 lines.push(`One and two workers (app analyzers and every log, the rows above): \`--workers 2\` ${rate(packets, twoRun.wall).toLocaleString('en')} packets/s against ${rate(packets, appRun.wall).toLocaleString('en')} on one thread (${(appRun.wall / twoRun.wall).toFixed(2)}× in wall time), for ${twoRun.cpu.toFixed(2)} s of CPU against ${appRun.cpu.toFixed(2)} s (the workers' own threads: ${perWorker(twoRun) || 'n/a'}; the rest is V8's compiler and garbage-collector threads, each worker's isolate compiling and collecting on its own). Issue 4's target, all the metadata at softflowd's rate or better: ${softRate ? (Math.max(rate(packets, appRun.wall), rate(packets, twoRun.wall)) >= softRate ? 'met' : `not met (best ${ratio(Math.max(rate(packets, appRun.wall), rate(packets, twoRun.wall)), softRate)} of softflowd)`) : 'n/a (softflowd not measured)'}; in the steady state of a long-running sensor (the second pass above: compiled code, no warm-up) one thread reads ${rate(packets, warmRun.wall).toLocaleString('en')} packets/s, ${ratio(rate(packets, warmRun.wall), softRate)} of softflowd.`);
 lines.push('');
 lines.push(
