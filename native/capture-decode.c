@@ -1,7 +1,7 @@
 /*
  * Reads a pcap file ahead of `chot sensor read`'s JavaScript pipeline and decodes the
- * common frames on its own thread: Ethernet or raw IP, 802.1Q/QinQ tags, MPLS label
- * stacks, IPv4 and IPv6 without extension headers, TCP, UDP and ICMP, with the IPv4
+ * common frames on its own thread: Ethernet, raw IP or Linux cooked captures, 802.1Q/QinQ
+ * tags, MPLS label stacks, PPPoE sessions, IPv4 and IPv6 without extension headers, TCP, UDP and ICMP, with the IPv4
  * header and transport checksums verified. Those are nearly every packet of a WAN link,
  * and reading, decoding and summing their bytes was about a third of the pipeline's
  * time; here it runs on another core while the pipeline works on the previous block.
@@ -9,7 +9,7 @@
  * The rule that keeps records exact: this decoder only ever says "decoded, and nothing
  * about it was unusual". Any packet the JavaScript decoders would count a weird for, or
  * that needs state (fragments), or that they follow further (tunnels, extension headers,
- * PPPoE, cooked captures), or whose checksum fails, is marked for the JavaScript decoder,
+ * pseudowires), or whose checksum fails, is marked for the JavaScript decoder,
  * which then handles it exactly as it handles every packet of a pcapng file. A test
  * decodes every packet both ways and compares every field.
  *
@@ -38,7 +38,7 @@ enum {
   D_IPV = D_MPLS0 + 8, D_IP_OFF, D_IP_HLEN, D_IP_LEN, D_PROTO, D_TTL,
   D_S0, D_S1, D_S2, D_S3, D_D0, D_D1, D_D2, D_D3,
   D_L4_OFF, D_L4_LEN, D_SPORT, D_DPORT, D_FLAGS, D_SEQ, D_ACK, D_WIN, D_THLEN, D_ULEN,
-  D_ICMP_TYPE, D_ICMP_CODE, D_PAY_OFF, D_PAY_LEN, D_PAY_CAP,
+  D_ICMP_TYPE, D_ICMP_CODE, D_PAY_OFF, D_PAY_LEN, D_PAY_CAP, D_PPPOE,
   D_STRIDE = 64
 };
 enum { KIND_JS = 0, KIND_DECODED = 1 };
@@ -150,7 +150,7 @@ static int decode(const reader_t *r, const uint8_t *b, uint32_t off, uint32_t ca
   uint32_t o = off;
   uint32_t et;
   int vlans = 0, mpls = 0;
-  int32_t vlan0 = -1, vlan1 = -1;
+  int32_t vlan0 = -1, vlan1 = -1, pppoe = -1;
   switch (r->link_type) {
     case 1: /* Ethernet */
       if (end - o < 14) return KIND_JS;
@@ -161,6 +161,16 @@ static int decode(const reader_t *r, const uint8_t *b, uint32_t off, uint32_t ca
     case 101: case 12: case 14: case 228: case 229: /* raw IP */
       if (caplen < 1) return KIND_JS;
       et = (b[o] >> 4) == 6 ? 0x86dd : 0x0800;
+      break;
+    case 113: /* Linux cooked capture v1: the protocol last */
+      if (end - o < 16) return KIND_JS;
+      et = rd16(b + o + 14);
+      o += 16;
+      break;
+    case 276: /* Linux cooked capture v2: the protocol first */
+      if (end - o < 20) return KIND_JS;
+      et = rd16(b + o);
+      o += 20;
       break;
     default:
       return KIND_JS;
@@ -191,6 +201,14 @@ static int decode(const reader_t *r, const uint8_t *b, uint32_t off, uint32_t ca
       if (nib == 4) et = 0x0800;
       else if (nib == 6) et = 0x86dd;
       else return KIND_JS; /* a pseudowire (or garbage): the JavaScript decoder follows it */
+    } else if (et == 0x8864) { /* PPPoE session: IP over PPP only */
+      if (end - o < 8) return KIND_JS;
+      uint32_t ppp = rd16(b + o + 6);
+      if (ppp == 0x0021) et = 0x0800;
+      else if (ppp == 0x0057) et = 0x86dd;
+      else return KIND_JS; /* pppoe_non_ip */
+      pppoe = (int32_t)rd16(b + o + 2);
+      o += 8;
     } else {
       return KIND_JS;
     }
@@ -200,6 +218,7 @@ static int decode(const reader_t *r, const uint8_t *b, uint32_t off, uint32_t ca
   d[D_VLAN1] = vlan1;
   d[D_VLANS] = vlans;
   d[D_MPLS_COUNT] = mpls;
+  d[D_PPPOE] = pppoe;
 
   const uint8_t *ip = b + o;
   uint32_t ipv, hl, total, proto, l4, l4len;

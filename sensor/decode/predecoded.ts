@@ -43,6 +43,7 @@ const D_ICMP_CODE = 45;
 const D_PAY_OFF = 46;
 const D_PAY_LEN = 47;
 const D_PAY_CAP = 48;
+const D_PPPOE = 49;
 /** Int32 fields per descriptor. */
 export const STRIDE = 64;
 
@@ -62,6 +63,7 @@ export function fillPacket(p: Packet, buf: Uint8Array, d: Int32Array, at: number
   p.vlan0 = d[at + D_VLAN0]!;
   p.vlan1 = d[at + D_VLAN1]!;
   p.vlanCount = d[at + D_VLANS]!;
+  p.pppoeSession = d[at + D_PPPOE]!;
   const labels = d[at + D_MPLS_COUNT]!;
   p.mplsCount = labels;
   for (let i = 0; i < labels && i < 8; i++) p.mpls[i] = d[at + D_MPLS0 + i]!;
