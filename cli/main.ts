@@ -1,30 +1,45 @@
 import { Command, CommanderError } from 'commander';
 import { exitCodeOf } from '../common/errors.js';
 import { version } from '../common/version.js';
-import { registerStackCommands } from '../stack/cli.js';
-import { registerLabCommands } from '../lab/cli.js';
-import { registerPendingRoles } from './pending-roles.js';
-import { registerSensorCommands } from '../sensor/cli.js';
-import { registerCollectorCommands } from '../collector/cli.js';
-import { registerCertsCommands } from '../certs/cli.js';
-import { registerConsoleCommands } from '../console/cli.js';
-import { registerRulesCommands } from '../rules/cli.js';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => unknown;
+
+/**
+ * Each role's commands, loaded only when needed: a role's module brings its whole
+ * implementation (the collector its Redis and Elasticsearch clients, the console its
+ * server...), and loading all of them took 0.3 s before `chot sensor read` read a packet.
+ */
+const ROLES: { name: string; load: () => Promise<Register> }[] = [
+  { name: 'stack', load: async () => (await import('../stack/cli.js')).registerStackCommands },
+  { name: 'lab', load: async () => (await import('../lab/cli.js')).registerLabCommands },
+  { name: 'sensor', load: async () => (await import('../sensor/cli.js')).registerSensorCommands },
+  { name: 'collector', load: async () => (await import('../collector/cli.js')).registerCollectorCommands },
+  { name: 'certs', load: async () => (await import('../certs/cli.js')).registerCertsCommands },
+  { name: 'console', load: async () => (await import('../console/cli.js')).registerConsoleCommands },
+  { name: 'rules', load: async () => (await import('../rules/cli.js')).registerRulesCommands },
+  { name: 'appliance', load: async () => (await import('./pending-roles.js')).registerPendingRoles },
+];
+
+/** The role a command line names (its first word that is not an option), if it names one. */
+function roleOf(argv: readonly string[]): string | undefined {
+  const first = argv.slice(2).find((a) => !a.startsWith('-'));
+  return ROLES.some((r) => r.name === first) ? first : undefined;
+}
+
+/**
+ * The program with every role's commands, or with only the named role's when argv
+ * names one (the others' help and usage are not needed to run it).
+ */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('chot')
     .description('Chốt: network security monitoring and mutual-TLS enforcement for a national WAN')
     .version(version, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ showGlobalOptions: true });
 
-  registerStackCommands(program);
-  registerLabCommands(program);
-  registerSensorCommands(program);
-  registerCollectorCommands(program);
-  registerCertsCommands(program);
-  registerConsoleCommands(program);
-  registerRulesCommands(program);
-  registerPendingRoles(program);
+  const only = roleOf(argv);
+  const registers = await Promise.all(ROLES.filter((r) => only === undefined || r.name === only).map((r) => r.load()));
+  for (const register of registers) register(program);
 
   // Usage errors (unknown option, missing argument) exit 2 at every level.
   const applyExitOverride = (cmd: Command): void => {
@@ -36,7 +51,7 @@ export function buildProgram(): Command {
 }
 
 export async function run(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (err) {

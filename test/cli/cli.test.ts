@@ -24,6 +24,15 @@ describe('the chot executable', () => {
     }
   });
 
+  it("loads only the named role's commands (the others' modules cost startup time), every role for help", async () => {
+    const { buildProgram } = await import('../../cli/main.js');
+    const names = (p: { commands: readonly { name(): string }[] }) => p.commands.map((c) => c.name());
+    expect(names(await buildProgram(['node', 'chot', 'sensor', 'read', 'x.pcap']))).toEqual(['sensor']);
+    expect(names(await buildProgram(['node', 'chot', '-q', 'collector', 'run']))).toEqual(['collector']);
+    expect(names(await buildProgram(['node', 'chot', '--help'])).sort()).toEqual(['appliance', 'certs', 'collector', 'console', 'lab', 'rules', 'sensor', 'stack']);
+    expect(names(await buildProgram(['node', 'chot', 'no-such-role'])).length).toBe(8);
+  });
+
   it('exits 2 on a usage error', async () => {
     const unknown = await runChot(['stack', 'up', '--no-such-flag']);
     expect(unknown.code).toBe(2);
