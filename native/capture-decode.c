@@ -1,5 +1,5 @@
 /*
- * Reads a pcap file ahead of `chot sensor read`'s JavaScript pipeline and decodes the
+ * Reads a pcap or pcapng file ahead of `chot sensor read`'s JavaScript pipeline and decodes the
  * common frames on its own thread: Ethernet, raw IP or Linux cooked captures, 802.1Q/QinQ
  * tags, MPLS label stacks, PPPoE sessions, IPv4 and IPv6 without extension headers, TCP, UDP and ICMP, with the IPv4
  * header and transport checksums verified. Those are nearly every packet of a WAN link,
@@ -30,6 +30,9 @@
 #define MAX_SLOTS 8
 #define MAX_RECORD (256 * 1024)
 #define MAX_VXLAN_PORTS 16
+/* A pcapng block is at most a largest record and 64 KiB of options (as FileReader bounds it). */
+#define MAX_BLOCK (MAX_RECORD + 64 * 1024)
+#define MAX_IFACES 65536
 
 /* Descriptor fields (Int32 each); sensor/capture/native-decode.ts reads the same layout. */
 enum {
@@ -39,6 +42,7 @@ enum {
   D_S0, D_S1, D_S2, D_S3, D_D0, D_D1, D_D2, D_D3,
   D_L4_OFF, D_L4_LEN, D_SPORT, D_DPORT, D_FLAGS, D_SEQ, D_ACK, D_WIN, D_THLEN, D_ULEN,
   D_ICMP_TYPE, D_ICMP_CODE, D_PAY_OFF, D_PAY_LEN, D_PAY_CAP, D_PPPOE,
+  D_LINK, D_TSRAW,
   D_STRIDE = 64
 };
 enum { KIND_JS = 0, KIND_DECODED = 1 };
@@ -55,9 +59,25 @@ typedef struct {
 } slot_t;
 
 typedef struct {
+  int32_t link_type;
+  uint32_t snaplen;
+  uint8_t tsresol; /* if_tsresol: 6 (µs) unless the block says otherwise */
+} iface_t;
+
+enum { FORMAT_PCAP = 0, FORMAT_PCAPNG = 1 };
+
+typedef struct {
+  double packets, truncated, bad, decoded, bytes;
+} tally_t;
+
+typedef struct {
   int fd;
-  int le;
-  int link_type;
+  int format;
+  int le; /* pcap: the file's byte order; pcapng: the current section's */
+  int link_type; /* pcap */
+  iface_t *ifaces; /* pcapng: the current section's interfaces */
+  uint32_t n_ifaces, cap_ifaces;
+  const char *format_error; /* a structural error that ends reading, as FileReader throws it */
   int verify_ip, verify_l4;
   int vxlan_ports[MAX_VXLAN_PORTS];
   int n_vxlan;
@@ -72,8 +92,7 @@ typedef struct {
   int stop;
   int finished; /* the thread has published its last slot */
   int next_slot; /* the slot JavaScript takes next */
-  /* counters, read under the mutex */
-  double packets, truncated, bad_records, bytes_read, decoded;
+  tally_t tally; /* read under the mutex */
   int error; /* errno of a failed read */
   int closed;
 } reader_t;
@@ -144,14 +163,14 @@ static int is_vxlan_port(const reader_t *r, uint32_t port) {
  * one this decoder takes and nothing about it was unusual, else KIND_JS. Offsets are into
  * the slot's data, as the JavaScript decoders' are into the buffer they are given.
  */
-static int decode(const reader_t *r, const uint8_t *b, uint32_t off, uint32_t caplen, uint32_t wirelen, int32_t *d) {
+static int decode(const reader_t *r, int32_t link_type, const uint8_t *b, uint32_t off, uint32_t caplen, uint32_t wirelen, int32_t *d) {
   uint32_t end = off + caplen;
   uint32_t wire_end = off + (wirelen > caplen ? wirelen : caplen);
   uint32_t o = off;
   uint32_t et;
   int vlans = 0, mpls = 0;
   int32_t vlan0 = -1, vlan1 = -1, pppoe = -1;
-  switch (r->link_type) {
+  switch (link_type) {
     case 1: /* Ethernet */
       if (end - o < 14) return KIND_JS;
       et = rd16(b + o + 12);
@@ -348,12 +367,186 @@ static ssize_t read_full(int fd, uint8_t *buf, size_t have, size_t want, int *er
   return (ssize_t)have;
 }
 
+/* One packet's descriptor: where it lies, its lengths and time, and what the decoder made of it. */
+static void put_packet(reader_t *r, slot_t *s, int n, tally_t *t, uint32_t off, int64_t caplen, uint32_t orig, int32_t link, uint32_t sec, uint32_t frac, int32_t tsraw) {
+  int32_t *d = s->desc + (size_t)n * D_STRIDE;
+  d[D_OFF] = (int32_t)off;
+  d[D_CAPLEN] = (int32_t)caplen;
+  d[D_WIRELEN] = (int32_t)orig;
+  d[D_SEC] = (int32_t)sec;
+  d[D_FRAC] = (int32_t)frac;
+  d[D_LINK] = link;
+  d[D_TSRAW] = tsraw;
+  d[D_KIND] = caplen < 0 ? KIND_JS : decode(r, link, s->data, off, (uint32_t)caplen, orig, d);
+  if (d[D_KIND] == KIND_DECODED) t->decoded += 1;
+  t->packets += 1;
+  if ((int64_t)orig > caplen) t->truncated += 1;
+}
+
+/*
+ * pcap records from data[*pos, len): as FileReader.readPcap walks them. Returns 1 when
+ * the file is done; *pos is left at the first record not taken.
+ */
+static int walk_pcap(reader_t *r, slot_t *s, size_t len, int eof, size_t *pos, int *count, tally_t *t) {
+  size_t p = *pos;
+  int n = *count, done = 0;
+  for (;;) {
+    if ((size_t)n >= s->max_packets) break;
+    if (len - p < 16) {
+      if (eof) {
+        if (len > p) t->bad += 1;
+        done = 1;
+      }
+      break;
+    }
+    const uint8_t *h = s->data + p;
+    uint32_t sec = u32(h, r->le), frac = u32(h + 4, r->le), incl = u32(h + 8, r->le), orig = u32(h + 12, r->le);
+    if (incl > MAX_RECORD) { /* a corrupt length: nothing after it can be located */
+      t->bad += 1;
+      done = 1;
+      break;
+    }
+    if (len - p < 16 + (size_t)incl) {
+      if (eof) {
+        t->bad += 1;
+        done = 1;
+      }
+      break;
+    }
+    put_packet(r, s, n++, t, (uint32_t)p + 16, incl, orig, r->link_type, sec, frac, 0);
+    p += 16 + incl;
+  }
+  *pos = p;
+  *count = n;
+  return done;
+}
+
+/*
+ * A pcapng timestamp in seconds and nanoseconds when its resolution is a power of ten
+ * up to nanoseconds (then exact integer division equals FileReader's arithmetic); 0 for
+ * the other resolutions and for seconds beyond 32 bits, which JavaScript converts.
+ */
+static int split_timestamp(uint32_t hi, uint32_t lo, uint8_t tsresol, uint32_t *sec, uint32_t *nsec) {
+  if (tsresol & 0x80 || tsresol > 9) return 0;
+  uint64_t u = 1, ns_per_unit = 1;
+  for (int i = 0; i < tsresol; i++) u *= 10;
+  for (int i = tsresol; i < 9; i++) ns_per_unit *= 10;
+  uint64_t v = ((uint64_t)hi << 32) | lo;
+  uint64_t q = v / u;
+  if (q > 0xffffffffu) return 0;
+  *sec = (uint32_t)q;
+  *nsec = (uint32_t)((v % u) * ns_per_unit);
+  return 1;
+}
+
+static int add_iface(reader_t *r, iface_t f) {
+  if (r->n_ifaces == r->cap_ifaces) {
+    if (r->cap_ifaces >= MAX_IFACES) return 0;
+    uint32_t cap = r->cap_ifaces ? r->cap_ifaces * 2 : 8;
+    iface_t *more = realloc(r->ifaces, cap * sizeof *more);
+    if (!more) return 0;
+    r->ifaces = more;
+    r->cap_ifaces = cap;
+  }
+  r->ifaces[r->n_ifaces++] = f;
+  return 1;
+}
+
+/* pcapng blocks from data[*pos, len): as FileReader.readPcapng walks them. */
+static int walk_pcapng(reader_t *r, slot_t *s, size_t len, int eof, size_t *pos, int *count, tally_t *t) {
+  size_t p = *pos;
+  int n = *count, done = 0;
+  for (;;) {
+    if ((size_t)n >= s->max_packets) break;
+    if (len - p < 12) {
+      if (eof) {
+        if (len > p) t->bad += 1;
+        done = 1;
+      }
+      break;
+    }
+    const uint8_t *h = s->data + p;
+    uint32_t type_be = rd32(h);
+    if (type_be == 0x0a0d0d0a) {
+      /* A new section: its byte-order magic decides the byte order until the next one. */
+      int le = u32(h + 8, 1) == 0x1a2b3c4d;
+      if (!le && rd32(h + 8) != 0x1a2b3c4d) {
+        r->format_error = "bad pcapng byte-order magic";
+        done = 1;
+        break;
+      }
+      r->le = le;
+      r->n_ifaces = 0;
+    }
+    uint32_t type = r->le ? u32(h, 1) : type_be;
+    uint32_t total = u32(h + 4, r->le);
+    if (total < 12 || total % 4 != 0 || total > MAX_BLOCK) {
+      t->bad += 1;
+      done = 1;
+      break;
+    }
+    if (len - p < total) {
+      if (eof) {
+        t->bad += 1;
+        done = 1;
+      }
+      break;
+    }
+    if (type == 6 || type == 2) { /* enhanced / obsolete packet block */
+      if (total < 32) {
+        t->bad += 1; /* (FileReader reads past such a block, and finds its length wrong) */
+      } else {
+        uint32_t id = type == 6 ? u32(h + 8, r->le) : (r->le ? (uint32_t)(h[8] | (h[9] << 8)) : rd16(h + 8));
+        uint32_t hi = u32(h + 12, r->le), lo = u32(h + 16, r->le), cap = u32(h + 20, r->le), orig = u32(h + 24, r->le);
+        if (id >= r->n_ifaces || (int64_t)cap > (int64_t)total - 32) {
+          t->bad += 1;
+        } else {
+          const iface_t *f = &r->ifaces[id];
+          uint32_t sec, nsec;
+          if (split_timestamp(hi, lo, f->tsresol, &sec, &nsec)) put_packet(r, s, n++, t, (uint32_t)p + 28, cap, orig, f->link_type, sec, nsec, 0);
+          else put_packet(r, s, n++, t, (uint32_t)p + 28, cap, orig, f->link_type, hi, lo, 0x100 | f->tsresol);
+        }
+      }
+    } else if (type == 3) { /* simple packet block: interface 0, no time */
+      if (r->n_ifaces == 0) {
+        t->bad += 1;
+      } else {
+        uint32_t orig = u32(h + 8, r->le);
+        int64_t cap = (int64_t)orig < (int64_t)total - 16 ? (int64_t)orig : (int64_t)total - 16;
+        if (r->ifaces[0].snaplen > 0 && cap > (int64_t)r->ifaces[0].snaplen) cap = r->ifaces[0].snaplen;
+        put_packet(r, s, n++, t, (uint32_t)p + 12, cap, orig, r->ifaces[0].link_type, 0, 0, 0);
+      }
+    } else if (type == 1) { /* interface description (one too short for its snaplen gets 0, where FileReader reads past it) */
+      iface_t f = { (int32_t)(r->le ? (uint32_t)(h[8] | (h[9] << 8)) : rd16(h + 8)), total >= 16 ? u32(h + 12, r->le) : 0, 6 };
+      /* Options: code(2) length(2) value padded to 4; if_tsresol is code 9. */
+      size_t o = p + 16, opt_end = p + total - 4;
+      while (o + 4 <= opt_end) {
+        const uint8_t *q = s->data + o;
+        uint32_t code = r->le ? (uint32_t)(q[0] | (q[1] << 8)) : rd16(q);
+        uint32_t olen = r->le ? (uint32_t)(q[2] | (q[3] << 8)) : rd16(q + 2);
+        if (code == 0) break;
+        if (code == 9 && olen >= 1) f.tsresol = q[4];
+        o += 4 + ((olen + 3) & ~3u);
+      }
+      if (!add_iface(r, f)) {
+        r->format_error = "too many pcapng interfaces";
+        done = 1;
+        break;
+      }
+    }
+    p += total;
+  }
+  *pos = p;
+  *count = n;
+  return done;
+}
+
 /*
  * Fills one slot: the carried bytes, then as much of the file as fits; walks whole
- * records, decoding each; keeps a record cut by the block's end for the next slot.
+ * records, decoding each packet; keeps a record cut by the block's end for the next slot.
  * Returns 1 when the file is done (its end, a corrupt record, or a read error).
  */
-static int fill_slot(reader_t *r, slot_t *s, double *bytes_read, double *packets, double *truncated, double *bad, double *decoded, int *err) {
+static int fill_slot(reader_t *r, slot_t *s, tally_t *t, int *err) {
   memcpy(s->data, r->carry, r->carry_len);
   size_t had = r->carry_len;
   ssize_t got = read_full(r->fd, s->data, had, s->size, err);
@@ -362,47 +555,11 @@ static int fill_slot(reader_t *r, slot_t *s, double *bytes_read, double *packets
     return 1;
   }
   size_t len = (size_t)got;
-  *bytes_read += (double)(len - had);
+  t->bytes += (double)(len - had);
   int eof = len < s->size;
   size_t p = 0;
   int n = 0;
-  int done = 0;
-  for (;;) {
-    if ((size_t)n >= s->max_packets) break;
-    if (len - p < 16) {
-      if (eof) {
-        if (len > p) *bad += 1;
-        done = 1;
-      }
-      break;
-    }
-    const uint8_t *h = s->data + p;
-    uint32_t sec = u32(h, r->le), frac = u32(h + 4, r->le), incl = u32(h + 8, r->le), orig = u32(h + 12, r->le);
-    if (incl > MAX_RECORD) {
-      *bad += 1;
-      done = 1;
-      break;
-    }
-    if (len - p < 16 + (size_t)incl) {
-      if (eof) {
-        *bad += 1;
-        done = 1;
-      }
-      break;
-    }
-    int32_t *d = s->desc + (size_t)n * D_STRIDE;
-    d[D_OFF] = (int32_t)(p + 16);
-    d[D_CAPLEN] = (int32_t)incl;
-    d[D_WIRELEN] = (int32_t)orig;
-    d[D_SEC] = (int32_t)sec;
-    d[D_FRAC] = (int32_t)frac;
-    d[D_KIND] = decode(r, s->data, (uint32_t)p + 16, incl, orig, d);
-    if (d[D_KIND] == KIND_DECODED) *decoded += 1;
-    *packets += 1;
-    if (orig > incl) *truncated += 1;
-    n++;
-    p += 16 + incl;
-  }
+  int done = r->format == FORMAT_PCAPNG ? walk_pcapng(r, s, len, eof, &p, &n, t) : walk_pcap(r, s, len, eof, &p, &n, t);
   s->count = n;
   r->carry_len = done ? 0 : len - p;
   if (r->carry_len > 0) memcpy(r->carry, s->data + p, r->carry_len);
@@ -417,17 +574,13 @@ static void *run(void *arg) {
     pthread_mutex_lock(&r->mu);
     while (s->state != SLOT_FREE && !r->stop) pthread_cond_wait(&r->cond, &r->mu);
     int stop = r->stop;
-    double bytes_read = r->bytes_read, packets = r->packets, truncated = r->truncated, bad = r->bad_records, decoded = r->decoded;
+    tally_t t = r->tally;
     pthread_mutex_unlock(&r->mu);
     if (stop) break;
     int err = 0;
-    int done = fill_slot(r, s, &bytes_read, &packets, &truncated, &bad, &decoded, &err);
+    int done = fill_slot(r, s, &t, &err);
     pthread_mutex_lock(&r->mu);
-    r->bytes_read = bytes_read;
-    r->packets = packets;
-    r->truncated = truncated;
-    r->bad_records = bad;
-    r->decoded = decoded;
+    r->tally = t;
     if (err) r->error = err;
     s->state = SLOT_READY;
     if (done || err) r->finished = 1;
@@ -470,6 +623,7 @@ static void finalize(napi_env env, void *data, void *hint) {
   pthread_mutex_destroy(&r->mu);
   pthread_cond_destroy(&r->cond);
   free(r->carry);
+  free(r->ifaces);
   free(r);
 }
 
@@ -516,11 +670,13 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     return fail(env, "ENOMEM", "open: cannot create the handle");
   }
   int32_t offset, link_type;
+  int pcapng;
   if (!get_int_prop(env, argv[1], "offset", &offset) || offset < 0 || !get_int_prop(env, argv[1], "linkType", &link_type) ||
-      !get_bool_prop(env, argv[1], "littleEndian", &r->le) || !get_bool_prop(env, argv[1], "verifyIp", &r->verify_ip) ||
-      !get_bool_prop(env, argv[1], "verifyL4", &r->verify_l4))
-    return fail(env, "EINVAL", "open: options need offset, linkType, littleEndian, verifyIp and verifyL4");
+      !get_bool_prop(env, argv[1], "littleEndian", &r->le) || !get_bool_prop(env, argv[1], "pcapng", &pcapng) ||
+      !get_bool_prop(env, argv[1], "verifyIp", &r->verify_ip) || !get_bool_prop(env, argv[1], "verifyL4", &r->verify_l4))
+    return fail(env, "EINVAL", "open: options need offset, pcapng, linkType, littleEndian, verifyIp and verifyL4");
   r->link_type = link_type;
+  r->format = pcapng ? FORMAT_PCAPNG : FORMAT_PCAP;
   napi_value ports;
   uint32_t nports = 0;
   if (napi_get_named_property(env, argv[1], "vxlanPorts", &ports) != napi_ok || napi_get_array_length(env, ports, &nports) != napi_ok || nports > MAX_VXLAN_PORTS)
@@ -549,7 +705,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
       return fail(env, "EINVAL", "open: slot desc must be an Int32Array of at least 64 elements");
     s->desc = descp;
     s->max_packets = length / D_STRIDE;
-    if (s->size < MAX_RECORD + 16) return fail(env, "EINVAL", "open: slot data must hold at least one largest record (262,160 bytes)");
+    if (s->size < MAX_BLOCK) return fail(env, "EINVAL", "open: slot data must hold at least one largest record or block (327,680 bytes)");
     if (i == 0) size0 = s->size;
     else if (s->size != size0) return fail(env, "EINVAL", "open: slots must be the same size");
     napi_create_reference(env, data, 1, &s->data_ref);
@@ -642,25 +798,33 @@ static void set_num(napi_env env, napi_value obj, const char *name, double v) {
   napi_set_named_property(env, obj, name, n);
 }
 
-/* stats(handle) -> { packets, truncated, badRecords, bytes, decoded, error? } (counts of slots filled so far). */
+/*
+ * stats(handle) -> { packets, truncated, badRecords, bytes, decoded, readError?, formatError? }
+ * (counts of the slots filled so far).
+ */
 static napi_value js_stats(napi_env env, napi_callback_info info) {
   reader_t *r = handle_of(env, info, 1, NULL);
   if (!r) return NULL;
   napi_value out;
   napi_create_object(env, &out);
   pthread_mutex_lock(&r->mu);
-  double packets = r->packets, truncated = r->truncated, bad = r->bad_records, bytes = r->bytes_read, decoded = r->decoded;
+  tally_t t = r->tally;
   int error = r->error;
+  const char *format_error = r->finished ? r->format_error : NULL;
   pthread_mutex_unlock(&r->mu);
-  set_num(env, out, "packets", packets);
-  set_num(env, out, "truncated", truncated);
-  set_num(env, out, "badRecords", bad);
-  set_num(env, out, "bytes", bytes);
-  set_num(env, out, "decoded", decoded);
+  set_num(env, out, "packets", t.packets);
+  set_num(env, out, "truncated", t.truncated);
+  set_num(env, out, "badRecords", t.bad);
+  set_num(env, out, "bytes", t.bytes);
+  set_num(env, out, "decoded", t.decoded);
+  napi_value e;
   if (error) {
-    napi_value e;
     napi_create_string_utf8(env, strerror(error), NAPI_AUTO_LENGTH, &e);
-    napi_set_named_property(env, out, "error", e);
+    napi_set_named_property(env, out, "readError", e);
+  }
+  if (format_error) {
+    napi_create_string_utf8(env, format_error, NAPI_AUTO_LENGTH, &e);
+    napi_set_named_property(env, out, "formatError", e);
   }
   return out;
 }

@@ -38,6 +38,14 @@ export type CaptureFormat = 'pcap' | 'pcapng';
 
 export class CaptureFileError extends RuntimeError {}
 
+export interface CaptureLayout {
+  pcapng: boolean;
+  littleEndian: boolean;
+  nanoseconds: boolean;
+  linkType: number;
+  recordsAt: number;
+}
+
 export class FileReader implements PacketSource {
   readonly name: string;
   format: CaptureFormat | undefined;
@@ -134,11 +142,12 @@ export class FileReader implements PacketSource {
   }
 
   /**
-   * What open() found in a pcap file's header, for a reader that takes the records
-   * from there (the native one); undefined for pcapng.
+   * What open() found, for a reader that takes the records from there (the native one):
+   * a pcap file's byte order, precision and link type, and where its records start; a
+   * pcapng file is read from its start (its sections say the rest).
    */
-  pcapLayout(): { littleEndian: boolean; nanoseconds: boolean; linkType: number; recordsAt: number } | undefined {
-    return this.format === 'pcap' ? { littleEndian: this.le, nanoseconds: this.nano, linkType: this.linkType, recordsAt: 24 } : undefined;
+  layout(): CaptureLayout {
+    return this.format === 'pcap' ? { pcapng: false, littleEndian: this.le, nanoseconds: this.nano, linkType: this.linkType, recordsAt: 24 } : { pcapng: true, littleEndian: true, nanoseconds: true, linkType: -1, recordsAt: 0 };
   }
 
   /** Reads on from where reading stopped; true once the file is done (its end, or stop()), false after pause(). */
@@ -308,17 +317,7 @@ export class FileReader implements PacketSource {
           const code = le ? b.readUInt16LE(o) : b.readUInt16BE(o);
           const olen = le ? b.readUInt16LE(o + 2) : b.readUInt16BE(o + 2);
           if (code === 0) break;
-          if (code === 9 && olen >= 1) {
-            const v = b[o + 4]!;
-            const exp = v & 0x7f;
-            if (v & 0x80) {
-              iface.unitsPerSec = 2 ** exp;
-              iface.nsPerUnit = 0;
-            } else {
-              iface.unitsPerSec = 10 ** exp;
-              iface.nsPerUnit = exp <= 9 ? 10 ** (9 - exp) : 0;
-            }
-          }
+          if (code === 9 && olen >= 1) Object.assign(iface, resolution(b[o + 4]!));
           o += 4 + ((olen + 3) & ~3);
         }
         if (this.linkType < 0) this.linkType = linkType;
@@ -331,12 +330,25 @@ export class FileReader implements PacketSource {
 
 const TS = { sec: 0, nsec: 0 };
 
+/** An interface's timestamp units from its if_tsresol option (a power of ten, or of two with the top bit set). */
+export function resolution(tsresol: number): { unitsPerSec: number; nsPerUnit: number } {
+  const exp = tsresol & 0x7f;
+  if (tsresol & 0x80) return { unitsPerSec: 2 ** exp, nsPerUnit: 0 };
+  return { unitsPerSec: 10 ** exp, nsPerUnit: exp <= 9 ? 10 ** (9 - exp) : 0 };
+}
+
+/** A pcapng timestamp (two 32-bit halves, in an interface's units) as seconds and nanoseconds, exactly. */
+export function pcapngTime(hi: number, lo: number, units: { unitsPerSec: number; nsPerUnit: number }): { sec: number; nsec: number } {
+  splitTimestamp(hi, lo, units, TS);
+  return TS;
+}
+
 function u32(b: Buffer, le: boolean, o: number): number {
   return le ? b.readUInt32LE(o) : b.readUInt32BE(o);
 }
 
 /** Residues of 2^32 and 2^48 modulo a unit count, for exact 64-bit division with doubles. */
-function splitTimestamp(hi: number, lo: number, iface: Iface, out: { sec: number; nsec: number }): void {
+function splitTimestamp(hi: number, lo: number, iface: { unitsPerSec: number; nsPerUnit: number }, out: { sec: number; nsec: number }): void {
   const u = iface.unitsPerSec;
   const v = hi * 4294967296 + lo; // exact below 2^53, within a few units above
   let rem: number;

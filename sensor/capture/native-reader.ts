@@ -3,13 +3,13 @@
  * (native/capture-decode.c): a thread of its own reads the file in blocks and decodes
  * the common frames ahead, while the pipeline works on the block before. Packets it
  * decoded reach the sink as descriptors (Pipeline.predecoded); every other packet
- * reaches it as a frame, as from FileReader, whose header parsing, pcapng reading and
- * fallback (no addon, a sink that takes frames only) this reader uses.
+ * reaches it as a frame, as from FileReader, whose header parsing and fallback (no addon,
+ * a sink that takes frames only) this reader uses.
  */
 import type { PacketSink, PacketSource, CaptureStats } from './source.js';
 import { addonPaths, loadAddon, type Loaded } from './addon.js';
-import { CaptureFileError, FileReader } from './file-reader.js';
-import { D_CAPLEN, D_FRAC, D_KIND, D_OFF, D_SEC, D_WIRELEN, KIND_DECODED, STRIDE } from '../decode/predecoded.js';
+import { CaptureFileError, FileReader, pcapngTime, resolution, type CaptureLayout } from './file-reader.js';
+import { D_CAPLEN, D_FRAC, D_KIND, D_LINK, D_OFF, D_SEC, D_TSRAW, D_WIRELEN, KIND_DECODED, STRIDE } from '../decode/predecoded.js';
 
 interface Slot {
   data: Buffer;
@@ -22,12 +22,15 @@ interface NativeStats {
   badRecords: number;
   bytes: number;
   decoded: number;
-  error?: string;
+  /** Why a read failed (strerror). */
+  readError?: string;
+  /** A structural error that ends reading (FileReader throws the same). */
+  formatError?: string;
 }
 
 interface CaptureDecodeAddon {
   stride: number;
-  open(path: string, options: { offset: number; littleEndian: boolean; linkType: number; verifyIp: boolean; verifyL4: boolean; vxlanPorts: number[] }, slots: Slot[]): object;
+  open(path: string, options: { offset: number; pcapng: boolean; littleEndian: boolean; linkType: number; verifyIp: boolean; verifyL4: boolean; vxlanPorts: number[] }, slots: Slot[]): object;
   next(h: object): number;
   count(h: object, slot: number): number;
   release(h: object, slot: number): void;
@@ -107,9 +110,9 @@ export class NativeFileReader implements PacketSource {
   readAll(sink: PacketSink | PredecodedSink): void {
     const reader = this.fallback;
     reader.open();
-    const layout = reader.pcapLayout();
-    const why = !('addon' in this.addon) ? this.addon.error : !layout ? 'pcapng is read in JavaScript' : !takesPredecoded(sink) ? 'the sink takes frames only' : undefined;
-    if (why !== undefined || !layout || !('addon' in this.addon) || !takesPredecoded(sink)) {
+    const layout = reader.layout();
+    const why = !('addon' in this.addon) ? this.addon.error : !takesPredecoded(sink) ? 'the sink takes frames only' : undefined;
+    if (why !== undefined || !('addon' in this.addon) || !takesPredecoded(sink)) {
       this.mode = { fallback: why ?? '' };
       try {
         reader.continue(sink);
@@ -123,12 +126,12 @@ export class NativeFileReader implements PacketSource {
     this.readNative(this.addon.addon, sink, layout);
   }
 
-  private readNative(a: CaptureDecodeAddon, sink: PredecodedSink, layout: { littleEndian: boolean; nanoseconds: boolean; linkType: number; recordsAt: number }): void {
+  private readNative(a: CaptureDecodeAddon, sink: PredecodedSink, layout: CaptureLayout): void {
     const slots: Slot[] = [];
     for (let i = 0; i < SLOTS; i++) slots.push({ data: Buffer.allocUnsafe(this.block), desc: new Int32Array(PACKETS_PER_BLOCK * STRIDE) });
-    const h = a.open(this.path, { offset: layout.recordsAt, littleEndian: layout.littleEndian, linkType: layout.linkType, ...sink.aheadSettings() }, slots);
+    const h = a.open(this.path, { offset: layout.recordsAt, pcapng: layout.pcapng, littleEndian: layout.littleEndian, linkType: layout.linkType, ...sink.aheadSettings() }, slots);
+    // pcap: fractions in µs or ns as the file says; pcapng: converted to ns by the addon (or raw, see D_TSRAW).
     const mult = layout.nanoseconds ? 1 : 1000;
-    const linkType = layout.linkType;
     try {
       while (!this.stopped) {
         const i = a.next(h);
@@ -137,10 +140,17 @@ export class NativeFileReader implements PacketSource {
         let n = a.count(h, i);
         for (let k = 0, at = 0; k < n; k++, at += STRIDE) {
           const wirelen = desc[at + D_WIRELEN]! >>> 0;
-          const sec = desc[at + D_SEC]! >>> 0;
-          const nsec = (desc[at + D_FRAC]! >>> 0) * mult;
+          let sec = desc[at + D_SEC]! >>> 0;
+          let nsec = (desc[at + D_FRAC]! >>> 0) * mult;
+          const raw = desc[at + D_TSRAW]!;
+          if (raw !== 0) {
+            // A pcapng resolution the addon leaves to FileReader's exact arithmetic (binary, or finer than 1 ns).
+            const t = pcapngTime(sec, desc[at + D_FRAC]! >>> 0, resolution(raw & 0xff));
+            sec = t.sec;
+            nsec = t.nsec;
+          }
           if (desc[at + D_KIND] === KIND_DECODED) sink.predecoded(data, desc, at, wirelen, sec, nsec);
-          else sink.packet(data, desc[at + D_OFF]!, desc[at + D_CAPLEN]!, wirelen, sec, nsec, linkType);
+          else sink.packet(data, desc[at + D_OFF]!, desc[at + D_CAPLEN]!, wirelen, sec, nsec, desc[at + D_LINK]!);
           if (this.stopped) {
             n = k + 1;
             break;
@@ -151,7 +161,8 @@ export class NativeFileReader implements PacketSource {
       }
       this.native = a.stats(h);
       this.decoded = this.native.decoded;
-      if (this.native.error !== undefined) throw new CaptureFileError(`${this.path}: reading failed: ${this.native.error}`);
+      if (this.native.readError !== undefined) throw new CaptureFileError(`${this.path}: reading failed: ${this.native.readError}`);
+      if (this.native.formatError !== undefined) throw new CaptureFileError(`${this.path}: ${this.native.formatError}`);
     } finally {
       a.close(h);
     }

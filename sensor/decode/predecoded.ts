@@ -44,6 +44,10 @@ const D_PAY_OFF = 46;
 const D_PAY_LEN = 47;
 const D_PAY_CAP = 48;
 const D_PPPOE = 49;
+/** The frame's link type (pcapng: its interface's). */
+export const D_LINK = 50;
+/** 0: D_SEC and D_FRAC are the time (D_FRAC in the file's units); else 0x100 | if_tsresol, with D_SEC and D_FRAC a pcapng timestamp's two halves. */
+export const D_TSRAW = 51;
 /** Int32 fields per descriptor. */
 export const STRIDE = 64;
 

@@ -16,7 +16,7 @@ import { captureDecodeAddon, NativeFileReader, type PredecodedSink } from '../..
 import type { PacketSink } from '../../sensor/capture/source.js';
 import { Decoder } from '../../sensor/decode/frame.js';
 import { DECODE_FLOW, Packet } from '../../sensor/decode/packet.js';
-import { fillPacket } from '../../sensor/decode/predecoded.js';
+import { D_LINK, fillPacket } from '../../sensor/decode/predecoded.js';
 import { WeirdCounters } from '../../sensor/decode/weird.js';
 import { createAppLogs } from '../../sensor/output/app-logs.js';
 import { ZeekDirOutput } from '../../sensor/output/zeek-dir.js';
@@ -119,6 +119,23 @@ function mutated(real: Uint8Array[], crafted: Uint8Array[], count: number, seed:
     out.push({ ts: [sec, nsec], data: data.subarray(0, len), wire: rand() < 0.1 ? len + Math.floor(rand() * 2000) : undefined });
   }
   return out;
+}
+
+/** Each packet as FileReader hands it over, and the reader's counters. */
+function readBoth(file: string, block?: number): { native: string[]; js: string[]; decoded: number; nativeReader: NativeFileReader; jsReader: FileReader } {
+  const row = (buf: Uint8Array, off: number, caplen: number, wire: number, sec: number, nsec: number, link: number): string => `${sec}.${nsec} ${caplen}/${wire} link ${link} ${Buffer.from(buf.subarray(off, Math.max(off, off + caplen))).toString('hex')}`;
+  const native: string[] = [];
+  let decoded = 0;
+  const nativeReader = new NativeFileReader(file, undefined, block);
+  nativeReader.readAll({
+    aheadSettings: () => ({ verifyIp: true, verifyL4: true, vxlanPorts: [] }),
+    predecoded: (buf, desc, at, wire, sec, nsec) => void (decoded++, native.push(row(buf, desc[at + 1]!, desc[at + 2]!, wire, sec, nsec, desc[at + D_LINK]!))),
+    packet: (buf, off, caplen, wire, sec, nsec, link) => void native.push(row(buf, off, caplen, wire, sec, nsec, link)),
+  } satisfies PredecodedSink);
+  const js: string[] = [];
+  const jsReader = new FileReader(file);
+  jsReader.readAll({ packet: (buf, off, caplen, wire, sec, nsec, link) => void js.push(row(buf, off, caplen, wire, sec, nsec, link)) });
+  return { native, js, decoded, nativeReader, jsReader };
 }
 
 /**
@@ -265,15 +282,8 @@ describe('the native capture reader', () => {
     expect(() => settings('fast')).toThrow('--reader: expected chot, js or libpcap, got "fast"');
   });
 
-  it('pcapng and sinks taking frames only are read by FileReader', () => {
+  it('a sink taking frames only is read by FileReader', () => {
     const frames = craftedFrames().map((data, i) => ({ ts: 1_767_225_600 + i, data }));
-    const ng = join(dir, 'frames.pcapng');
-    writeFileSync(ng, pcapngBytes(frames));
-    const a = new NativeFileReader(ng);
-    const p = new Pipeline({ outputs: [{ record: () => {} }] });
-    a.readAll(p);
-    expect(a.mode).toEqual({ fallback: 'pcapng is read in JavaScript' });
-    expect(p.stats.packets).toBe(frames.length);
     const pcap = join(dir, 'frames.pcap');
     writeFileSync(pcap, pcapBytes(frames));
     const seen: number[] = [];
@@ -283,30 +293,99 @@ describe('the native capture reader', () => {
     expect(seen).toEqual(frames.map((f) => f.data.length));
   });
 
-  describe('blocks, as FileReader reads them', () => {
-    /** Each packet as FileReader hands it over, and the reader's counters. */
-    function readBoth(file: string, block?: number): { native: string[]; js: string[]; nativeReader: NativeFileReader; jsReader: FileReader } {
-      const row = (buf: Uint8Array, off: number, caplen: number, wire: number, sec: number, nsec: number): string => `${sec}.${nsec} ${caplen}/${wire} ${Buffer.from(buf.subarray(off, off + caplen)).toString('hex')}`;
-      const native: string[] = [];
-      const nativeReader = new NativeFileReader(file, undefined, block);
-      nativeReader.readAll({
-        aheadSettings: () => ({ verifyIp: true, verifyL4: true, vxlanPorts: [] }),
-        predecoded: (buf, desc, at, wire, sec, nsec) => void native.push(row(buf, desc[at + 1]!, desc[at + 2]!, wire, sec, nsec)),
-        packet: (buf, off, caplen, wire, sec, nsec) => void native.push(row(buf, off, caplen, wire, sec, nsec)),
-      } satisfies PredecodedSink);
-      const js: string[] = [];
-      const jsReader = new FileReader(file);
-      jsReader.readAll({ packet: (buf, off, caplen, wire, sec, nsec) => void js.push(row(buf, off, caplen, wire, sec, nsec)) });
-      return { native, js, nativeReader, jsReader };
-    }
+  describe('pcapng, as FileReader reads it', () => {
+    const frames: Frame[] = craftedFrames().flatMap((data, i) => [0, 1, 2].map((k) => ({ ts: [1_767_225_600 + i * 3 + k, (i * 7919 + k * 104_729) % 1_000_000_000] as [number, number], data, wire: k === 2 ? data.length + 100 : undefined })));
 
+    it.each([
+      { tsresol: 6, label: 'microseconds (the default)' },
+      { tsresol: 9, label: 'nanoseconds' },
+      { tsresol: 3, label: 'milliseconds' },
+      { tsresol: 0x80 | 20, label: 'binary, 2^-20 s (converted in JavaScript)' },
+      { tsresol: 12, label: 'picoseconds (converted in JavaScript)' },
+    ])('timestamps in $label, both byte orders, exact', ({ tsresol }) => {
+      for (const bigEndian of [false, true]) {
+        const file = join(dir, `ts-${tsresol}-${bigEndian}.pcapng`);
+        writeFileSync(file, pcapngBytes(frames, { tsresol, bigEndian }));
+        const r = readBoth(file);
+        expect(r.nativeReader.mode).toBe('native');
+        expect(r.native).toEqual(r.js);
+        expect(r.native.length).toBe(frames.length);
+        expect(r.nativeReader.stats()).toEqual(r.jsReader.stats());
+      }
+    });
+
+    it('several sections (byte orders, link types, interfaces reset by each), simple packet blocks', () => {
+      const raw = frames.map((f) => ({ ...f, data: relink(f.data, 101) }));
+      const sll = frames.map((f) => ({ ...f, data: relink(f.data, 113) }));
+      const file = join(dir, 'sections.pcapng');
+      writeFileSync(file, concat(pcapngBytes(frames, { tsresol: 9 }), pcapngBytes(raw, { bigEndian: true, linkType: 101 }), pcapngBytes(sll, { linkType: 113, simple: true }), pcapngBytes(frames.slice(0, 5))));
+      const r = readBoth(file, 400 * 1024);
+      expect(r.native).toEqual(r.js);
+      expect(r.native.length).toBe(3 * frames.length + 5);
+      expect(r.decoded).toBeGreaterThan(frames.length);
+    });
+
+    it('an unknown interface, a cut block, a bad length and a bad byte-order magic end or skip as FileReader does', () => {
+      const one = pcapngBytes(frames.slice(0, 10));
+      // An enhanced packet block naming interface 3 of a section that has one: counted bad, skipped.
+      const badIface = Buffer.from(one);
+      badIface.writeUInt32LE(3, one.length - (12 + 20 + frames[9]!.data.length + ((4 - (frames[9]!.data.length % 4)) % 4)) + 8);
+      const a = join(dir, 'bad-iface.pcapng');
+      writeFileSync(a, badIface);
+      const ra = readBoth(a);
+      expect(ra.native).toEqual(ra.js);
+      expect(ra.native.length).toBe(9);
+      expect(ra.nativeReader.badRecords).toBe(1);
+      expect(ra.jsReader.badRecords).toBe(1);
+
+      const b = join(dir, 'cut.pcapng');
+      writeFileSync(b, one.subarray(0, one.length - 7));
+      const rb = readBoth(b);
+      expect(rb.native).toEqual(rb.js);
+      expect(rb.nativeReader.badRecords).toBe(rb.jsReader.badRecords);
+
+      const badLength = Buffer.from(concat(one, one));
+      badLength.writeUInt32LE(13, one.length + 4); // the second section header's length, not a multiple of 4
+      const c = join(dir, 'bad-length.pcapng');
+      writeFileSync(c, badLength);
+      const rc = readBoth(c);
+      expect(rc.native).toEqual(rc.js);
+      expect(rc.native.length).toBe(10);
+      expect(rc.nativeReader.badRecords).toBe(1);
+
+      const badMagic = Buffer.from(concat(one, one));
+      badMagic.writeUInt32LE(0x12345678, one.length + 8);
+      const d = join(dir, 'bad-magic.pcapng');
+      writeFileSync(d, badMagic);
+      const got: string[] = [];
+      expect(() => new FileReader(d).readAll({ packet: () => void got.push('js') })).toThrow(/bad-magic\.pcapng: bad pcapng byte-order magic/);
+      expect(() =>
+        new NativeFileReader(d).readAll({ aheadSettings: () => ({ verifyIp: true, verifyL4: true, vxlanPorts: [] }), predecoded: () => void got.push('native'), packet: () => void got.push('native') } satisfies PredecodedSink),
+      ).toThrow(/bad-magic\.pcapng: bad pcapng byte-order magic/);
+      expect(got.filter((g) => g === 'js').length).toBe(10);
+      expect(got.filter((g) => g === 'native').length).toBe(10);
+    });
+
+    it('decodes mutated frames in pcapng exactly as JavaScript does', async () => {
+      const gen = join(dir, 'seed-ng.pcap');
+      await writeCapture(gen, { seed: 12, packets: 2_000 });
+      const file = join(dir, 'mutated.pcapng');
+      writeFileSync(file, pcapngBytes(mutated(framesOf(gen), craftedFrames(), 60_000, 77), { tsresol: 9 }));
+      const c = compareWithJs(file, 1, { verifyIp: true, verifyL4: true, vxlanPorts: [4789] });
+      expect(c.mismatches).toEqual([]);
+      expect(c.decoded + c.toJs).toBe(60_000);
+      expect(c.decoded).toBeGreaterThan(10_000);
+    }, 60_000);
+  });
+
+  describe('blocks, as FileReader reads them', () => {
     const frames: Frame[] = Array.from({ length: 3_000 }, (_, i) => ({ ts: [1_767_225_600 + i, (i * 7919) % 1_000_000_000], data: ether(ipv4('10.0.0.1', '10.0.0.2', 17, udpDatagram(1000 + i, 53, bytes(i % 1400)))), wire: i % 10 === 0 ? 2000 : undefined }));
 
     it.each([{ nano: false }, { nano: true }])('records across block ends, timestamps and lengths exact (nanoseconds $nano)', ({ nano }) => {
       const file = join(dir, `blocks-${nano}.pcap`);
       writeFileSync(file, pcapBytes(frames, { nano }));
-      // 300 KiB blocks: records straddle every block end.
-      const r = readBoth(file, 300 * 1024);
+      // 330 KiB blocks (the least the addon takes): records straddle every block end.
+      const r = readBoth(file, 330 * 1024);
       expect(r.native).toEqual(r.js);
       expect(r.native.length).toBe(3_000);
       expect(r.nativeReader.stats()).toEqual(r.jsReader.stats());
@@ -355,7 +434,7 @@ describe('the native capture reader', () => {
     it('stopped by the sink: reading ends at once, the thread is joined, the count is what was delivered', () => {
       const file = join(dir, 'stop.pcap');
       writeFileSync(file, pcapBytes(frames));
-      const reader = new NativeFileReader(file, undefined, 300 * 1024);
+      const reader = new NativeFileReader(file, undefined, 330 * 1024);
       let n = 0;
       reader.readAll({
         aheadSettings: () => ({ verifyIp: true, verifyL4: true, vxlanPorts: [] }),
@@ -372,11 +451,11 @@ describe('the native capture reader', () => {
     if (!('addon' in a)) throw new Error(a.error);
     // A directory opens but cannot be read: the thread's read fails with EISDIR.
     const slots = [0, 1].map(() => ({ data: Buffer.alloc(512 * 1024), desc: new Int32Array(64 * 16) }));
-    const h = a.addon.open(dir, { offset: 0, littleEndian: true, linkType: 1, verifyIp: true, verifyL4: true, vxlanPorts: [] }, slots);
+    const h = a.addon.open(dir, { offset: 0, pcapng: false, littleEndian: true, linkType: 1, verifyIp: true, verifyL4: true, vxlanPorts: [] }, slots);
     const slot = a.addon.next(h);
     if (slot >= 0) a.addon.release(h, slot);
     expect(a.addon.next(h)).toBe(-1);
-    expect(a.addon.stats(h)).toMatchObject({ packets: 0, error: expect.stringMatching(/directory/i) });
+    expect(a.addon.stats(h)).toMatchObject({ packets: 0, readError: expect.stringMatching(/directory/i) });
     a.addon.close(h);
     a.addon.close(h); // twice is harmless
     expect(a.addon.next(h)).toBe(-1);
@@ -386,10 +465,10 @@ describe('the native capture reader', () => {
     const a = captureDecodeAddon();
     if (!('addon' in a)) throw new Error(a.error);
     const slots = [0, 1].map(() => ({ data: Buffer.alloc(512 * 1024), desc: new Int32Array(64 * 16) }));
-    const opts = { offset: 24, littleEndian: true, linkType: 1, verifyIp: true, verifyL4: true, vxlanPorts: [] };
+    const opts = { offset: 24, pcapng: false, littleEndian: true, linkType: 1, verifyIp: true, verifyL4: true, vxlanPorts: [] };
     expect(() => a.addon.open(join(dir, 'nope.pcap'), opts, slots)).toThrow(/nope\.pcap: No such file/);
     expect(() => a.addon.open(join(dir, 'x'), opts, slots.slice(0, 1))).toThrow(/2 to 8 slots/);
-    expect(() => a.addon.open(join(dir, 'x'), opts, [{ data: Buffer.alloc(1024), desc: new Int32Array(64) }, { data: Buffer.alloc(1024), desc: new Int32Array(64) }])).toThrow(/largest record/);
+    expect(() => a.addon.open(join(dir, 'x'), opts, [{ data: Buffer.alloc(1024), desc: new Int32Array(64) }, { data: Buffer.alloc(1024), desc: new Int32Array(64) }])).toThrow(/largest record or block/);
     expect(() => a.addon.open(join(dir, 'x'), { ...opts, vxlanPorts: Array.from({ length: 17 }, (_, i) => i) }, slots)).toThrow(/at most 16/);
     expect(() => a.addon.next({})).toThrow(/reader handle/);
   });
