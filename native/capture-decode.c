@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#define NAPI_VERSION 8
 #include <node_api.h>
 
 #define MAX_SLOTS 8
@@ -32,7 +33,6 @@
 #define MAX_VXLAN_PORTS 16
 /* A pcapng block is at most a largest record and 64 KiB of options (as FileReader bounds it). */
 #define MAX_BLOCK (MAX_RECORD + 64 * 1024)
-#define MAX_IFACES 65536
 
 /* Descriptor fields (Int32 each); sensor/capture/native-decode.ts reads the same layout. */
 enum {
@@ -45,7 +45,8 @@ enum {
   D_LINK, D_TSRAW,
   D_STRIDE = 64
 };
-enum { KIND_JS = 0, KIND_DECODED = 1 };
+/* KIND_BAD: no packet, a record FileReader counts in badRecords (in file order, so a stopped read counts only those it passed). */
+enum { KIND_JS = 0, KIND_DECODED = 1, KIND_BAD = 2 };
 enum { SLOT_FREE = 0, SLOT_READY = 1 };
 
 typedef struct {
@@ -67,7 +68,7 @@ typedef struct {
 enum { FORMAT_PCAP = 0, FORMAT_PCAPNG = 1 };
 
 typedef struct {
-  double packets, truncated, bad, decoded, bytes;
+  double bytes;
 } tally_t;
 
 typedef struct {
@@ -352,23 +353,23 @@ static inline uint32_t u32(const uint8_t *b, int le) {
   return le ? ((uint32_t)b[0] | ((uint32_t)b[1] << 8) | ((uint32_t)b[2] << 16) | ((uint32_t)b[3] << 24)) : rd32(b);
 }
 
-/* Reads until buf[0, want) is full or the file ends; returns the bytes now held, or -1 (errno in *err). */
-static ssize_t read_full(int fd, uint8_t *buf, size_t have, size_t want, int *err) {
+/* Reads until buf[0, want) is full, the file ends or a read fails (errno in *err); returns the bytes now held. */
+static size_t read_full(int fd, uint8_t *buf, size_t have, size_t want, int *err) {
   while (have < want) {
     ssize_t n = read(fd, buf + have, want - have);
     if (n < 0) {
       if (errno == EINTR) continue;
       *err = errno;
-      return -1;
+      break;
     }
     if (n == 0) break;
     have += (size_t)n;
   }
-  return (ssize_t)have;
+  return have;
 }
 
 /* One packet's descriptor: where it lies, its lengths and time, and what the decoder made of it. */
-static void put_packet(reader_t *r, slot_t *s, int n, tally_t *t, uint32_t off, int64_t caplen, uint32_t orig, int32_t link, uint32_t sec, uint32_t frac, int32_t tsraw) {
+static void put_packet(reader_t *r, slot_t *s, int n, uint32_t off, int64_t caplen, uint32_t orig, int32_t link, uint32_t sec, uint32_t frac, int32_t tsraw) {
   int32_t *d = s->desc + (size_t)n * D_STRIDE;
   d[D_OFF] = (int32_t)off;
   d[D_CAPLEN] = (int32_t)caplen;
@@ -378,23 +379,24 @@ static void put_packet(reader_t *r, slot_t *s, int n, tally_t *t, uint32_t off, 
   d[D_LINK] = link;
   d[D_TSRAW] = tsraw;
   d[D_KIND] = caplen < 0 ? KIND_JS : decode(r, link, s->data, off, (uint32_t)caplen, orig, d);
-  if (d[D_KIND] == KIND_DECODED) t->decoded += 1;
-  t->packets += 1;
-  if ((int64_t)orig > caplen) t->truncated += 1;
+}
+
+static void put_bad(slot_t *s, int n) {
+  s->desc[(size_t)n * D_STRIDE + D_KIND] = KIND_BAD;
 }
 
 /*
  * pcap records from data[*pos, len): as FileReader.readPcap walks them. Returns 1 when
  * the file is done; *pos is left at the first record not taken.
  */
-static int walk_pcap(reader_t *r, slot_t *s, size_t len, int eof, size_t *pos, int *count, tally_t *t) {
+static int walk_pcap(reader_t *r, slot_t *s, size_t len, int eof, size_t *pos, int *count) {
   size_t p = *pos;
   int n = *count, done = 0;
   for (;;) {
     if ((size_t)n >= s->max_packets) break;
     if (len - p < 16) {
       if (eof) {
-        if (len > p) t->bad += 1;
+        if (len > p) put_bad(s, n++);
         done = 1;
       }
       break;
@@ -402,18 +404,18 @@ static int walk_pcap(reader_t *r, slot_t *s, size_t len, int eof, size_t *pos, i
     const uint8_t *h = s->data + p;
     uint32_t sec = u32(h, r->le), frac = u32(h + 4, r->le), incl = u32(h + 8, r->le), orig = u32(h + 12, r->le);
     if (incl > MAX_RECORD) { /* a corrupt length: nothing after it can be located */
-      t->bad += 1;
+      put_bad(s, n++);
       done = 1;
       break;
     }
     if (len - p < 16 + (size_t)incl) {
       if (eof) {
-        t->bad += 1;
+        put_bad(s, n++);
         done = 1;
       }
       break;
     }
-    put_packet(r, s, n++, t, (uint32_t)p + 16, incl, orig, r->link_type, sec, frac, 0);
+    put_packet(r, s, n++, (uint32_t)p + 16, incl, orig, r->link_type, sec, frac, 0);
     p += 16 + incl;
   }
   *pos = p;
@@ -441,7 +443,7 @@ static int split_timestamp(uint32_t hi, uint32_t lo, uint8_t tsresol, uint32_t *
 
 static int add_iface(reader_t *r, iface_t f) {
   if (r->n_ifaces == r->cap_ifaces) {
-    if (r->cap_ifaces >= MAX_IFACES) return 0;
+    if (r->cap_ifaces >= 0x40000000u) return 0;
     uint32_t cap = r->cap_ifaces ? r->cap_ifaces * 2 : 8;
     iface_t *more = realloc(r->ifaces, cap * sizeof *more);
     if (!more) return 0;
@@ -453,14 +455,14 @@ static int add_iface(reader_t *r, iface_t f) {
 }
 
 /* pcapng blocks from data[*pos, len): as FileReader.readPcapng walks them. */
-static int walk_pcapng(reader_t *r, slot_t *s, size_t len, int eof, size_t *pos, int *count, tally_t *t) {
+static int walk_pcapng(reader_t *r, slot_t *s, size_t len, int eof, size_t *pos, int *count) {
   size_t p = *pos;
   int n = *count, done = 0;
   for (;;) {
     if ((size_t)n >= s->max_packets) break;
     if (len - p < 12) {
       if (eof) {
-        if (len > p) t->bad += 1;
+        if (len > p) put_bad(s, n++);
         done = 1;
       }
       break;
@@ -481,40 +483,40 @@ static int walk_pcapng(reader_t *r, slot_t *s, size_t len, int eof, size_t *pos,
     uint32_t type = r->le ? u32(h, 1) : type_be;
     uint32_t total = u32(h + 4, r->le);
     if (total < 12 || total % 4 != 0 || total > MAX_BLOCK) {
-      t->bad += 1;
+      put_bad(s, n++);
       done = 1;
       break;
     }
     if (len - p < total) {
       if (eof) {
-        t->bad += 1;
+        put_bad(s, n++);
         done = 1;
       }
       break;
     }
     if (type == 6 || type == 2) { /* enhanced / obsolete packet block */
       if (total < 32) {
-        t->bad += 1; /* (FileReader reads past such a block, and finds its length wrong) */
+        put_bad(s, n++); /* (FileReader reads past such a block, and finds its length wrong) */
       } else {
         uint32_t id = type == 6 ? u32(h + 8, r->le) : (r->le ? (uint32_t)(h[8] | (h[9] << 8)) : rd16(h + 8));
         uint32_t hi = u32(h + 12, r->le), lo = u32(h + 16, r->le), cap = u32(h + 20, r->le), orig = u32(h + 24, r->le);
         if (id >= r->n_ifaces || (int64_t)cap > (int64_t)total - 32) {
-          t->bad += 1;
+          put_bad(s, n++);
         } else {
           const iface_t *f = &r->ifaces[id];
           uint32_t sec, nsec;
-          if (split_timestamp(hi, lo, f->tsresol, &sec, &nsec)) put_packet(r, s, n++, t, (uint32_t)p + 28, cap, orig, f->link_type, sec, nsec, 0);
-          else put_packet(r, s, n++, t, (uint32_t)p + 28, cap, orig, f->link_type, hi, lo, 0x100 | f->tsresol);
+          if (split_timestamp(hi, lo, f->tsresol, &sec, &nsec)) put_packet(r, s, n++, (uint32_t)p + 28, cap, orig, f->link_type, sec, nsec, 0);
+          else put_packet(r, s, n++, (uint32_t)p + 28, cap, orig, f->link_type, hi, lo, 0x100 | f->tsresol);
         }
       }
     } else if (type == 3) { /* simple packet block: interface 0, no time */
       if (r->n_ifaces == 0) {
-        t->bad += 1;
+        put_bad(s, n++);
       } else {
         uint32_t orig = u32(h + 8, r->le);
         int64_t cap = (int64_t)orig < (int64_t)total - 16 ? (int64_t)orig : (int64_t)total - 16;
         if (r->ifaces[0].snaplen > 0 && cap > (int64_t)r->ifaces[0].snaplen) cap = r->ifaces[0].snaplen;
-        put_packet(r, s, n++, t, (uint32_t)p + 12, cap, orig, r->ifaces[0].link_type, 0, 0, 0);
+        put_packet(r, s, n++, (uint32_t)p + 12, cap, orig, r->ifaces[0].link_type, 0, 0, 0);
       }
     } else if (type == 1) { /* interface description (one too short for its snaplen gets 0, where FileReader reads past it) */
       iface_t f = { (int32_t)(r->le ? (uint32_t)(h[8] | (h[9] << 8)) : rd16(h + 8)), total >= 16 ? u32(h + 12, r->le) : 0, 6 };
@@ -529,7 +531,7 @@ static int walk_pcapng(reader_t *r, slot_t *s, size_t len, int eof, size_t *pos,
         o += 4 + ((olen + 3) & ~3u);
       }
       if (!add_iface(r, f)) {
-        r->format_error = "too many pcapng interfaces";
+        r->format_error = "out of memory for the pcapng interfaces";
         done = 1;
         break;
       }
@@ -549,17 +551,14 @@ static int walk_pcapng(reader_t *r, slot_t *s, size_t len, int eof, size_t *pos,
 static int fill_slot(reader_t *r, slot_t *s, tally_t *t, int *err) {
   memcpy(s->data, r->carry, r->carry_len);
   size_t had = r->carry_len;
-  ssize_t got = read_full(r->fd, s->data, had, s->size, err);
-  if (got < 0) {
-    s->count = 0;
-    return 1;
-  }
-  size_t len = (size_t)got;
+  size_t len = read_full(r->fd, s->data, had, s->size, err);
   t->bytes += (double)(len - had);
-  int eof = len < s->size;
+  /* After a failed read the records read before it are still handed over, then reading ends. */
+  int eof = !*err && len < s->size;
   size_t p = 0;
   int n = 0;
-  int done = r->format == FORMAT_PCAPNG ? walk_pcapng(r, s, len, eof, &p, &n, t) : walk_pcap(r, s, len, eof, &p, &n, t);
+  int done = r->format == FORMAT_PCAPNG ? walk_pcapng(r, s, len, eof, &p, &n) : walk_pcap(r, s, len, eof, &p, &n);
+  if (*err) done = 1;
   s->count = n;
   r->carry_len = done ? 0 : len - p;
   if (r->carry_len > 0) memcpy(r->carry, s->data + p, r->carry_len);
@@ -645,17 +644,21 @@ static int get_bool_prop(napi_env env, napi_value obj, const char *name, int *ou
   return 1;
 }
 
+/* Marks this addon's handles, so that another addon's external is never taken for a reader. */
+static const napi_type_tag READER_TAG = { 0x63686f7463617074ULL, 0x7572656465636f64ULL };
+
 /*
- * open(path, { offset, littleEndian, linkType, verifyIp, verifyL4, vxlanPorts }, slots)
- * -> handle. slots: [{ data: Buffer, desc: Int32Array }, ...] (2..8), kept alive by the handle.
+ * open(fd, { offset, pcapng, littleEndian, linkType, verifyIp, verifyL4, vxlanPorts }, slots)
+ * -> handle. fd: the file FileReader opened and read the header of (duplicated here, so
+ * that both read the same file); slots: [{ data: Buffer, desc: Int32Array }, ...] (2..8),
+ * kept alive by the handle.
  */
 static napi_value js_open(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) return fail(env, "EINVAL", "open(path, options, slots): three arguments");
-  char path[4096];
-  size_t plen;
-  if (napi_get_value_string_utf8(env, argv[0], path, sizeof path, &plen) != napi_ok || plen >= sizeof path - 1) return fail(env, "EINVAL", "open: path must be a string shorter than 4096 bytes");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) return fail(env, "EINVAL", "open(fd, options, slots): three arguments");
+  int32_t fd;
+  if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) return fail(env, "EINVAL", "open: fd must be an open file descriptor");
   reader_t *r = calloc(1, sizeof *r);
   if (!r) return fail(env, "ENOMEM", "open: out of memory");
   r->fd = -1;
@@ -669,6 +672,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     free(r);
     return fail(env, "ENOMEM", "open: cannot create the handle");
   }
+  napi_type_tag_object(env, handle, &READER_TAG);
   int32_t offset, link_type;
   int pcapng;
   if (!get_int_prop(env, argv[1], "offset", &offset) || offset < 0 || !get_int_prop(env, argv[1], "linkType", &link_type) ||
@@ -710,19 +714,19 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     else if (s->size != size0) return fail(env, "EINVAL", "open: slots must be the same size");
     napi_create_reference(env, data, 1, &s->data_ref);
     napi_create_reference(env, desc, 1, &s->desc_ref);
+    r->n_slots = (int)i + 1; /* (the finalizer deletes the references of the slots taken so far) */
   }
-  r->n_slots = (int)nslots;
   r->carry = malloc(size0);
   if (!r->carry) return fail(env, "ENOMEM", "open: out of memory");
-  r->fd = open(path, O_RDONLY | O_CLOEXEC);
+  r->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
   if (r->fd < 0) {
-    char msg[4200];
-    snprintf(msg, sizeof msg, "%s: %s", path, strerror(errno));
-    return fail(env, errno == ENOENT ? "ENOENT" : "EIO", msg);
+    char msg[256];
+    snprintf(msg, sizeof msg, "open: cannot duplicate fd %d: %s", fd, strerror(errno));
+    return fail(env, "EBADF", msg);
   }
   if (lseek(r->fd, offset, SEEK_SET) != offset) {
-    char msg[4200];
-    snprintf(msg, sizeof msg, "%s: cannot seek to %d: %s", path, offset, strerror(errno));
+    char msg[256];
+    snprintf(msg, sizeof msg, "open: cannot seek to %d: %s", offset, strerror(errno));
     return fail(env, "EIO", msg);
   }
 #ifdef POSIX_FADV_SEQUENTIAL
@@ -737,7 +741,9 @@ static reader_t *handle_of(napi_env env, napi_callback_info info, size_t want, n
   size_t argc = want;
   napi_value args[2];
   void *data;
-  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc < want || napi_get_value_external(env, args[0], &data) != napi_ok) {
+  bool tagged = false;
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc < want || napi_check_object_type_tag(env, args[0], &READER_TAG, &tagged) != napi_ok || !tagged ||
+      napi_get_value_external(env, args[0], &data) != napi_ok) {
     napi_throw_type_error(env, NULL, "expected a reader handle");
     return NULL;
   }
@@ -799,8 +805,8 @@ static void set_num(napi_env env, napi_value obj, const char *name, double v) {
 }
 
 /*
- * stats(handle) -> { packets, truncated, badRecords, bytes, decoded, readError?, formatError? }
- * (counts of the slots filled so far).
+ * stats(handle) -> { bytes, readError?, formatError? }: bytes read so far, and why reading
+ * ended early. (Packets, truncated and bad records are counted by JavaScript as it takes them.)
  */
 static napi_value js_stats(napi_env env, napi_callback_info info) {
   reader_t *r = handle_of(env, info, 1, NULL);
@@ -812,11 +818,7 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   int error = r->error;
   const char *format_error = r->finished ? r->format_error : NULL;
   pthread_mutex_unlock(&r->mu);
-  set_num(env, out, "packets", t.packets);
-  set_num(env, out, "truncated", t.truncated);
-  set_num(env, out, "badRecords", t.bad);
   set_num(env, out, "bytes", t.bytes);
-  set_num(env, out, "decoded", t.decoded);
   napi_value e;
   if (error) {
     napi_create_string_utf8(env, strerror(error), NAPI_AUTO_LENGTH, &e);

@@ -141,6 +141,11 @@ export class FileReader implements PacketSource {
     }
   }
 
+  /** The open file (for a reader that takes over from open(), so that both read the same file); -1 when closed. */
+  get descriptor(): number {
+    return this.fd;
+  }
+
   /**
    * What open() found, for a reader that takes the records from there (the native one):
    * a pcap file's byte order, precision and link type, and where its records start; a
@@ -308,7 +313,8 @@ export class FileReader implements PacketSource {
         }
       } else if (type === PCAPNG_IDB) {
         const linkType = le ? b.readUInt16LE(p + 8) : b.readUInt16BE(p + 8);
-        const snaplen = u32(b, le, p + 12);
+        // (A block too short for its snaplen has none: its bytes there are the next block's.)
+        const snaplen = total >= 16 ? u32(b, le, p + 12) : 0;
         const iface: Iface = { linkType, snaplen, unitsPerSec: 1e6, nsPerUnit: 1000 };
         // Options: code(2) length(2) value padded to 4; if_tsresol is code 9.
         let o = p + 16;

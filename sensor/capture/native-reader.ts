@@ -9,7 +9,7 @@
 import type { PacketSink, PacketSource, CaptureStats } from './source.js';
 import { addonPaths, loadAddon, type Loaded } from './addon.js';
 import { CaptureFileError, FileReader, pcapngTime, resolution, type CaptureLayout } from './file-reader.js';
-import { D_CAPLEN, D_FRAC, D_KIND, D_LINK, D_OFF, D_SEC, D_TSRAW, D_WIRELEN, KIND_DECODED, STRIDE } from '../decode/predecoded.js';
+import { D_CAPLEN, D_FRAC, D_KIND, D_LINK, D_OFF, D_SEC, D_TSRAW, D_WIRELEN, KIND_BAD, KIND_DECODED, STRIDE } from '../decode/predecoded.js';
 
 interface Slot {
   data: Buffer;
@@ -17,11 +17,7 @@ interface Slot {
 }
 
 interface NativeStats {
-  packets: number;
-  truncated: number;
-  badRecords: number;
   bytes: number;
-  decoded: number;
   /** Why a read failed (strerror). */
   readError?: string;
   /** A structural error that ends reading (FileReader throws the same). */
@@ -30,7 +26,7 @@ interface NativeStats {
 
 interface CaptureDecodeAddon {
   stride: number;
-  open(path: string, options: { offset: number; pcapng: boolean; littleEndian: boolean; linkType: number; verifyIp: boolean; verifyL4: boolean; vxlanPorts: number[] }, slots: Slot[]): object;
+  open(fd: number, options: { offset: number; pcapng: boolean; littleEndian: boolean; linkType: number; verifyIp: boolean; verifyL4: boolean; vxlanPorts: number[] }, slots: Slot[]): object;
   next(h: object): number;
   count(h: object, slot: number): number;
   release(h: object, slot: number): void;
@@ -71,10 +67,13 @@ export class NativeFileReader implements PacketSource {
   /** Whether the last run read natively, or why not. */
   mode: 'native' | { fallback: string } = { fallback: 'not run' };
   private readonly fallback: FileReader;
-  private native: NativeStats | undefined;
+  private native = false;
   private stopped = false;
-  /** Packets handed to the sink (the thread may have read further when stopped). */
+  // Counted here as packets are handed over, not by the thread, which may have read further when stopped.
   private received = 0;
+  private truncated = 0;
+  private bad = 0;
+  private bytesRead = 0;
 
   constructor(
     readonly path: string,
@@ -86,16 +85,16 @@ export class NativeFileReader implements PacketSource {
   }
 
   get badRecords(): number {
-    return this.native ? this.native.badRecords : this.fallback.badRecords;
+    return this.native ? this.bad : this.fallback.badRecords;
   }
 
   get bytes(): number {
-    return this.native ? this.native.bytes : this.fallback.bytes;
+    return this.native ? this.bytesRead : this.fallback.bytes;
   }
 
   stats(): CaptureStats {
     if (!this.native) return this.fallback.stats();
-    return { received: this.received, droppedKernel: 0, droppedInterface: 0, truncated: this.native.truncated };
+    return { received: this.received, droppedKernel: 0, droppedInterface: 0, truncated: this.truncated };
   }
 
   stop(): void {
@@ -121,25 +120,49 @@ export class NativeFileReader implements PacketSource {
       }
       return;
     }
-    reader.close();
-    this.mode = 'native';
-    this.readNative(this.addon.addon, sink, layout);
-  }
-
-  private readNative(a: CaptureDecodeAddon, sink: PredecodedSink, layout: CaptureLayout): void {
     const slots: Slot[] = [];
     for (let i = 0; i < SLOTS; i++) slots.push({ data: Buffer.allocUnsafe(this.block), desc: new Int32Array(PACKETS_PER_BLOCK * STRIDE) });
-    const h = a.open(this.path, { offset: layout.recordsAt, pcapng: layout.pcapng, littleEndian: layout.littleEndian, linkType: layout.linkType, ...sink.aheadSettings() }, slots);
+    const a = this.addon.addon;
+    let h: object;
+    try {
+      h = a.open(reader.descriptor, { offset: layout.recordsAt, pcapng: layout.pcapng, littleEndian: layout.littleEndian, linkType: layout.linkType, ...sink.aheadSettings() }, slots);
+    } catch (err) {
+      // (settings the addon does not take, such as more than 16 VXLAN ports): read in JavaScript.
+      this.mode = { fallback: `the capture decode addon refused: ${(err as Error).message}` };
+      try {
+        reader.continue(sink);
+      } finally {
+        reader.close();
+      }
+      return;
+    }
+    reader.close();
+    this.mode = 'native';
+    this.native = true;
+    this.bytesRead = layout.recordsAt;
+    this.readNative(a, h, slots, sink, layout);
+  }
+
+  private readNative(a: CaptureDecodeAddon, h: object, slots: Slot[], sink: PredecodedSink, layout: CaptureLayout): void {
     // pcap: fractions in µs or ns as the file says; pcapng: converted to ns by the addon (or raw, see D_TSRAW).
     const mult = layout.nanoseconds ? 1 : 1000;
+    let stats: NativeStats | undefined;
     try {
       while (!this.stopped) {
         const i = a.next(h);
         if (i < 0) break;
         const { data, desc } = slots[i]!;
-        let n = a.count(h, i);
-        for (let k = 0, at = 0; k < n; k++, at += STRIDE) {
+        const n = a.count(h, i);
+        for (let k = 0, at = 0; k < n && !this.stopped; k++, at += STRIDE) {
+          const kind = desc[at + D_KIND]!;
+          if (kind === KIND_BAD) {
+            this.bad++;
+            continue;
+          }
+          const caplen = desc[at + D_CAPLEN]!;
           const wirelen = desc[at + D_WIRELEN]! >>> 0;
+          this.received++;
+          if (wirelen > caplen) this.truncated++;
           let sec = desc[at + D_SEC]! >>> 0;
           let nsec = (desc[at + D_FRAC]! >>> 0) * mult;
           const raw = desc[at + D_TSRAW]!;
@@ -149,22 +172,21 @@ export class NativeFileReader implements PacketSource {
             sec = t.sec;
             nsec = t.nsec;
           }
-          if (desc[at + D_KIND] === KIND_DECODED) sink.predecoded(data, desc, at, wirelen, sec, nsec);
-          else sink.packet(data, desc[at + D_OFF]!, desc[at + D_CAPLEN]!, wirelen, sec, nsec, desc[at + D_LINK]!);
-          if (this.stopped) {
-            n = k + 1;
-            break;
-          }
+          if (kind === KIND_DECODED) {
+            this.decoded++;
+            sink.predecoded(data, desc, at, wirelen, sec, nsec);
+          } else sink.packet(data, desc[at + D_OFF]!, caplen, wirelen, sec, nsec, desc[at + D_LINK]!);
         }
-        this.received += n;
         a.release(h, i);
       }
-      this.native = a.stats(h);
-      this.decoded = this.native.decoded;
-      if (this.native.readError !== undefined) throw new CaptureFileError(`${this.path}: reading failed: ${this.native.readError}`);
-      if (this.native.formatError !== undefined) throw new CaptureFileError(`${this.path}: ${this.native.formatError}`);
+      stats = a.stats(h);
     } finally {
       a.close(h);
+      this.bytesRead += (stats ?? a.stats(h)).bytes;
+    }
+    if (!this.stopped) {
+      if (stats.readError !== undefined) throw new CaptureFileError(`${this.path}: reading failed: ${stats.readError}`);
+      if (stats.formatError !== undefined) throw new CaptureFileError(`${this.path}: ${stats.formatError}`);
     }
   }
 }

@@ -54,6 +54,8 @@ export const STRIDE = 64;
 /** D_KIND: the JavaScript decoders take the frame (anything unusual); or it was decoded ahead. */
 export const KIND_JS = 0;
 export const KIND_DECODED = 1;
+/** No packet: a record the reader counts as bad (corrupt, cut, or naming no interface), in file order. */
+export const KIND_BAD = 2;
 
 /** Sets p from the descriptor at d[at...] of a frame in buf, as decodeFrame would (its DECODE_FLOW). */
 export function fillPacket(p: Packet, buf: Uint8Array, d: Int32Array, at: number): void {

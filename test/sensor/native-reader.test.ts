@@ -5,7 +5,7 @@
  * same logs either way. Its block handling (records across blocks, corrupt and cut
  * records, more packets than a block's descriptors hold) must match FileReader's.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -137,6 +137,13 @@ function readBoth(file: string, block?: number): { native: string[]; js: string[
   jsReader.readAll({ packet: (buf, off, caplen, wire, sec, nsec, link) => void js.push(row(buf, off, caplen, wire, sec, nsec, link)) });
   return { native, js, decoded, nativeReader, jsReader };
 }
+
+/** Slots for the addon: 2 of `size` bytes, room for 16 descriptors each. */
+function slotsOf(size: number): { data: Buffer; desc: Int32Array }[] {
+  return [0, 1].map(() => ({ data: Buffer.alloc(size), desc: new Int32Array(64 * 16) }));
+}
+
+const frameOf = (i: number): Uint8Array => ether(ipv4('10.0.0.1', '10.0.0.2', 17, udpDatagram(1000 + (i % 1000), 53, bytes(i % 1400))));
 
 /**
  * Every field decodeFrame sets on a plain IP packet. The transport's own fields are
@@ -366,6 +373,33 @@ describe('the native capture reader', () => {
       expect(got.filter((g) => g === 'native').length).toBe(10);
     });
 
+    it('an interface block too short to hold a snaplen, and 70,000 interfaces in one section', () => {
+      const le32 = (v: number) => {
+        const b = Buffer.alloc(4);
+        b.writeUInt32LE(v >>> 0);
+        return b;
+      };
+      const block = (type: number, body: Uint8Array) => Buffer.concat([le32(type), le32(12 + body.length), body, le32(12 + body.length)]);
+      const shb = block(0x0a0d0d0a, Buffer.concat([le32(0x1a2b3c4d), Buffer.from([1, 0, 0, 0]), Buffer.alloc(8, 0xff)]));
+      const frame = Buffer.from(frameOf(3));
+      const spb = block(3, Buffer.concat([le32(frame.length), frame, Buffer.alloc((4 - (frame.length % 4)) % 4)]));
+      const shortIdb = Buffer.concat([le32(1), le32(12), le32(12)]); // no room for link type and snaplen
+      const a = join(dir, 'short-idb.pcapng');
+      writeFileSync(a, Buffer.concat([shb, shortIdb, spb]));
+      const ra = readBoth(a);
+      expect(ra.native).toEqual(ra.js);
+      expect(ra.native.length).toBe(1);
+
+      const idb = block(1, Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]));
+      const epb = (iface: number) => block(6, Buffer.concat([le32(iface), le32(0), le32(1_000_000), le32(frame.length), le32(frame.length), frame, Buffer.alloc((4 - (frame.length % 4)) % 4)]));
+      const b = join(dir, 'many-ifaces.pcapng');
+      writeFileSync(b, Buffer.concat([shb, ...Array.from({ length: 70_000 }, () => idb), epb(69_999), epb(70_000)]));
+      const rb = readBoth(b);
+      expect(rb.native).toEqual(rb.js);
+      expect(rb.native.length).toBe(1);
+      expect(rb.nativeReader.badRecords).toBe(1);
+    });
+
     it('decodes mutated frames in pcapng exactly as JavaScript does', async () => {
       const gen = join(dir, 'seed-ng.pcap');
       await writeCapture(gen, { seed: 12, packets: 2_000 });
@@ -390,7 +424,7 @@ describe('the native capture reader', () => {
       expect(r.native.length).toBe(3_000);
       expect(r.nativeReader.stats()).toEqual(r.jsReader.stats());
       expect(r.nativeReader.badRecords).toBe(0);
-      expect(r.nativeReader.bytes).toBe(r.jsReader.bytes - 24);
+      expect(r.nativeReader.bytes).toBe(r.jsReader.bytes);
     });
 
     it('more packets than a block has descriptors for: carried to the next block', () => {
@@ -446,31 +480,81 @@ describe('the native capture reader', () => {
     });
   });
 
-  it('a read error is reported with its reason, after the packets read before it', () => {
+  it('a read error is reported with its reason', () => {
     const a = captureDecodeAddon();
     if (!('addon' in a)) throw new Error(a.error);
     // A directory opens but cannot be read: the thread's read fails with EISDIR.
-    const slots = [0, 1].map(() => ({ data: Buffer.alloc(512 * 1024), desc: new Int32Array(64 * 16) }));
-    const h = a.addon.open(dir, { offset: 0, pcapng: false, littleEndian: true, linkType: 1, verifyIp: true, verifyL4: true, vxlanPorts: [] }, slots);
-    const slot = a.addon.next(h);
-    if (slot >= 0) a.addon.release(h, slot);
-    expect(a.addon.next(h)).toBe(-1);
-    expect(a.addon.stats(h)).toMatchObject({ packets: 0, readError: expect.stringMatching(/directory/i) });
-    a.addon.close(h);
-    a.addon.close(h); // twice is harmless
-    expect(a.addon.next(h)).toBe(-1);
+    const fd = openSync(dir, 'r');
+    try {
+      const h = a.addon.open(fd, { offset: 0, pcapng: false, littleEndian: true, linkType: 1, verifyIp: true, verifyL4: true, vxlanPorts: [] }, slotsOf(330 * 1024));
+      const slot = a.addon.next(h);
+      if (slot >= 0) {
+        expect(a.addon.count(h, slot)).toBe(0);
+        a.addon.release(h, slot);
+      }
+      expect(a.addon.next(h)).toBe(-1);
+      expect(a.addon.stats(h)).toEqual({ bytes: 0, readError: expect.stringMatching(/directory/i) });
+      a.addon.close(h);
+      a.addon.close(h); // twice is harmless
+      expect(a.addon.next(h)).toBe(-1);
+    } finally {
+      closeSync(fd);
+    }
   });
 
-  it('refuses bad arguments with what is wrong, and a missing file with its name', () => {
+  it('refuses bad arguments with what is wrong; a refusal of settings falls back to JavaScript', () => {
     const a = captureDecodeAddon();
     if (!('addon' in a)) throw new Error(a.error);
-    const slots = [0, 1].map(() => ({ data: Buffer.alloc(512 * 1024), desc: new Int32Array(64 * 16) }));
-    const opts = { offset: 24, pcapng: false, littleEndian: true, linkType: 1, verifyIp: true, verifyL4: true, vxlanPorts: [] };
-    expect(() => a.addon.open(join(dir, 'nope.pcap'), opts, slots)).toThrow(/nope\.pcap: No such file/);
-    expect(() => a.addon.open(join(dir, 'x'), opts, slots.slice(0, 1))).toThrow(/2 to 8 slots/);
-    expect(() => a.addon.open(join(dir, 'x'), opts, [{ data: Buffer.alloc(1024), desc: new Int32Array(64) }, { data: Buffer.alloc(1024), desc: new Int32Array(64) }])).toThrow(/largest record or block/);
-    expect(() => a.addon.open(join(dir, 'x'), { ...opts, vxlanPorts: Array.from({ length: 17 }, (_, i) => i) }, slots)).toThrow(/at most 16/);
-    expect(() => a.addon.next({})).toThrow(/reader handle/);
+    const file = join(dir, 'args.pcap');
+    writeFileSync(file, pcapBytes(craftedFrames().map((data, i) => ({ ts: 1_767_225_600 + i, data }))));
+    const fd = openSync(file, 'r');
+    try {
+      const opts = { offset: 24, pcapng: false, littleEndian: true, linkType: 1, verifyIp: true, verifyL4: true, vxlanPorts: [] };
+      expect(() => a.addon.open(-1, opts, slotsOf(330 * 1024))).toThrow(/fd must be an open file descriptor/);
+      expect(() => a.addon.open(999_999, opts, slotsOf(330 * 1024))).toThrow(/cannot duplicate fd 999999/);
+      expect(() => a.addon.open(fd, opts, slotsOf(330 * 1024).slice(0, 1))).toThrow(/2 to 8 slots/);
+      expect(() => a.addon.open(fd, opts, slotsOf(1024))).toThrow(/largest record or block/);
+      expect(() => a.addon.open(fd, opts, [...slotsOf(400 * 1024).slice(0, 1), ...slotsOf(500 * 1024).slice(0, 1)])).toThrow(/the same size/);
+      expect(() => a.addon.open(fd, { ...opts, vxlanPorts: Array.from({ length: 17 }, (_, i) => i) }, slotsOf(330 * 1024))).toThrow(/at most 16/);
+      expect(() => a.addon.next({})).toThrow(/reader handle/);
+      expect(() => a.addon.next(a.addon)).toThrow(/reader handle/);
+    } finally {
+      closeSync(fd);
+    }
+    // Through the reader: seventeen VXLAN ports are more than the addon takes; JavaScript reads instead.
+    const reader = new NativeFileReader(file);
+    const p = new Pipeline({ outputs: [{ record: () => {} }], decoder: { vxlanPorts: Array.from({ length: 17 }, (_, i) => 4789 + i) } });
+    reader.readAll(p);
+    expect(reader.mode).toEqual({ fallback: expect.stringMatching(/refused: .*at most 16/) });
+    expect(p.stats.packets).toBe(craftedFrames().length);
+  });
+
+  it('counts only what it handed over when stopped, and what it handed over before a sink threw', () => {
+    // Every record cut by the snaplen, then a corrupt one: the thread reads past the stop.
+    const frames: Frame[] = Array.from({ length: 5_000 }, (_, i) => ({ ts: 1_767_225_600 + i / 1000, data: frameOf(i), wire: 2_000 }));
+    const bytesOf = Buffer.from(pcapBytes(frames));
+    const file = join(dir, 'stop-counts.pcap');
+    writeFileSync(file, Buffer.concat([bytesOf, Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 0xff, 0xff, 0xff, 0x7f, 0, 0, 0, 0])]));
+    const stopped = new NativeFileReader(file);
+    let n = 0;
+    stopped.readAll({ aheadSettings: () => ({ verifyIp: true, verifyL4: true, vxlanPorts: [] }), predecoded: () => void (++n === 10 && stopped.stop()), packet: () => void (++n === 10 && stopped.stop()) } satisfies PredecodedSink);
+    expect(stopped.stats()).toEqual({ received: 10, droppedKernel: 0, droppedInterface: 0, truncated: 10 });
+    expect(stopped.badRecords).toBe(0);
+
+    const whole = new NativeFileReader(file);
+    whole.readAll({ aheadSettings: () => ({ verifyIp: true, verifyL4: true, vxlanPorts: [] }), predecoded: () => {}, packet: () => {} } satisfies PredecodedSink);
+    expect(whole.stats().truncated).toBe(5_000);
+    expect(whole.badRecords).toBe(1);
+
+    const fds = readdirSync('/proc/self/fd').length;
+    const throwing = new NativeFileReader(file);
+    let m = 0;
+    const boom = (): void => {
+      if (++m === 100) throw new Error('a bug in the sink');
+    };
+    expect(() => throwing.readAll({ aheadSettings: () => ({ verifyIp: true, verifyL4: true, vxlanPorts: [] }), predecoded: boom, packet: boom } satisfies PredecodedSink)).toThrow('a bug in the sink');
+    expect(throwing.stats().received).toBe(100);
+    expect(readdirSync('/proc/self/fd').length).toBe(fds); // the file and its duplicate closed, the thread joined
   });
 
   it('sensor read on a capture whose file is not a capture: the same error as FileReader', () => {
