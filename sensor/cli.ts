@@ -72,7 +72,7 @@ export function registerSensorCommands(program: Command): Command {
       // Loaded here: the live path brings prom-client and cap, which `read` does not need.
       const { runLive } = await import('./run.js');
       let uplink: import('./uplink/output.js').UplinkOutput | undefined;
-      let readStats: () => import('./run.js').LiveStats = () => ({ uptimeS: 0, packets: 0, captureDropsKernel: 0, captureDropsInterface: 0, activeFlows: 0 });
+      let readStats: () => import('./run.js').LiveStats = () => ({ uptimeS: 0, packets: 0, captureDropsKernel: 0, captureDropsInterface: 0, captureDropsUnknown: 0, activeFlows: 0 });
       if (cfg.uplink) {
         const { UplinkOutput } = await import('./uplink/output.js');
         uplink = new UplinkOutput(cfg.uplink, log, () => readStats());

@@ -40,8 +40,11 @@ export interface LiveOptions {
 export interface LiveStats {
   uptimeS: number;
   packets: number;
+  /** Kernel drops of the links whose count is known (see captureDropsUnknown). */
   captureDropsKernel: number;
   captureDropsInterface: number;
+  /** Links whose kernel drops cannot be counted (the packet socket statistics addon missing or failing): reported, never taken as 0. */
+  captureDropsUnknown: number;
   activeFlows: number;
 }
 
@@ -237,11 +240,12 @@ export async function runLive(cfg: SensorConfig, opts: LiveOptions): Promise<voi
   });
   const startedAt = Date.now();
   opts.onStats?.(() => {
-    const t: LiveStats = { uptimeS: (Date.now() - startedAt) / 1000, packets: 0, captureDropsKernel: 0, captureDropsInterface: 0, activeFlows: 0 };
+    const t: LiveStats = { uptimeS: (Date.now() - startedAt) / 1000, packets: 0, captureDropsKernel: 0, captureDropsInterface: 0, captureDropsUnknown: 0, activeFlows: 0 };
     for (const l of links) {
       const s = l.capture.stats();
       t.packets += s.received;
-      t.captureDropsKernel += s.droppedKernel ?? 0;
+      if (s.droppedKernel === undefined) t.captureDropsUnknown++;
+      else t.captureDropsKernel += s.droppedKernel;
       t.captureDropsInterface += s.droppedInterface ?? 0;
       t.activeFlows += l.pipeline.table.size;
     }

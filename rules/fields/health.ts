@@ -19,6 +19,7 @@ FIELDS.add('chot.sensor.uptime_seconds', 'number', { unit: 's', doc: 'seconds si
 FIELDS.add('chot.sensor.capture.packets', 'number', { doc: 'packets captured since start' }, K, 'stats.packets', (v) => st(v)?.packets, (t, x) => (stats(t).packets = num(x)));
 FIELDS.add('chot.sensor.capture.drops_kernel', 'number', { doc: 'packets the kernel dropped since start' }, K, 'stats.captureDropsKernel', (v) => st(v)?.captureDropsKernel, (t, x) => (stats(t).captureDropsKernel = num(x)));
 FIELDS.add('chot.sensor.capture.drops_interface', 'number', { doc: 'packets the interface dropped since start' }, K, 'stats.captureDropsInterface', (v) => st(v)?.captureDropsInterface, (t, x) => (stats(t).captureDropsInterface = num(x)));
+FIELDS.add('chot.sensor.capture.drops_unknown', 'number', { doc: 'capture links whose kernel drops the sensor cannot count (left out of the drop figures)' }, K, 'stats.captureDropsUnknown', (v) => st(v)?.captureDropsUnknown, (t, x) => (stats(t).captureDropsUnknown = num(x)));
 FIELDS.add('chot.sensor.capture.drops', 'number', { doc: 'kernel plus interface drops since start' }, K, 'stats', (v) => (st(v) === undefined ? undefined : st(v)!.captureDropsKernel + st(v)!.captureDropsInterface));
 FIELDS.add('chot.sensor.capture.drop_ratio', 'number', { doc: 'drops / (packets + drops) since start, 0..1' }, K, 'stats', (v) => {
   const s = st(v);

@@ -23,6 +23,11 @@ export const sensorStatsSchema = z.strictObject({
   packets: z.number().min(0),
   captureDropsKernel: z.number().min(0),
   captureDropsInterface: z.number().min(0),
+  /**
+   * Capture links whose kernel drops the sensor cannot count (its packet socket counters
+   * unreadable): the drop figures above leave them out (optional: sensors before it do not send it).
+   */
+  captureDropsUnknown: z.number().int().min(0).optional(),
   activeFlows: z.number().min(0),
   recordsOut: z.number().min(0),
   spoolBatches: z.number().min(0),

@@ -97,8 +97,9 @@ describe('detection in the collector: records in, alerts in Elasticsearch and on
     children.push(await startCollectorProcess(config));
 
     const tls = await fx.sensorTls(NODE);
-    // A sensor whose kernel dropped 2% of what it saw, and whose spool failed to fsync twice: the health rules must notice both.
-    const stats = (): SensorStats => ({ version: 'detect-test', uptimeS: 60, packets: 1_000_000, captureDropsKernel: 20_000, captureDropsInterface: 0, activeFlows: 0, recordsOut: 0, spoolBatches: 0, spoolBytes: 0, spoolDropped: 0, spoolSyncErrors: 2 });
+    // A sensor whose kernel dropped 2% of what it saw, that cannot count the drops of one more link, and whose
+    // spool failed to fsync twice: the health rules must notice all three.
+    const stats = (): SensorStats => ({ version: 'detect-test', uptimeS: 60, packets: 1_000_000, captureDropsKernel: 20_000, captureDropsInterface: 0, captureDropsUnknown: 1, activeFlows: 0, recordsOut: 0, spoolBatches: 0, spoolBytes: 0, spoolDropped: 0, spoolSyncErrors: 2 });
     const spool = new Spool({ dir: join(dir, 'spool'), maxBytes: 256 << 20 });
     const uplink = new UplinkClient({ collectors: [`wss://127.0.0.1:${port}`], tls, sensorId: NODE, spool, log, stats, backoffBaseMs: 100, backoffMaxMs: 1000, reconnectSpreadMs: 0, heartbeatMs: 500 });
     const batcher = new RecordBatcher(spool, () => uplink.pump(), { maxRecords: 200, maxBytes: 1 << 20, maxDelayMs: 20 });
@@ -156,6 +157,7 @@ describe('detection in the collector: records in, alerts in Elasticsearch and on
     // The heartbeat's drop counts reached the health rules.
     await until(async () => [...(await stored()).values()].some((d) => d.rule.id === 'chot.sensor.capture_drops' && d.observer.id === NODE), 30_000, 'the capture-drops health alert');
     await until(async () => [...(await stored()).values()].some((d) => d.rule.id === 'chot.sensor.spool_sync_errors' && d.observer.id === NODE), 30_000, 'the spool fsync health alert');
+    await until(async () => [...(await stored()).values()].some((d) => d.rule.id === 'chot.sensor.capture_drops_unknown' && d.observer.id === NODE), 30_000, 'the uncounted-drops health alert');
 
     await uplink.stop();
     spool.close();

@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import YAML from 'yaml';
 import { createEsClient } from '../../collector/index/client.js';
 import { chotBin } from '../../common/paths.js';
 import { writeCapture, type Truth } from '../../lab/traffic/generate.js';
+import type { SensorStats } from '../../sensor/uplink/protocol.js';
 import { freePort, spineFixture, startCollectorProcess, until, type SpineFixture } from '../support/spine.js';
 import { deleteIndicesWithPrefix, testStackConfig } from '../support/test-stack.js';
 
@@ -113,6 +115,20 @@ describe('live: a captured link through sensor and collector into Elasticsearch'
     expect(uplinkLines).toContain('chot_sensor_spool_dropped_total 0');
     expect(uplinkLines).toContain('chot_sensor_spool_sync_errors_total 0');
     expect(uplinkLines.some((l) => /^chot_sensor_spool_batches \d+$/.test(l))).toBe(true);
+    // Its heartbeats reach the fleet registry with the capture's kernel drops counted (the packet
+    // socket statistics addon reads them), no link left uncounted.
+    const redis = new Redis(stack.redis.url);
+    let heartbeat: SensorStats | undefined;
+    try {
+      await until(async () => {
+        const s = await redis.hget(`${fx.redisKeyPrefix}sensor:01/001/00031`, 'stats');
+        heartbeat = s === null ? undefined : (JSON.parse(s) as SensorStats);
+        return heartbeat !== undefined;
+      }, 30_000, "the sensor's heartbeat in the registry");
+    } finally {
+      redis.disconnect();
+    }
+    expect(heartbeat).toMatchObject({ captureDropsUnknown: 0, captureDropsKernel: 0, captureDropsInterface: 0 });
 
     // Stopping the sensor ends every open connection and drains the uplink.
     sensor.kill('SIGTERM');
