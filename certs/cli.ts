@@ -152,11 +152,13 @@ export function registerCertsCommands(program: Command): Command {
     .option('--ca <name>', 'the issuing CA to sign with (default: the first)')
     .option('--crl-refresh <duration>', 're-sign the CRL when it is this old', parseDuration, 86_400_000)
     .option('--metrics <host:port>', 'serve Prometheus /metrics here (TLS refusals, CRL freshness)', parseListen)
-    .action(async (f: { dir?: string; passphraseFile?: string; listen: { host: string; port: number }; name: string[]; ca?: string; crlRefresh: number; metrics?: { host: string; port: number } }) => {
+    .option('--refusals-per-minute <n>', 'refused enrollments or renewals an address may have at once, and earns back per minute; past them it gets 429', parsePositiveInt, 30)
+    .action(async (f: { dir?: string; passphraseFile?: string; listen: { host: string; port: number }; name: string[]; ca?: string; crlRefresh: number; metrics?: { host: string; port: number }; refusalsPerMinute: number }) => {
       const pki = Pki.open(f.dir ?? defaultPkiDir());
       const ca = pki.unlock(f.ca ?? pki.config.defaultIssuing, issuingPassphrase(f.passphraseFile));
       const metrics = f.metrics ? await startMetricsEndpoint({ role: 'certs', host: f.metrics.host, port: f.metrics.port }) : undefined;
-      const service = await startEnrollmentService({ pki, ca, host: f.listen.host, port: f.listen.port, names: f.name, crlRefreshMs: f.crlRefresh, ...(metrics ? { registry: metrics.registry } : {}) });
+      const refusalLimit = { burst: f.refusalsPerMinute, perMinute: f.refusalsPerMinute };
+      const service = await startEnrollmentService({ pki, ca, host: f.listen.host, port: f.listen.port, names: f.name, crlRefreshMs: f.crlRefresh, refusalLimit, ...(metrics ? { registry: metrics.registry } : {}) });
       say(`enrollment service ${service.url}  (issuing CA ${ca.name})${metrics ? `  metrics ${metrics.url}` : ''}`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {

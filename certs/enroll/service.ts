@@ -17,6 +17,7 @@ import { CsrError } from '../x509/csr.js';
 import { derFrom, pemBlocks } from '../x509/pem.js';
 import { auditRefusal, enrollWithToken, isAuditableTokenRefusal, RenewalRefused, renewForPeer } from './enrollment.js';
 import { HttpError, readJsonBody, sendJson, stringField } from './http.js';
+import { RefusalLimit, type RefusalLimitOptions } from './refusal-limit.js';
 import { TokenRefused } from './tokens.js';
 
 export interface EnrollmentServiceOptions {
@@ -34,6 +35,8 @@ export interface EnrollmentServiceOptions {
   logger?: Logger;
   /** Prometheus registry for the TLS refusal counter and CRL freshness gauge. */
   registry?: Registry;
+  /** How many refused enrollments and renewals an address may have (see refusal-limit.ts). */
+  refusalLimit?: RefusalLimitOptions;
 }
 
 export interface EnrollmentService {
@@ -57,7 +60,8 @@ const BODY_LIMIT = 64 * 1024;
  *   GET  /crl/<ca>.crl             one CRL, DER (the CRL distribution point)
  *   GET  /healthz
  * Every refusal gets a status and {error} and is logged with its reason; a bad
- * request never stops the service.
+ * request never stops the service. An address refused too often gets 429 on the
+ * two POST routes for a while (refusal-limit.ts).
  */
 export async function startEnrollmentService(opts: EnrollmentServiceOptions): Promise<EnrollmentService> {
   const { pki, ca } = opts;
@@ -102,10 +106,24 @@ export async function startEnrollmentService(opts: EnrollmentServiceOptions): Pr
   tls.attach(server, 'per-request');
   server.on('tlsClientError', (err, socket) => logger.debug({ event: 'enroll.tls-error', err: err.message, remote: socket.remoteAddress }, 'TLS handshake failed'));
 
+  const refusals = new RefusalLimit(opts.refusalLimit);
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const remote = req.socket.remoteAddress ?? 'unknown';
     const url = new URL(req.url ?? '/', 'https://service.invalid');
     const route = `${req.method} ${url.pathname}`;
+    const limited = route === 'POST /v1/enroll' || route === 'POST /v1/renew';
+    if (limited) {
+      const wait = refusals.waitSeconds(remote);
+      if (wait > 0) {
+        // Neither audited nor logged one by one: that is what an address past its allowance would flood.
+        logger.debug({ event: 'enroll.throttled', route, remote, retryAfterS: wait }, 'too many refused requests from this address');
+        res.setHeader('retry-after', String(wait));
+        sendJson(res, 429, { error: `too many refused requests from this address: retry in ${wait} s` });
+        req.resume();
+        return;
+      }
+    }
     try {
       if (route === 'POST /v1/enroll') return await handleEnroll(req, res, remote);
       if (route === 'POST /v1/renew') return await handleRenew(req, res, remote);
@@ -123,6 +141,10 @@ export async function startEnrollmentService(opts: EnrollmentServiceOptions): Pr
     } catch (err) {
       const status = statusOf(err);
       if (status === 500) throw err;
+      if (limited) {
+        refusals.refused(remote);
+        if (refusals.waitSeconds(remote) > 0) logger.warn({ event: 'enroll.throttling', remote }, 'this address has been refused too often: its requests get 429 for a while');
+      }
       logger.warn({ event: 'enroll.refused', route, remote, status, reason: (err as Error).message }, `refused ${route}: ${(err as Error).message}`);
       sendJson(res, status, { error: (err as Error).message });
     }

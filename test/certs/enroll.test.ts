@@ -235,3 +235,63 @@ function readCurrentPair(dir: string): { key: string; cert: string } {
   const f = nodeCredentialFiles(dir);
   return { key: readFileSync(f.keyFile, 'utf8'), cert: readFileSync(f.certFile, 'utf8') };
 }
+
+describe('enrollment: an address refused too often', () => {
+  const tmp = tempDir('enroll-limit');
+  const log = captureLogger();
+  let pki: Pki;
+  let service: EnrollmentService;
+  let rootPem: string;
+
+  const call = (method: string, path: string, body?: string): Promise<{ status: number; retryAfter: string | undefined; body: Record<string, unknown> }> =>
+    new Promise((resolve, reject) => {
+      const req = request(`${service.url}${path}`, { method, ca: rootPem, headers: { 'content-type': 'application/json' }, agent: false }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body: JSON.parse(text) as Record<string, unknown> }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+
+  beforeAll(async () => {
+    let ca: CertificateAuthority;
+    ({ pki, ca } = await makePki(join(tmp.dir, 'pki')));
+    rootPem = pki.certPem('root');
+    // Three refusals at once, one earned back a second.
+    service = await startEnrollmentService({ pki, ca, host: '127.0.0.1', port: 0, names: ['127.0.0.1'], logger: log.logger, refusalLimit: { burst: 3, perMinute: 60 } });
+  });
+  afterAll(async () => {
+    await service.close();
+    tmp.cleanup();
+  });
+
+  it('gets 429 with Retry-After once its refusals are spent, is not audited for those, and is served again after the wait', async () => {
+    const [good, other] = await mintTokens(pki, [{ nodeId: '02/001', role: 'sensor' }, { nodeId: '02/002', role: 'sensor' }], { ttlMs: HOUR, actor: 'test' });
+    // The right token id with a wrong secret: refused, and audited (the id names a real token).
+    const wrong = `chot1.${other!.id}.${'A'.repeat(43)}`;
+    const kp = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const csr = toPem('CERTIFICATE REQUEST', buildCsr({ ...kp, subject: [{ type: 'CN', value: '02/001' }], uris: [nodeUri('02/001')] }));
+    const audited = (): number => pki.audit.verify().entries.filter((e) => e.action === 'enroll.refuse').length;
+    const before = audited();
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await call('POST', '/v1/enroll', JSON.stringify({ token: wrong, csr }))).status);
+    expect(statuses).toEqual([403, 403, 403, 429, 429, 429]);
+    expect(audited() - before).toBe(3);
+
+    // Even a good token waits; the CA certificate and the CRLs do not.
+    const throttled = await call('POST', '/v1/enroll', JSON.stringify({ token: good!.token, csr }));
+    expect(throttled.status).toBe(429);
+    expect(Number(throttled.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(throttled.body.error).toMatch(/^too many refused requests from this address: retry in \d+ s$/);
+    expect((await call('GET', '/v1/ca')).status).toBe(200);
+    expect((await call('GET', '/v1/crls')).status).toBe(200);
+    expect(log.lines.filter((l) => l.event === 'enroll.throttling')).toHaveLength(1);
+
+    await new Promise((r) => setTimeout(r, Number(throttled.retryAfter) * 1000 + 100));
+    const served = await call('POST', '/v1/enroll', JSON.stringify({ token: good!.token, csr }));
+    expect(served.status).toBe(201);
+    expect(served.body.nodeId).toBe('02/001');
+  });
+});
+
