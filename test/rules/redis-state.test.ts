@@ -1,21 +1,14 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seqMember, type StateOp } from '../../rules/engine/state.js';
+import { uniform } from '../support/rng.js';
 import { testStackConfig } from '../support/test-stack.js';
 import { CTX, conn, engineFor, T0 } from './helpers.js';
 import { answersOfBoth } from './state-parity.js';
 
-function rng(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    return x / 2 ** 32;
-  };
-}
-
 /** A random stream of operations over a few groups, with jittered times and replays. */
 function stream(seed: number, prefix: string, n: number): StateOp[] {
-  const r = rng(seed);
+  const r = uniform(seed);
   const ops: StateOp[] = [];
   let t = T0;
   for (let i = 0; i < n; i++) {
