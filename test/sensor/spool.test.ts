@@ -193,16 +193,20 @@ describe('the uplink spool', () => {
       const spool = new Spool({ dir: ${JSON.stringify(dir)}, maxBytes: 1 << 30, segmentBytes: 64 * 1024, fsync: 'always' });
       for (let i = 0; i < 1e6; i++) { const seq = spool.append(Buffer.alloc(512, i % 251)); process.stdout.write(seq + '\\n'); }
     `;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const closed = new Promise((r) => child.once('close', r));
     // Killed mid-stream once enough appends have returned (a loaded machine starts and fsyncs slowly: counted, not timed).
     const lines = (): number => out.split('\n').length - 1;
-    for (const until = Date.now() + 30_000; lines() < 60 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
+    for (const until = Date.now() + 30_000; lines() < 60 && child.exitCode === null && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGKILL');
-    await new Promise((r) => child.once('close', r));
+    await closed;
     const written = out.split('\n').filter(Boolean).map(Number);
-    expect(written.length).toBeGreaterThan(50);
+    // (The child runs the built spool: without \`npm run build\` it fails at once, and says so here.)
+    expect(written.length, `appends the child reported before it was killed; it said: ${err.slice(-500)}`).toBeGreaterThan(50);
     appendFileSync(join(dir, segments(dir).at(-1)!), Buffer.from([1, 2, 3])); // and a torn tail for good measure
     const spool = new Spool({ dir, maxBytes: 1 << 30, segmentBytes: 64 * 1024 });
     const recovered = [...spool.pending()].map((e) => e.seq);
