@@ -73,6 +73,7 @@ typedef struct {
 
 typedef struct {
   int fd;
+  off_t pos; /* where the next read starts */
   int format;
   int le; /* pcap: the file's byte order; pcapng: the current section's */
   int link_type; /* pcap */
@@ -353,10 +354,14 @@ static inline uint32_t u32(const uint8_t *b, int le) {
   return le ? ((uint32_t)b[0] | ((uint32_t)b[1] << 8) | ((uint32_t)b[2] << 16) | ((uint32_t)b[3] << 24)) : rd32(b);
 }
 
-/* Reads until buf[0, want) is full, the file ends or a read fails (errno in *err); returns the bytes now held. */
-static size_t read_full(int fd, uint8_t *buf, size_t have, size_t want, int *err) {
+/*
+ * Reads from the file at *pos until buf[0, want) is full, the file ends or a read fails
+ * (errno in *err); returns the bytes now held. pread: the descriptor's offset is shared
+ * with FileReader's, which reads on from it if this reader is given up.
+ */
+static size_t read_full(int fd, off_t *pos, uint8_t *buf, size_t have, size_t want, int *err) {
   while (have < want) {
-    ssize_t n = read(fd, buf + have, want - have);
+    ssize_t n = pread(fd, buf + have, want - have, *pos);
     if (n < 0) {
       if (errno == EINTR) continue;
       *err = errno;
@@ -364,6 +369,7 @@ static size_t read_full(int fd, uint8_t *buf, size_t have, size_t want, int *err
     }
     if (n == 0) break;
     have += (size_t)n;
+    *pos += n;
   }
   return have;
 }
@@ -551,7 +557,7 @@ static int walk_pcapng(reader_t *r, slot_t *s, size_t len, int eof, size_t *pos,
 static int fill_slot(reader_t *r, slot_t *s, tally_t *t, int *err) {
   memcpy(s->data, r->carry, r->carry_len);
   size_t had = r->carry_len;
-  size_t len = read_full(r->fd, s->data, had, s->size, err);
+  size_t len = read_full(r->fd, &r->pos, s->data, had, s->size, err);
   t->bytes += (double)(len - had);
   /* After a failed read the records read before it are still handed over, then reading ends. */
   int eof = !*err && len < s->size;
@@ -724,11 +730,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     snprintf(msg, sizeof msg, "open: cannot duplicate fd %d: %s", fd, strerror(errno));
     return fail(env, "EBADF", msg);
   }
-  if (lseek(r->fd, offset, SEEK_SET) != offset) {
-    char msg[256];
-    snprintf(msg, sizeof msg, "open: cannot seek to %d: %s", offset, strerror(errno));
-    return fail(env, "EIO", msg);
-  }
+  r->pos = offset;
 #ifdef POSIX_FADV_SEQUENTIAL
   posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
