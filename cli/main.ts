@@ -20,9 +20,15 @@ const ROLES: { name: string; load: () => Promise<Register> }[] = [
   { name: 'appliance', load: async () => (await import('./pending-roles.js')).registerPendingRoles },
 ];
 
-/** The role a command line names (its first word that is not an option), if it names one. */
+/**
+ * The role a command line names (its first word that is not an option), if it names one
+ * and asks for no program help before it (`chot --help sensor` is the program's help).
+ */
 function roleOf(argv: readonly string[]): string | undefined {
-  const first = argv.slice(2).find((a) => !a.startsWith('-'));
+  const args = argv.slice(2);
+  const at = args.findIndex((a) => !a.startsWith('-'));
+  if (at < 0 || args.slice(0, at).some((a) => a === '-h' || a === '--help')) return undefined;
+  const first = args[at];
   return ROLES.some((r) => r.name === first) ? first : undefined;
 }
 

@@ -12,7 +12,7 @@ import type { Logger } from '../common/log.js';
 import type { AnalyzerFactory } from './app/analyzer.js';
 import { LiveCapture } from './capture/live.js';
 import { FileReplay } from './capture/replay.js';
-import type { PacketSource } from './capture/source.js';
+import type { CaptureStats, PacketSource } from './capture/source.js';
 import type { SensorConfig } from './config.js';
 import { NdjsonOutput } from './output/ndjson-output.js';
 import { ZeekDirOutput, type AppLogFactory } from './output/zeek-dir.js';
@@ -46,6 +46,20 @@ export interface LiveStats {
   /** Links whose kernel drops cannot be counted (the packet socket statistics addon missing or failing): reported, never taken as 0. */
   captureDropsUnknown: number;
   activeFlows: number;
+}
+
+/** The links' counters summed, as heartbeats report them: a link whose kernel drops are unknown is counted as such, never as 0. */
+export function liveTotals(uptimeS: number, links: readonly { capture: CaptureStats; activeFlows: number }[]): LiveStats {
+  const t: LiveStats = { uptimeS, packets: 0, captureDropsKernel: 0, captureDropsInterface: 0, captureDropsUnknown: 0, activeFlows: 0 };
+  for (const l of links) {
+    const s = l.capture;
+    t.packets += s.received;
+    if (s.droppedKernel === undefined) t.captureDropsUnknown++;
+    else t.captureDropsKernel += s.droppedKernel;
+    t.captureDropsInterface += s.droppedInterface ?? 0;
+    t.activeFlows += l.activeFlows;
+  }
+  return t;
 }
 
 interface Link {
@@ -240,16 +254,7 @@ export async function runLive(cfg: SensorConfig, opts: LiveOptions): Promise<voi
   });
   const startedAt = Date.now();
   opts.onStats?.(() => {
-    const t: LiveStats = { uptimeS: (Date.now() - startedAt) / 1000, packets: 0, captureDropsKernel: 0, captureDropsInterface: 0, captureDropsUnknown: 0, activeFlows: 0 };
-    for (const l of links) {
-      const s = l.capture.stats();
-      t.packets += s.received;
-      if (s.droppedKernel === undefined) t.captureDropsUnknown++;
-      else t.captureDropsKernel += s.droppedKernel;
-      t.captureDropsInterface += s.droppedInterface ?? 0;
-      t.activeFlows += l.pipeline.table.size;
-    }
-    return t;
+    return liveTotals((Date.now() - startedAt) / 1000, links.map((l) => ({ capture: l.capture.stats(), activeFlows: l.pipeline.table.size })));
   });
   // A quiet link must still time out its connections: time passes without packets.
   const ticker = setInterval(() => {

@@ -114,7 +114,7 @@ export async function startEnrollmentService(opts: EnrollmentServiceOptions): Pr
     const route = `${req.method} ${url.pathname}`;
     const limited = route === 'POST /v1/enroll' || route === 'POST /v1/renew';
     if (limited) {
-      const wait = refusals.waitSeconds(remote);
+      const wait = refusals.take(remote);
       if (wait > 0) {
         // Neither audited nor logged one by one: that is what an address past its allowance would flood.
         logger.debug({ event: 'enroll.throttled', route, remote, retryAfterS: wait }, 'too many refused requests from this address');
@@ -125,8 +125,16 @@ export async function startEnrollmentService(opts: EnrollmentServiceOptions): Pr
       }
     }
     try {
-      if (route === 'POST /v1/enroll') return await handleEnroll(req, res, remote);
-      if (route === 'POST /v1/renew') return await handleRenew(req, res, remote);
+      if (route === 'POST /v1/enroll') {
+        await handleEnroll(req, res, remote);
+        refusals.giveBack(remote);
+        return;
+      }
+      if (route === 'POST /v1/renew') {
+        await handleRenew(req, res, remote);
+        refusals.giveBack(remote);
+        return;
+      }
       if (route === 'GET /v1/ca') return sendJson(res, 200, { ca: pki.certPem('root') });
       if (route === 'GET /v1/crls') return sendJson(res, 200, { crls: pki.allCaNames().map((n) => ({ ca: n, pem: pki.crlPem(n) })) });
       if (route === 'GET /healthz') return sendJson(res, 200, { ok: true });
@@ -140,11 +148,12 @@ export async function startEnrollmentService(opts: EnrollmentServiceOptions): Pr
       throw new HttpError(['/v1/enroll', '/v1/renew'].includes(url.pathname) ? 405 : 404, `no route ${route}`);
     } catch (err) {
       const status = statusOf(err);
-      if (status === 500) throw err;
-      if (limited) {
-        refusals.refused(remote);
-        if (refusals.waitSeconds(remote) > 0) logger.warn({ event: 'enroll.throttling', remote }, 'this address has been refused too often: its requests get 429 for a while');
+      if (status === 500) {
+        if (limited) refusals.giveBack(remote); // the service's fault, not the client's
+        throw err;
       }
+      // (A refusal keeps what take() took.)
+      if (limited && refusals.exhausted(remote)) logger.warn({ event: 'enroll.throttling', remote }, 'this address has been refused too often: its requests get 429 for a while');
       logger.warn({ event: 'enroll.refused', route, remote, status, reason: (err as Error).message }, `refused ${route}: ${(err as Error).message}`);
       sendJson(res, status, { error: (err as Error).message });
     }

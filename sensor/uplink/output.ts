@@ -15,6 +15,19 @@ import { registerUplinkMetrics } from './metrics.js';
 import { Spool } from './spool.js';
 import type { Registry } from 'prom-client';
 
+/**
+ * A heartbeat's stats. The fields newer than some collectors (whose schema is strict,
+ * and which refuse a heartbeat with a field they do not know) are sent only when they
+ * have something to say, so that a newer sensor's heartbeats reach an older collector
+ * while nothing is wrong (absent means 0).
+ */
+export function heartbeatStats(s: SensorStats): SensorStats {
+  const out = { ...s };
+  if (out.captureDropsUnknown === 0) delete out.captureDropsUnknown;
+  if (out.spoolSyncErrors === 0) delete out.spoolSyncErrors;
+  return out;
+}
+
 function read(file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8');
@@ -63,7 +76,7 @@ export class UplinkOutput implements RecordOutput {
       reconnectSpreadMs: cfg.reconnectSpreadSeconds * 1000,
       stats: () => {
         const s = this.spool.stats();
-        return { ...sensorStats(), version, recordsOut: this.recordsOut, spoolBatches: s.depthBatches, spoolBytes: s.depthBytes, spoolDropped: s.droppedBatches, spoolSyncErrors: s.syncErrors, certNotAfter: identity.notAfter.toISOString() };
+        return heartbeatStats({ ...sensorStats(), version, recordsOut: this.recordsOut, spoolBatches: s.depthBatches, spoolBytes: s.depthBytes, spoolDropped: s.droppedBatches, spoolSyncErrors: s.syncErrors, certNotAfter: identity.notAfter.toISOString() });
       },
     });
     this.batcher = new RecordBatcher(this.spool, () => this.client.pump(), { maxRecords: cfg.batch.maxRecords, maxBytes: 1024 * 1024, maxDelayMs: cfg.batch.maxDelayMs });

@@ -24,8 +24,9 @@ export const sensorStatsSchema = z.strictObject({
   captureDropsKernel: z.number().min(0),
   captureDropsInterface: z.number().min(0),
   /**
-   * Capture links whose kernel drops the sensor cannot count (its packet socket counters
-   * unreadable): the drop figures above leave them out (optional: sensors before it do not send it).
+   * Capture links whose kernel drops the sensor cannot count (the packet socket statistics
+   * addon not built, or libpcap's socket not identified): the drop figures above leave them
+   * out. Optional: sensors before it do not send it, and later ones only when it is not 0.
    */
   captureDropsUnknown: z.number().int().min(0).optional(),
   activeFlows: z.number().min(0),

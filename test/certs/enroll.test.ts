@@ -266,21 +266,26 @@ describe('enrollment: an address refused too often', () => {
     tmp.cleanup();
   });
 
-  it('gets 429 with Retry-After once its refusals are spent, is not audited for those, and is served again after the wait', async () => {
-    const [good, other] = await mintTokens(pki, [{ nodeId: '02/001', role: 'sensor' }, { nodeId: '02/002', role: 'sensor' }], { ttlMs: HOUR, actor: 'test' });
-    // The right token id with a wrong secret: refused, and audited (the id names a real token).
+  it('answers 429 with Retry-After once its refusals are spent (parallel requests included), unaudited; successes cost nothing', async () => {
+    const [first, good, other] = await mintTokens(pki, [{ nodeId: '02/001', role: 'sensor' }, { nodeId: '02/002', role: 'sensor' }, { nodeId: '02/003', role: 'sensor' }], { ttlMs: HOUR, actor: 'test' });
+    const csrFor = (nodeId: string): string => {
+      const kp = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      return toPem('CERTIFICATE REQUEST', buildCsr({ ...kp, subject: [{ type: 'CN', value: nodeId }], uris: [nodeUri(nodeId)] }));
+    };
+    // A success first: it must not count against the address.
+    expect((await call('POST', '/v1/enroll', JSON.stringify({ token: first!.token, csr: csrFor('02/001') }))).status).toBe(201);
+
+    // The right token id with a wrong secret: refused, and audited (the id names a real token). Six at once.
     const wrong = `chot1.${other!.id}.${'A'.repeat(43)}`;
-    const kp = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const csr = toPem('CERTIFICATE REQUEST', buildCsr({ ...kp, subject: [{ type: 'CN', value: '02/001' }], uris: [nodeUri('02/001')] }));
     const audited = (): number => pki.audit.verify().entries.filter((e) => e.action === 'enroll.refuse').length;
     const before = audited();
-    const statuses: number[] = [];
-    for (let i = 0; i < 6; i++) statuses.push((await call('POST', '/v1/enroll', JSON.stringify({ token: wrong, csr }))).status);
-    expect(statuses).toEqual([403, 403, 403, 429, 429, 429]);
+    const parallel = await Promise.all([0, 1, 2, 3, 4, 5].map(() => call('POST', '/v1/enroll', JSON.stringify({ token: wrong, csr: csrFor('02/003') }))));
+    expect(parallel.map((r) => r.status).sort()).toEqual([403, 403, 403, 429, 429, 429]);
     expect(audited() - before).toBe(3);
 
-    // Even a good token waits; the CA certificate and the CRLs do not.
-    const throttled = await call('POST', '/v1/enroll', JSON.stringify({ token: good!.token, csr }));
+    // Renewal is held back too; even a good token waits; the CA certificate and the CRLs do not.
+    expect((await call('POST', '/v1/renew', JSON.stringify({ csr: csrFor('02/001') }))).status).toBe(429);
+    const throttled = await call('POST', '/v1/enroll', JSON.stringify({ token: good!.token, csr: csrFor('02/002') }));
     expect(throttled.status).toBe(429);
     expect(Number(throttled.retryAfter)).toBeGreaterThanOrEqual(1);
     expect(throttled.body.error).toMatch(/^too many refused requests from this address: retry in \d+ s$/);
@@ -289,9 +294,9 @@ describe('enrollment: an address refused too often', () => {
     expect(log.lines.filter((l) => l.event === 'enroll.throttling')).toHaveLength(1);
 
     await new Promise((r) => setTimeout(r, Number(throttled.retryAfter) * 1000 + 100));
-    const served = await call('POST', '/v1/enroll', JSON.stringify({ token: good!.token, csr }));
+    const served = await call('POST', '/v1/enroll', JSON.stringify({ token: good!.token, csr: csrFor('02/002') }));
     expect(served.status).toBe(201);
-    expect(served.body.nodeId).toBe('02/001');
+    expect(served.body.nodeId).toBe('02/002');
   });
 });
 

@@ -28,9 +28,14 @@ describe('the chot executable', () => {
     const { buildProgram } = await import('../../cli/main.js');
     const names = (p: { commands: readonly { name(): string }[] }) => p.commands.map((c) => c.name());
     expect(names(await buildProgram(['node', 'chot', 'sensor', 'read', 'x.pcap']))).toEqual(['sensor']);
-    expect(names(await buildProgram(['node', 'chot', '-q', 'collector', 'run']))).toEqual(['collector']);
+    expect(names(await buildProgram(['node', 'chot', 'collector', 'run', '--config', 'x.yaml']))).toEqual(['collector']);
     expect(names(await buildProgram(['node', 'chot', '--help'])).sort()).toEqual(['appliance', 'certs', 'collector', 'console', 'lab', 'rules', 'sensor', 'stack']);
     expect(names(await buildProgram(['node', 'chot', 'no-such-role'])).length).toBe(8);
+    // Help asked before a role is the program's help: every role listed.
+    expect(names(await buildProgram(['node', 'chot', '--help', 'sensor'])).length).toBe(8);
+    const help = await runChot(['--help', 'sensor']);
+    expect(help.code).toBe(0);
+    for (const role of ['stack', 'sensor', 'collector', 'console', 'certs', 'rules', 'appliance', 'lab']) expect(help.stdout).toMatch(new RegExp(`^\\s+${role}\\b`, 'm'));
   });
 
   it('exits 2 on a usage error', async () => {

@@ -23,7 +23,7 @@ import { ZeekDirOutput } from '../../sensor/output/zeek-dir.js';
 import { Pipeline } from '../../sensor/pipeline.js';
 import { captureReader, readSettings } from '../../sensor/read.js';
 import { uniform } from '../support/rng.js';
-import { bytes, concat, corruptTransportChecksum, ether, icmpMessage, ipv4, ipv6, pcapBytes, pcapngBytes, tcpSegment, udpDatagram, withChecksum, type Frame } from './support/frames.js';
+import { asLinkType, bytes, concat, corruptTransportChecksum, ether, icmpMessage, ipv4, ipv6, pcapBytes, pcapngBytes, tcpSegment, udpDatagram, withChecksum, type Frame } from './support/frames.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chot-native-reader-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,18 +68,6 @@ function craftedFrames(): Uint8Array[] {
     ether(ipv4('10.1.0.1', '10.1.0.2', 50, bytes(40))),
     concat(ether(udp4), bytes(18, 0)), // Ethernet padding after the datagram
   ];
-}
-
-/**
- * An Ethernet frame as another link type would carry it: raw IP without the 14-byte
- * header, Linux cooked captures (v1, v2) with theirs and the EtherType as protocol.
- */
-function relink(frame: Uint8Array, linkType: number): Uint8Array {
-  const body = frame.subarray(14);
-  if (linkType === 101) return body;
-  if (linkType === 113) return concat(Uint8Array.of(0, 0, 0, 1, 0, 6), bytes(8, 0x02), frame.subarray(12, 14), body);
-  if (linkType === 276) return concat(frame.subarray(12, 14), Uint8Array.of(0, 0, 0, 0, 0, 2, 0, 1, 0, 6), bytes(8, 0x02), body);
-  return frame;
 }
 
 /** A corpus, mutated as the fuzz test mutates: flipped bytes, cuts, garbage, frames longer on the wire. */
@@ -254,7 +242,7 @@ describe('the native capture reader', () => {
     const gen = join(dir, 'seed.pcap');
     await writeCapture(gen, { seed: 11, packets: 3_000 });
     const file = join(dir, `mutated-${linkType}-${verifyL4}.pcap`);
-    const frames = mutated(framesOf(gen).map((f) => relink(f, linkType)), craftedFrames().map((f) => relink(f, linkType)), 150_000, 20261124 + linkType);
+    const frames = mutated(framesOf(gen).map((f) => asLinkType(f, linkType)), craftedFrames().map((f) => asLinkType(f, linkType)), 150_000, 20261124 + linkType);
     writeFileSync(file, pcapBytes(frames, { linkType }));
     const c = compareWithJs(file, linkType, { verifyIp, verifyL4, vxlanPorts: [4789] });
     expect(c.mismatches).toEqual([]);
@@ -324,8 +312,8 @@ describe('the native capture reader', () => {
     });
 
     it('several sections (byte orders, link types, interfaces reset by each), simple packet blocks', () => {
-      const raw = frames.map((f) => ({ ...f, data: relink(f.data, 101) }));
-      const sll = frames.map((f) => ({ ...f, data: relink(f.data, 113) }));
+      const raw = frames.map((f) => ({ ...f, data: asLinkType(f.data, 101) }));
+      const sll = frames.map((f) => ({ ...f, data: asLinkType(f.data, 113) }));
       const r = sameAsFileReader('sections.pcapng', concat(pcapngBytes(frames, { tsresol: 9 }), pcapngBytes(raw, { bigEndian: true, linkType: 101 }), pcapngBytes(sll, { linkType: 113, simple: true }), pcapngBytes(frames.slice(0, 5))), 400 * 1024);
       expect(r.native.length).toBe(3 * frames.length + 5);
       expect(r.decoded).toBeGreaterThan(frames.length);

@@ -11,7 +11,7 @@ import { packageRoot } from '../../common/paths.js';
 import { writeCapture } from '../../lab/traffic/generate.js';
 import { NativeFileReader, type PredecodedSink } from '../../sensor/capture/native-reader.js';
 import { shareOf, shareOfDecoded } from '../../sensor/parallel/share.js';
-import { bytes, ether, icmpMessage, ipv4, ipv6, pcapBytes, tcpSegment, TcpTalk, udpDatagram, type Frame } from './support/frames.js';
+import { asLinkType, bytes, ether, icmpMessage, ipv4, ipv6, pcapBytes, tcpSegment, TcpTalk, udpDatagram, type Frame } from './support/frames.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chot-parallel-'));
 const share = (frame: Uint8Array, n: number) => shareOf(frame, 0, frame.length, 1, n);
@@ -47,9 +47,8 @@ describe('which worker accounts a frame', () => {
     expect(share(bytes(6), 4)).toBe(0);
   });
 
-  it('a frame the native reader decoded ahead goes to the worker its frame would go to', async () => {
-    const file = join(dir, 'share-native.pcap');
-    await writeCapture(file, { seed: 9, packets: 20_000 });
+  /** Reads a file natively; every frame decoded ahead must go to the worker shareOf sends its frame to. */
+  const checkShares = (file: string, linkType: number): { decoded: number; wrong: string[] } => {
     let decoded = 0;
     const wrong: string[] = [];
     const reader = new NativeFileReader(file);
@@ -58,13 +57,36 @@ describe('which worker accounts a frame', () => {
       predecoded(buf, desc, at) {
         decoded++;
         const off = desc[at + 1]!;
-        for (const n of [2, 3, 8]) if (shareOfDecoded(desc, at, n) !== shareOf(buf, off, desc[at + 2]!, 1, n) && wrong.length < 5) wrong.push(`packet ${decoded}, ${n} workers`);
+        for (const n of [2, 3, 8]) if (shareOfDecoded(desc, at, n) !== shareOf(buf, off, desc[at + 2]!, linkType, n) && wrong.length < 5) wrong.push(`packet ${decoded}, ${n} workers`);
       },
       packet() {},
     } satisfies PredecodedSink);
     expect(reader.mode).toBe('native');
-    expect(decoded).toBeGreaterThan(19_000);
-    expect(wrong).toEqual([]);
+    return { decoded, wrong };
+  };
+
+  it('a frame the native reader decoded ahead goes to the worker its frame would go to', async () => {
+    const file = join(dir, 'share-native.pcap');
+    await writeCapture(file, { seed: 9, packets: 20_000 });
+    const r = checkShares(file, 1);
+    expect(r.decoded).toBeGreaterThan(19_000);
+    expect(r.wrong).toEqual([]);
+  });
+
+  it.each([1, 101, 113, 276])('so does one behind tags, labels or PPPoE, over IPv4 and IPv6 (link type %i)', (linkType) => {
+    const frames: Frame[] = [];
+    for (let i = 0; i < 300; i++) {
+      const a = `10.${i >> 8}.${i & 255}.7`;
+      const udp4 = ipv4(a, `192.0.2.${(i * 7) & 255}`, 17, udpDatagram(5000 + i, 53, bytes(20)));
+      const tcp6 = ipv6(`2001:db8::${i.toString(16)}`, '2001:db8:ffff::1', 6, tcpSegment(40000 + i, 443, 1, 0, 0x02, bytes(0)));
+      for (const f of [ether(udp4), ether(udp4, { vlans: [10, 20] }), ether(udp4, { mpls: [100, 200] }), ether(udp4, { pppoe: 7 }), ether(tcp6), ether(tcp6, { vlans: [5], mpls: [300] })]) frames.push({ ts: 1_767_225_600 + frames.length / 1000, data: asLinkType(f, linkType) });
+    }
+    const file = join(dir, `share-kinds-${linkType}.pcap`);
+    writeFileSync(file, pcapBytes(frames, { linkType }));
+    const r = checkShares(file, linkType);
+    // (Raw IP has no link layer to carry tags, labels or PPPoE: only the plain frames are IP there.)
+    expect(r.decoded).toBe(linkType === 101 ? frames.length / 3 : frames.length);
+    expect(r.wrong).toEqual([]);
   });
 });
 

@@ -127,6 +127,19 @@ export interface L2Options {
 const MAC_A = Uint8Array.of(0x02, 0, 0, 0, 0, 1);
 const MAC_B = Uint8Array.of(0x02, 0, 0, 0, 0, 2);
 
+/**
+ * An Ethernet frame (no tags) as another link type would carry it: raw IP (101) without
+ * the 14-byte header, Linux cooked captures v1 (113) and v2 (276) with theirs and the
+ * EtherType as protocol; Ethernet (1) as it is.
+ */
+export function asLinkType(frame: Bytes, linkType: number): Bytes {
+  const body = frame.subarray(14);
+  if (linkType === 101) return body;
+  if (linkType === 113) return concat(Uint8Array.of(0, 0, 0, 1, 0, 6), bytes(8, 0x02), frame.subarray(12, 14), body);
+  if (linkType === 276) return concat(frame.subarray(12, 14), Uint8Array.of(0, 0, 0, 0, 0, 2, 0, 1, 0, 6), bytes(8, 0x02), body);
+  return frame;
+}
+
 /** Ethernet header with tags/labels in front of an IP packet. */
 export function ether(ipPacket: Bytes, l2: L2Options = {}, etherTypeOverride?: number): Bytes {
   const version = ipPacket[0]! >> 4;
