@@ -310,7 +310,7 @@ export class LiveCapture implements PacketSource {
     const d = interfaceDrops(this.opts.device);
     return {
       received: this.received,
-      droppedKernel: (this.kernel?.totals() ?? this.kernelFinal)?.drops,
+      droppedKernel: this.kernel !== undefined ? this.kernel.current()?.drops : this.kernelFinal?.drops,
       droppedInterface: d === undefined || this.ifDropBase === undefined ? undefined : d - this.ifDropBase,
       truncated: this.truncated,
     };

@@ -90,14 +90,28 @@ export class KernelCaptureCounters {
 
   /** Totals since the capture opened. A read that fails (socket gone at close) keeps the last totals. */
   totals(): { packets: number; drops: number } {
+    this.readNow();
+    return { packets: this.packets, drops: this.drops };
+  }
+
+  /**
+   * The totals while the capture runs, or undefined when the counters cannot be read now
+   * (the socket gone under a running capture): what was lost since is not known, and is
+   * then reported as unknown rather than as the last totals.
+   */
+  current(): { packets: number; drops: number } | undefined {
+    return this.readNow() ? { packets: this.packets, drops: this.drops } : undefined;
+  }
+
+  private readNow(): boolean {
     try {
       const s = this.read(this.fd);
       this.packets += s.packets;
       this.drops += s.drops;
+      return true;
     } catch {
-      // the socket is closed: the totals stand
+      return false;
     }
-    return { packets: this.packets, drops: this.drops };
   }
 }
 

@@ -25,7 +25,7 @@ export const sensorStatsSchema = z.strictObject({
   captureDropsInterface: z.number().min(0),
   /**
    * Capture links whose kernel drops the sensor cannot count (the packet socket statistics
-   * addon not built, or libpcap's socket not identified): the drop figures above leave them
+   * addon not built, libpcap's socket not identified, or its counters unreadable): the drop figures above leave them
    * out. Optional: sensors before it do not send it, and later ones only when it is not 0.
    */
   captureDropsUnknown: z.number().int().min(0).optional(),
