@@ -1,8 +1,8 @@
 /*
- * Reads a pcap or pcapng file ahead of `chot sensor read`'s JavaScript pipeline and decodes the
- * common frames on its own thread: Ethernet, raw IP or Linux cooked captures, 802.1Q/QinQ
- * tags, MPLS label stacks, PPPoE sessions, IPv4 and IPv6 without extension headers, TCP, UDP and ICMP, with the IPv4
- * header and transport checksums verified. Those are nearly every packet of a WAN link,
+ * Reads a pcap or pcapng file ahead of `chot sensor read`'s JavaScript pipeline and
+ * decodes the common frames on its own thread: Ethernet, raw IP or Linux cooked captures,
+ * 802.1Q/QinQ tags, MPLS label stacks, PPPoE sessions, IPv4 and IPv6 without extension
+ * headers, TCP, UDP and ICMP, with the IPv4 header and transport checksums verified. Those are nearly every packet of a WAN link,
  * and reading, decoding and summing their bytes was about a third of the pipeline's
  * time; here it runs on another core while the pipeline works on the previous block.
  *
@@ -10,7 +10,7 @@
  * about it was unusual". Any packet the JavaScript decoders would count a weird for, or
  * that needs state (fragments), or that they follow further (tunnels, extension headers,
  * pseudowires), or whose checksum fails, is marked for the JavaScript decoder,
- * which then handles it exactly as it handles every packet of a pcapng file. A test
+ * which then handles it exactly as it handles every packet with `--reader js`. A test
  * decodes every packet both ways and compares every field.
  *
  * Blocks go round a ring of slots whose memory JavaScript owns (a data Buffer and a
@@ -68,10 +68,6 @@ typedef struct {
 enum { FORMAT_PCAP = 0, FORMAT_PCAPNG = 1 };
 
 typedef struct {
-  double bytes;
-} tally_t;
-
-typedef struct {
   int fd;
   off_t pos; /* where the next read starts */
   int format;
@@ -94,7 +90,7 @@ typedef struct {
   int stop;
   int finished; /* the thread has published its last slot */
   int next_slot; /* the slot JavaScript takes next */
-  tally_t tally; /* read under the mutex */
+  double bytes_read; /* under the mutex */
   int error; /* errno of a failed read */
   int closed;
 } reader_t;
@@ -554,11 +550,11 @@ static int walk_pcapng(reader_t *r, slot_t *s, size_t len, int eof, size_t *pos,
  * records, decoding each packet; keeps a record cut by the block's end for the next slot.
  * Returns 1 when the file is done (its end, a corrupt record, or a read error).
  */
-static int fill_slot(reader_t *r, slot_t *s, tally_t *t, int *err) {
+static int fill_slot(reader_t *r, slot_t *s, size_t *got, int *err) {
   memcpy(s->data, r->carry, r->carry_len);
   size_t had = r->carry_len;
   size_t len = read_full(r->fd, &r->pos, s->data, had, s->size, err);
-  t->bytes += (double)(len - had);
+  *got = len - had;
   /* After a failed read the records read before it are still handed over, then reading ends. */
   int eof = !*err && len < s->size;
   size_t p = 0;
@@ -579,13 +575,13 @@ static void *run(void *arg) {
     pthread_mutex_lock(&r->mu);
     while (s->state != SLOT_FREE && !r->stop) pthread_cond_wait(&r->cond, &r->mu);
     int stop = r->stop;
-    tally_t t = r->tally;
     pthread_mutex_unlock(&r->mu);
     if (stop) break;
     int err = 0;
-    int done = fill_slot(r, s, &t, &err);
+    size_t got = 0;
+    int done = fill_slot(r, s, &got, &err);
     pthread_mutex_lock(&r->mu);
-    r->tally = t;
+    r->bytes_read += (double)got;
     if (err) r->error = err;
     s->state = SLOT_READY;
     if (done || err) r->finished = 1;
@@ -816,11 +812,11 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   napi_value out;
   napi_create_object(env, &out);
   pthread_mutex_lock(&r->mu);
-  tally_t t = r->tally;
+  double bytes = r->bytes_read;
   int error = r->error;
   const char *format_error = r->finished ? r->format_error : NULL;
   pthread_mutex_unlock(&r->mu);
-  set_num(env, out, "bytes", t.bytes);
+  set_num(env, out, "bytes", bytes);
   napi_value e;
   if (error) {
     napi_create_string_utf8(env, strerror(error), NAPI_AUTO_LENGTH, &e);

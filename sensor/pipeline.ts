@@ -7,7 +7,7 @@ import type { AnalyzerFactory } from './app/analyzer.js';
 import type { PacketSink } from './capture/source.js';
 import { Decoder, type DecoderOptions } from './decode/frame.js';
 import { DECODE_DROP, DECODE_FLOW, DECODE_TUNNEL, Packet } from './decode/packet.js';
-import { fillPacket } from './decode/predecoded.js';
+import { fillPacket, type AheadSettings } from './decode/predecoded.js';
 import { weirdId, weirdName, WeirdCounters } from './decode/weird.js';
 import type { Conn } from './flow/conn.js';
 import { FlowTable, type ConnWeird, type FlowOutput, type FlowTableOptions } from './flow/table.js';
@@ -111,7 +111,7 @@ export class Pipeline implements PacketSink {
   }
 
   /** The decoder settings a reader decoding ahead must use (see predecoded()). */
-  aheadSettings(): { verifyIp: boolean; verifyL4: boolean; vxlanPorts: number[] } {
+  aheadSettings(): AheadSettings {
     return this.decoder.aheadSettings();
   }
 

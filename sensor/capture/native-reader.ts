@@ -1,5 +1,5 @@
 /**
- * `chot sensor read`'s reader of pcap files when the native addon is built
+ * `chot sensor read`'s reader of pcap and pcapng files when the native addon is built
  * (native/capture-decode.c): a thread of its own reads the file in blocks and decodes
  * the common frames ahead, while the pipeline works on the block before. Packets it
  * decoded reach the sink as descriptors (Pipeline.predecoded); every other packet
@@ -9,7 +9,7 @@
 import type { PacketSink, PacketSource, CaptureStats } from './source.js';
 import { addonPaths, loadAddon, type Loaded } from './addon.js';
 import { CaptureFileError, FileReader, pcapngTime, resolution, type CaptureLayout } from './file-reader.js';
-import { D_CAPLEN, D_FRAC, D_KIND, D_LINK, D_OFF, D_SEC, D_TSRAW, D_WIRELEN, KIND_BAD, KIND_DECODED, STRIDE } from '../decode/predecoded.js';
+import { D_CAPLEN, D_FRAC, D_KIND, D_LINK, D_OFF, D_SEC, D_TSRAW, D_WIRELEN, KIND_BAD, KIND_DECODED, STRIDE, type AheadSettings } from '../decode/predecoded.js';
 
 interface Slot {
   data: Buffer;
@@ -26,7 +26,7 @@ interface NativeStats {
 
 interface CaptureDecodeAddon {
   stride: number;
-  open(fd: number, options: { offset: number; pcapng: boolean; littleEndian: boolean; linkType: number; verifyIp: boolean; verifyL4: boolean; vxlanPorts: number[] }, slots: Slot[]): object;
+  open(fd: number, options: { offset: number; pcapng: boolean; littleEndian: boolean; linkType: number } & AheadSettings, slots: Slot[]): object;
   next(h: object): number;
   count(h: object, slot: number): number;
   release(h: object, slot: number): void;
@@ -36,7 +36,7 @@ interface CaptureDecodeAddon {
 
 /** A sink that also takes packets decoded ahead. */
 export interface PredecodedSink extends PacketSink {
-  aheadSettings(): { verifyIp: boolean; verifyL4: boolean; vxlanPorts: number[] };
+  aheadSettings(): AheadSettings;
   predecoded(buf: Uint8Array, desc: Int32Array, at: number, wirelen: number, tsSec: number, tsNsec: number): void;
 }
 
@@ -111,15 +111,7 @@ export class NativeFileReader implements PacketSource {
     reader.open();
     const layout = reader.layout();
     const why = !('addon' in this.addon) ? this.addon.error : !takesPredecoded(sink) ? 'the sink takes frames only' : undefined;
-    if (why !== undefined || !('addon' in this.addon) || !takesPredecoded(sink)) {
-      this.mode = { fallback: why ?? '' };
-      try {
-        reader.continue(sink);
-      } finally {
-        reader.close();
-      }
-      return;
-    }
+    if (why !== undefined || !('addon' in this.addon) || !takesPredecoded(sink)) return this.readInJavaScript(sink, why ?? '');
     const slots: Slot[] = [];
     for (let i = 0; i < SLOTS; i++) slots.push({ data: Buffer.allocUnsafe(this.block), desc: new Int32Array(PACKETS_PER_BLOCK * STRIDE) });
     const a = this.addon.addon;
@@ -127,14 +119,8 @@ export class NativeFileReader implements PacketSource {
     try {
       h = a.open(reader.descriptor, { offset: layout.recordsAt, pcapng: layout.pcapng, littleEndian: layout.littleEndian, linkType: layout.linkType, ...sink.aheadSettings() }, slots);
     } catch (err) {
-      // (settings the addon does not take, such as more than 16 VXLAN ports): read in JavaScript.
-      this.mode = { fallback: `the capture decode addon refused: ${(err as Error).message}` };
-      try {
-        reader.continue(sink);
-      } finally {
-        reader.close();
-      }
-      return;
+      // (settings the addon does not take, such as more than 16 VXLAN ports)
+      return this.readInJavaScript(sink, `the capture decode addon refused: ${(err as Error).message}`);
     }
     reader.close();
     this.mode = 'native';
@@ -143,10 +129,20 @@ export class NativeFileReader implements PacketSource {
     this.readNative(a, h, slots, sink, layout);
   }
 
+  /** FileReader reads on from its open(), as `--reader js` would. */
+  private readInJavaScript(sink: PacketSink, why: string): void {
+    this.mode = { fallback: why };
+    try {
+      this.fallback.continue(sink);
+    } finally {
+      this.fallback.close();
+    }
+  }
+
   private readNative(a: CaptureDecodeAddon, h: object, slots: Slot[], sink: PredecodedSink, layout: CaptureLayout): void {
     // pcap: fractions in µs or ns as the file says; pcapng: converted to ns by the addon (or raw, see D_TSRAW).
     const mult = layout.nanoseconds ? 1 : 1000;
-    let stats: NativeStats | undefined;
+    let stats: NativeStats;
     try {
       while (!this.stopped) {
         const i = a.next(h);
@@ -179,10 +175,10 @@ export class NativeFileReader implements PacketSource {
         }
         a.release(h, i);
       }
-      stats = a.stats(h);
     } finally {
       a.close(h);
-      this.bytesRead += (stats ?? a.stats(h)).bytes;
+      stats = a.stats(h);
+      this.bytesRead += stats.bytes;
     }
     if (!this.stopped) {
       if (stats.readError !== undefined) throw new CaptureFileError(`${this.path}: reading failed: ${stats.readError}`);

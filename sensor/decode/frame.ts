@@ -50,6 +50,7 @@ import { decodeGre } from './gre.js';
 import { decodeVxlan, VXLAN_PORT } from './vxlan.js';
 import { icmpChecksumOk, IP6_DST_UNKNOWN, transportChecksumOk } from './checksum.js';
 import { FragmentReassembler } from './fragments.js';
+import type { AheadSettings } from './predecoded.js';
 import { W, type WeirdCounters } from './weird.js';
 
 /** Encapsulations followed, at most (a loop of tunnels is an attack, not a network). */
@@ -101,7 +102,7 @@ export class Decoder {
   }
 
   /** What a decoder running ahead of this one (the native reader's) must check as this one does. */
-  aheadSettings(): { verifyIp: boolean; verifyL4: boolean; vxlanPorts: number[] } {
+  aheadSettings(): AheadSettings {
     return { verifyIp: this.verifyIp, verifyL4: this.verifyL4, vxlanPorts: [...this.vxlanPorts] };
   }
 

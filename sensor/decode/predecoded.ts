@@ -48,6 +48,13 @@ const D_PPPOE = 49;
 export const D_LINK = 50;
 /** 0: D_SEC and D_FRAC are the time (D_FRAC in the file's units); else 0x100 | if_tsresol, with D_SEC and D_FRAC a pcapng timestamp's two halves. */
 export const D_TSRAW = 51;
+/** What a decoder running ahead of the pipeline's (the native reader's) must check as it does. */
+export interface AheadSettings {
+  verifyIp: boolean;
+  verifyL4: boolean;
+  vxlanPorts: number[];
+}
+
 /** Int32 fields per descriptor. */
 export const STRIDE = 64;
 

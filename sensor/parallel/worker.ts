@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PredecodedSink } from '../capture/native-reader.js';
+import type { AheadSettings } from '../decode/predecoded.js';
 import type { Pipeline } from '../pipeline.js';
 import { captureReader, createReadPipeline, type ReadSettings } from '../read.js';
 import { shareOf, shareOfDecoded } from './share.js';
@@ -40,7 +41,7 @@ class ShareFilter implements PredecodedSink {
     else this.pipe.passBy(tsSec, tsNsec);
   }
 
-  aheadSettings(): { verifyIp: boolean; verifyL4: boolean; vxlanPorts: number[] } {
+  aheadSettings(): AheadSettings {
     return this.pipe.aheadSettings();
   }
 

@@ -19,6 +19,25 @@ import { captureLogger, handshake, issueNode, listen, makePki, PASSPHRASE, portO
 
 const HOUR = 3_600_000;
 
+/** A request to the service, answered with its status, Retry-After and JSON body. */
+function requestJson(url: string, ca: string, method: string, path: string, body?: string, contentType = 'application/json'): Promise<{ status: number; retryAfter: string | undefined; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}${path}`, { method, ca, headers: { 'content-type': contentType }, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body: JSON.parse(text) as Record<string, unknown> }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** A CSR for a node, with a fresh key, asking for the given URIs (its node URI by default). */
+function csrFor(nodeId: string, uris = [nodeUri(nodeId)]): string {
+  const kp = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return toPem('CERTIFICATE REQUEST', buildCsr({ ...kp, subject: [{ type: 'CN', value: nodeId }], uris }));
+}
+
 describe('enrollment: tokens, CSRs, renewal over mTLS', () => {
   const tmp = tempDir('enroll');
   const log = captureLogger();
@@ -31,19 +50,9 @@ describe('enrollment: tokens, CSRs, renewal over mTLS', () => {
     (await mintTokens(pki, [{ nodeId, role }], { ttlMs, actor: 'test' }))[0]!.token;
 
   /** POSTs raw JSON to the service, as an attacker or a broken client would. */
-  const post = (path: string, body: string, contentType = 'application/json'): Promise<{ status: number; body: Record<string, unknown> }> =>
-    new Promise((resolve, reject) => {
-      const req = request(`${service.url}${path}`, { method: 'POST', ca: rootPem, headers: { 'content-type': contentType }, agent: false }, (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-  const csrFor = (nodeId: string, uris = [nodeUri(nodeId)]): string => {
-    const kp = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    return toPem('CERTIFICATE REQUEST', buildCsr({ ...kp, subject: [{ type: 'CN', value: nodeId }], uris }));
+  const post = async (path: string, body: string, contentType = 'application/json'): Promise<{ status: number; body: Record<string, unknown> }> => {
+    const r = await requestJson(service.url, rootPem, 'POST', path, body, contentType);
+    return { status: r.status, body: r.body };
   };
   const refusals = (): Record<string, unknown>[] => log.lines.filter((l) => l.event === 'enroll.refused');
 
@@ -243,16 +252,7 @@ describe('enrollment: an address refused too often', () => {
   let service: EnrollmentService;
   let rootPem: string;
 
-  const call = (method: string, path: string, body?: string): Promise<{ status: number; retryAfter: string | undefined; body: Record<string, unknown> }> =>
-    new Promise((resolve, reject) => {
-      const req = request(`${service.url}${path}`, { method, ca: rootPem, headers: { 'content-type': 'application/json' }, agent: false }, (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body: JSON.parse(text) as Record<string, unknown> }));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+  const call = (method: string, path: string, body?: string) => requestJson(service.url, rootPem, method, path, body);
 
   beforeAll(async () => {
     let ca: CertificateAuthority;
@@ -268,10 +268,6 @@ describe('enrollment: an address refused too often', () => {
 
   it('answers 429 with Retry-After once its refusals are spent (parallel requests included), unaudited; successes cost nothing', async () => {
     const [first, good, other] = await mintTokens(pki, [{ nodeId: '02/001', role: 'sensor' }, { nodeId: '02/002', role: 'sensor' }, { nodeId: '02/003', role: 'sensor' }], { ttlMs: HOUR, actor: 'test' });
-    const csrFor = (nodeId: string): string => {
-      const kp = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      return toPem('CERTIFICATE REQUEST', buildCsr({ ...kp, subject: [{ type: 'CN', value: nodeId }], uris: [nodeUri(nodeId)] }));
-    };
     // A success first: it must not count against the address.
     expect((await call('POST', '/v1/enroll', JSON.stringify({ token: first!.token, csr: csrFor('02/001') }))).status).toBe(201);
 
