@@ -13,16 +13,18 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const addons = [
   { name: 'packet-stats', flags: ['-O2'], without: 'the sensor will not report kernel drops' },
-  { name: 'capture-decode', flags: ['-O3', '-pthread'], without: '`sensor read` will decode every packet in JavaScript (slower)' },
+  { name: 'capture-decode', sources: ['capture-decode.c', 'tls-hello.c', 'digest.c'], flags: ['-O3', '-pthread'], without: '`sensor read` will decode every packet in JavaScript (slower)' },
 ];
 
 if (process.platform !== 'linux') process.exit(0); // packet sockets are Linux's; the decoder is built with them
 
 const include = [join(dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node', '/usr/local/include/node'].find((d) => existsSync(join(d, 'node_api.h')));
 for (const addon of addons) {
-  const source = join(here, `${addon.name}.c`);
+  const sources = (addon.sources ?? [`${addon.name}.c`]).map((f) => join(here, f));
   const target = join(here, 'build', `${addon.name}.node`);
-  if (existsSync(target) && statSync(target).mtimeMs >= statSync(source).mtimeMs) continue;
+  // Rebuilt when any of its sources or the headers beside them is newer.
+  const inputs = [...sources, ...sources.map((f) => f.replace(/\.c$/, '.h')).filter((h) => existsSync(h))];
+  if (existsSync(target) && inputs.every((f) => statSync(target).mtimeMs >= statSync(f).mtimeMs)) continue;
   if (!include) {
     console.error(`chot: Node's headers (node_api.h) not found next to ${process.execPath} or in /usr/include/node: ${addon.without}`);
     continue;
@@ -30,7 +32,7 @@ for (const addon of addons) {
   mkdirSync(dirname(target), { recursive: true });
   const cc = process.env.CC || 'cc';
   const module = addon.name.replace(/-/g, '_');
-  const r = spawnSync(cc, [...addon.flags, '-Wall', '-Wextra', '-shared', '-fPIC', `-DNODE_GYP_MODULE_NAME=${module}`, `-I${include}`, source, '-o', target], { encoding: 'utf8' });
+  const r = spawnSync(cc, [...addon.flags, '-Wall', '-Wextra', '-shared', '-fPIC', `-DNODE_GYP_MODULE_NAME=${module}`, `-I${include}`, ...sources, '-o', target], { encoding: 'utf8' });
   if (r.error || r.status !== 0) {
     console.error(`chot: could not build ${target} with ${cc}: ${(r.error?.message ?? r.stderr).trim()}: ${addon.without}`);
     continue;

@@ -28,6 +28,8 @@
 #define NAPI_VERSION 8
 #include <node_api.h>
 
+#include "tls-hello.h"
+
 #define MAX_SLOTS 8
 #define MAX_RECORD (256 * 1024)
 #define MAX_VXLAN_PORTS 16
@@ -43,7 +45,10 @@ enum {
   D_L4_OFF, D_L4_LEN, D_SPORT, D_DPORT, D_FLAGS, D_SEQ, D_ACK, D_WIN, D_THLEN, D_ULEN,
   D_ICMP_TYPE, D_ICMP_CODE, D_PAY_OFF, D_PAY_LEN, D_PAY_CAP, D_PPPOE,
   D_LINK, D_TSRAW,
-  D_STRIDE = 64
+  /* A TLS hello at the start of the payload (tls-hello.h): its kind (HELLO_*), the message body's offsets, JA3 (or JA3S) and JA4 as bytes. */
+  D_HELLO, D_HELLO_START, D_HELLO_END,
+  D_HELLO_TEXT = 56, /* 32 bytes of JA3, then 36 of JA4: to int 73 */
+  D_STRIDE = 80
 };
 /* KIND_BAD: no packet, a record FileReader counts in badRecords (in file order, so a stopped read counts only those it passed). */
 enum { KIND_JS = 0, KIND_DECODED = 1, KIND_BAD = 2 };
@@ -77,6 +82,7 @@ typedef struct {
   uint32_t n_ifaces, cap_ifaces;
   const char *format_error; /* a structural error that ends reading, as FileReader throws it */
   int verify_ip, verify_l4;
+  int hello_prints; /* compute the fingerprints of TLS hellos (D_HELLO) */
   int vxlan_ports[MAX_VXLAN_PORTS];
   int n_vxlan;
   int n_slots;
@@ -154,6 +160,19 @@ static int is_vxlan_port(const reader_t *r, uint32_t port) {
   for (int i = 0; i < r->n_vxlan; i++)
     if ((uint32_t)r->vxlan_ports[i] == port) return 1;
   return 0;
+}
+
+/* The fingerprints of a hello starting the TCP payload b[pay, pay+len), into the descriptor (the pipeline hands them to the TLS analyzer). */
+static void hello_ahead(const uint8_t *b, uint32_t pay, uint32_t len, int32_t *d) {
+  hello_prints_t h;
+  int kind = hello_prints(b + pay, len, &h);
+  if (kind == HELLO_NONE) return;
+  d[D_HELLO] = kind;
+  d[D_HELLO_START] = (int32_t)(pay + h.start);
+  d[D_HELLO_END] = (int32_t)(pay + h.end);
+  char *text = (char *)(d + D_HELLO_TEXT);
+  memcpy(text, h.ja3, sizeof h.ja3);
+  if (kind == HELLO_CLIENT) memcpy(text + sizeof h.ja3, h.ja4, sizeof h.ja4);
 }
 
 /*
@@ -291,6 +310,7 @@ static int decode(const reader_t *r, int32_t link_type, const uint8_t *b, uint32
   const uint8_t *t = b + l4;
   uint32_t pay, paylen;
   int whole = end - l4 >= l4len; /* a segment cut by the snaplen is taken as it is, never judged */
+  d[D_HELLO] = HELLO_NONE;
   if (proto == 6) {
     if (end - l4 < 20 || l4len < 20) return KIND_JS;
     uint32_t thl = (uint32_t)(t[12] >> 4) << 2;
@@ -341,6 +361,7 @@ static int decode(const reader_t *r, int32_t link_type, const uint8_t *b, uint32
   d[D_PAY_LEN] = (int32_t)paylen;
   int64_t cap = (int64_t)end - (int64_t)pay;
   d[D_PAY_CAP] = (int32_t)(cap <= 0 ? 0 : cap < (int64_t)paylen ? cap : (int64_t)paylen);
+  if (proto == 6 && r->hello_prints && d[D_PAY_CAP] >= 9 && b[pay] == 22) hello_ahead(b, pay, (uint32_t)d[D_PAY_CAP], d);
   return KIND_DECODED;
 }
 
@@ -681,6 +702,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
       !get_bool_prop(env, argv[1], "littleEndian", &r->le) || !get_bool_prop(env, argv[1], "pcapng", &pcapng) ||
       !get_bool_prop(env, argv[1], "verifyIp", &r->verify_ip) || !get_bool_prop(env, argv[1], "verifyL4", &r->verify_l4))
     return fail(env, "EINVAL", "open: options need offset, pcapng, linkType, littleEndian, verifyIp and verifyL4");
+  /* (optional: an older caller leaves it off) */
+  if (!get_bool_prop(env, argv[1], "helloPrints", &r->hello_prints)) r->hello_prints = 0;
   r->link_type = link_type;
   r->format = pcapng ? FORMAT_PCAPNG : FORMAT_PCAP;
   napi_value ports;
@@ -708,7 +731,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     size_t length;
     void *descp;
     if (napi_get_typedarray_info(env, desc, &type, &length, &descp, NULL, NULL) != napi_ok || type != napi_int32_array || length < D_STRIDE)
-      return fail(env, "EINVAL", "open: slot desc must be an Int32Array of at least 64 elements");
+      return fail(env, "EINVAL", "open: slot desc must be an Int32Array of at least one descriptor (its stride)");
     s->desc = descp;
     s->max_packets = length / D_STRIDE;
     if (s->size < MAX_BLOCK) return fail(env, "EINVAL", "open: slot data must hold at least one largest record or block (327,680 bytes)");
@@ -837,9 +860,41 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * helloPrints(type, body: Uint8Array) -> { ja3, ja4 } | undefined: the fingerprints this
+ * addon computes for a ClientHello (type 1; ja3 and ja4) or ServerHello (type 2; ja3 is
+ * its JA3S) body, as the decoder puts them in descriptors; undefined where it leaves the
+ * hello to JavaScript. For the tests that hold these to sensor/app/tls's own.
+ */
+static napi_value js_hello_prints(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], result;
+  int32_t type;
+  napi_typedarray_type t;
+  size_t len;
+  void *data;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || napi_get_value_int32(env, argv[0], &type) != napi_ok ||
+      napi_get_typedarray_info(env, argv[1], &t, &len, &data, NULL, NULL) != napi_ok || t != napi_uint8_array || len > 0xffffff)
+    return fail(env, "EINVAL", "helloPrints(type, body): a handshake type and a Uint8Array of at most 2^24 - 1 bytes");
+  hello_prints_t h;
+  int kind = hello_message_prints(type, data, (uint32_t)len, &h);
+  napi_get_undefined(env, &result);
+  if (kind == HELLO_NONE) return result;
+  napi_value ja3, ja4;
+  napi_create_object(env, &result);
+  napi_create_string_latin1(env, h.ja3, sizeof h.ja3, &ja3);
+  napi_set_named_property(env, result, "ja3", ja3);
+  if (kind == HELLO_CLIENT) {
+    napi_create_string_latin1(env, h.ja4, sizeof h.ja4, &ja4);
+    napi_set_named_property(env, result, "ja4", ja4);
+  }
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   struct { const char *name; napi_callback fn; } fns[] = {
     { "open", js_open }, { "next", js_next }, { "count", js_count }, { "release", js_release }, { "stats", js_stats }, { "close", js_close },
+    { "helloPrints", js_hello_prints },
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

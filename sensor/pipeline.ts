@@ -7,7 +7,8 @@ import type { AnalyzerFactory } from './app/analyzer.js';
 import type { PacketSink } from './capture/source.js';
 import { Decoder, type DecoderOptions } from './decode/frame.js';
 import { DECODE_DROP, DECODE_FLOW, DECODE_TUNNEL, Packet } from './decode/packet.js';
-import { fillPacket, type AheadSettings } from './decode/predecoded.js';
+import { armPrints, armed as printsArmed, disarmPrints } from './app/tls/prints-ahead.js';
+import { D_HELLO, fillPacket, type AheadSettings } from './decode/predecoded.js';
 import { weirdId, weirdName, WeirdCounters } from './decode/weird.js';
 import type { Conn } from './flow/conn.js';
 import { FlowTable, type ConnWeird, type FlowOutput, type FlowTableOptions } from './flow/table.js';
@@ -49,6 +50,7 @@ export class Pipeline implements PacketSink {
   readonly stats = new PipelineStats();
   private readonly p = new Packet();
   private readonly outputs: RecordOutput[];
+  private readonly analyzers: AnalyzerFactory | undefined;
   private baseSec = -1;
   // Times in ns are doubles: starting them as -0 rather than 0 (a small integer) gives the fields their
   // double layout from the start, so the first real time does not change it and discard optimized code.
@@ -59,6 +61,7 @@ export class Pipeline implements PacketSink {
 
   constructor(opts: PipelineOptions) {
     this.outputs = opts.outputs;
+    this.analyzers = opts.analyzers;
     this.decoder = new Decoder(this.weirds, opts.decoder);
     const outs = opts.outputs;
     const fanout: FlowOutput =
@@ -84,6 +87,7 @@ export class Pipeline implements PacketSink {
   }
 
   packet(buf: Uint8Array, off: number, caplen: number, wirelen: number, tsSec: number, tsNsec: number, linkType: number): void {
+    if (printsArmed) disarmPrints();
     try {
       this.process(buf, off, caplen, wirelen, tsSec, tsNsec, linkType);
     } catch {
@@ -98,6 +102,8 @@ export class Pipeline implements PacketSink {
    * packet() accounts a frame that decodeFrame found a plain IP packet.
    */
   predecoded(buf: Uint8Array, desc: Int32Array, at: number, wirelen: number, tsSec: number, tsNsec: number): void {
+    if (desc[at + D_HELLO] !== 0) armPrints(buf, desc, at);
+    else if (printsArmed) disarmPrints();
     try {
       this.arrive(wirelen, tsSec, tsNsec);
       const p = this.p;
@@ -112,7 +118,7 @@ export class Pipeline implements PacketSink {
 
   /** The decoder settings a reader decoding ahead must use (see predecoded()). */
   aheadSettings(): AheadSettings {
-    return this.decoder.aheadSettings();
+    return { ...this.decoder.aheadSettings(), helloPrints: this.analyzers !== undefined };
   }
 
   /** Counts a packet and sets the clock (this.p.now) to its time. */
@@ -175,6 +181,7 @@ export class Pipeline implements PacketSink {
    * Weirds about the packet are the owner's to count.
    */
   passBy(tsSec: number, tsNsec: number): void {
+    if (printsArmed) disarmPrints();
     if (this.baseSec < 0) {
       this.baseSec = tsSec;
       this.table.baseSec = tsSec;
@@ -201,6 +208,7 @@ export class Pipeline implements PacketSink {
 
   /** End of input: every connection still open gets its record, outputs are closed. */
   finish(): void {
+    if (printsArmed) disarmPrints();
     this.table.flush();
     for (const o of this.outputs) o.close?.();
   }

@@ -32,6 +32,8 @@ interface CaptureDecodeAddon {
   release(h: object, slot: number): void;
   stats(h: object): NativeStats;
   close(h: object): void;
+  /** The fingerprints the decoder gives a ClientHello (1: JA3 and JA4) or ServerHello (2: JA3S as ja3) body; undefined where it leaves them to JavaScript. */
+  helloPrints(type: number, body: Uint8Array): { ja3: string; ja4?: string } | undefined;
 }
 
 /** A sink that also takes packets decoded ahead. */
@@ -47,6 +49,8 @@ function takesPredecoded(sink: PacketSink): sink is PredecodedSink {
 let loaded: Loaded<CaptureDecodeAddon> | undefined;
 
 /** The addon, or why there is none. */
+export type { CaptureDecodeAddon };
+
 export function captureDecodeAddon(paths?: readonly string[]): Loaded<CaptureDecodeAddon> {
   if (paths) return loadAddon('capture decode', paths);
   loaded ??= loadAddon<CaptureDecodeAddon>('capture decode', addonPaths('capture-decode'));

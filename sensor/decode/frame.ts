@@ -102,7 +102,7 @@ export class Decoder {
   }
 
   /** What a decoder running ahead of this one (the native reader's) must check as this one does. */
-  aheadSettings(): AheadSettings {
+  aheadSettings(): Omit<AheadSettings, 'helloPrints'> {
     return { verifyIp: this.verifyIp, verifyL4: this.verifyL4, vxlanPorts: [...this.vxlanPorts] };
   }
 

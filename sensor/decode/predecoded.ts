@@ -48,15 +48,30 @@ const D_PPPOE = 49;
 export const D_LINK = 50;
 /** 0: D_SEC and D_FRAC are the time (D_FRAC in the file's units); else 0x100 | if_tsresol, with D_SEC and D_FRAC a pcapng timestamp's two halves. */
 export const D_TSRAW = 51;
-/** What a decoder running ahead of the pipeline's (the native reader's) must check as it does. */
+/**
+ * A TLS hello starting the TCP payload, fingerprinted ahead (native/tls-hello.c): HELLO_NONE,
+ * HELLO_CLIENT or HELLO_SERVER; the message body's offsets in the buffer; from int
+ * D_HELLO_TEXT on, the JA3 (or JA3S) as 32 bytes of text, then a ClientHello's JA4 as 36.
+ */
+export const D_HELLO = 52;
+export const D_HELLO_START = 53;
+export const D_HELLO_END = 54;
+export const D_HELLO_TEXT = 56;
+export const HELLO_NONE = 0;
+export const HELLO_CLIENT = 1;
+export const HELLO_SERVER = 2;
+
+/** What a decoder running ahead of the pipeline's (the native reader's) must check as it does, and whether to fingerprint hellos. */
 export interface AheadSettings {
   verifyIp: boolean;
   verifyL4: boolean;
   vxlanPorts: number[];
+  /** Fingerprint the TLS hellos that start segments (D_HELLO): only worth it when the app analyzers run. */
+  helloPrints: boolean;
 }
 
 /** Int32 fields per descriptor. */
-export const STRIDE = 64;
+export const STRIDE = 80;
 
 /** D_KIND: the JavaScript decoders take the frame (anything unusual); or it was decoded ahead. */
 export const KIND_JS = 0;

@@ -11,12 +11,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeCapture } from '../../lab/traffic/generate.js';
 import { createAppAnalyzer } from '../../sensor/app/index.js';
+import { printsAheadStats } from '../../sensor/app/tls/prints-ahead.js';
 import { CaptureFileError, FileReader } from '../../sensor/capture/file-reader.js';
 import { captureDecodeAddon, NativeFileReader, type PredecodedSink } from '../../sensor/capture/native-reader.js';
 import type { PacketSink } from '../../sensor/capture/source.js';
 import { Decoder } from '../../sensor/decode/frame.js';
 import { DECODE_FLOW, Packet } from '../../sensor/decode/packet.js';
-import { D_LINK, fillPacket } from '../../sensor/decode/predecoded.js';
+import { D_LINK, fillPacket, type AheadSettings } from '../../sensor/decode/predecoded.js';
 import { WeirdCounters } from '../../sensor/decode/weird.js';
 import { createAppLogs } from '../../sensor/output/app-logs.js';
 import { ZeekDirOutput } from '../../sensor/output/zeek-dir.js';
@@ -107,7 +108,7 @@ function readBoth(file: string, block?: number): { native: string[]; js: string[
   let decoded = 0;
   const nativeReader = new NativeFileReader(file, undefined, block);
   nativeReader.readAll({
-    aheadSettings: () => ({ verifyIp: true, verifyL4: true, vxlanPorts: [] }),
+    aheadSettings: () => ({ verifyIp: true, verifyL4: true, vxlanPorts: [], helloPrints: false }),
     predecoded: (buf, desc, at, wire, sec, nsec) => void (decoded++, native.push(row(buf, desc[at + 1]!, desc[at + 2]!, wire, sec, nsec, desc[at + D_LINK]!))),
     packet: (buf, off, caplen, wire, sec, nsec, link) => void native.push(row(buf, off, caplen, wire, sec, nsec, link)),
   } satisfies PredecodedSink);
@@ -167,7 +168,7 @@ interface Comparison {
  * Reads a file natively and decodes every frame again in JavaScript: each frame the native
  * decoder took must decode to DECODE_FLOW with no weird and exactly its fields.
  */
-function compareWithJs(file: string, linkType: number, settings: { verifyIp: boolean; verifyL4: boolean; vxlanPorts: number[] }): Comparison {
+function compareWithJs(file: string, linkType: number, settings: AheadSettings): Comparison {
   const weirds = new WeirdCounters();
   const js = new Decoder(weirds, { verifyIpChecksum: settings.verifyIp, verifyTransportChecksums: settings.verifyL4, vxlanPorts: settings.vxlanPorts });
   const a = new Packet();
@@ -224,7 +225,7 @@ describe('the native capture reader', () => {
   it('decodes a generator capture ahead as the JavaScript decoders do, leaving nothing plain to them', async () => {
     const file = join(dir, 'gen.pcap');
     await writeCapture(file, { seed: 3, packets: 20_000 });
-    const settings = { verifyIp: true, verifyL4: true, vxlanPorts: [4789] };
+    const settings = { verifyIp: true, verifyL4: true, vxlanPorts: [4789], helloPrints: true };
     const c = compareWithJs(file, 1, settings);
     expect(c.mismatches).toEqual([]);
     expect(c.decoded + c.toJs).toBeGreaterThanOrEqual(20_000);
@@ -244,7 +245,7 @@ describe('the native capture reader', () => {
     const file = join(dir, `mutated-${linkType}-${verifyL4}.pcap`);
     const frames = mutated(framesOf(gen).map((f) => asLinkType(f, linkType)), craftedFrames().map((f) => asLinkType(f, linkType)), 150_000, 20261124 + linkType);
     writeFileSync(file, pcapBytes(frames, { linkType }));
-    const c = compareWithJs(file, linkType, { verifyIp, verifyL4, vxlanPorts: [4789] });
+    const c = compareWithJs(file, linkType, { verifyIp, verifyL4, vxlanPorts: [4789], helloPrints: true });
     expect(c.mismatches).toEqual([]);
     expect(c.decoded + c.toJs).toBe(150_000);
     // Both kinds are many: the mutations reach every rule of the native decoder.
@@ -265,11 +266,17 @@ describe('the native capture reader', () => {
       for (const f of readdirSync(out)) logs[f] = readFileSync(join(out, f), 'utf8').replace(/^#(open|close).*$/gm, '');
       return logs;
     };
+    const used0 = printsAheadStats.used;
     const native = new NativeFileReader(file);
     const nativeLogs = logsOf(native, 'native');
     expect(native.mode).toBe('native');
     expect(native.decoded).toBeGreaterThan(29_000);
+    // The hellos' fingerprints came from the reader (every hello of this capture starts its segment): one per ssl.log row at least.
+    const used = printsAheadStats.used - used0;
+    const sslRows = (logs: Record<string, string>): number => logs['ssl.log']!.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
+    expect(used).toBeGreaterThanOrEqual(sslRows(nativeLogs));
     const jsLogs = logsOf(new FileReader(file), 'js');
+    expect(printsAheadStats.used - used0, 'none taken when JavaScript reads the file').toBe(used);
     expect(Object.keys(nativeLogs).sort()).toEqual(['conn.log', 'dns.log', 'http.log', 'ssh.log', 'ssl.log', 'weird.log', 'x509.log']);
     for (const name of Object.keys(jsLogs)) expect(nativeLogs[name], name).toBe(jsLogs[name]);
     expect(nativeLogs['conn.log']!.split('\n').length).toBeGreaterThan(500);
@@ -345,7 +352,7 @@ describe('the native capture reader', () => {
       const got: string[] = [];
       expect(() => new FileReader(d).readAll({ packet: () => void got.push('js') })).toThrow(/bad-magic\.pcapng: bad pcapng byte-order magic/);
       expect(() =>
-        new NativeFileReader(d).readAll({ aheadSettings: () => ({ verifyIp: true, verifyL4: true, vxlanPorts: [] }), predecoded: () => void got.push('native'), packet: () => void got.push('native') } satisfies PredecodedSink),
+        new NativeFileReader(d).readAll({ aheadSettings: () => ({ verifyIp: true, verifyL4: true, vxlanPorts: [], helloPrints: false }), predecoded: () => void got.push('native'), packet: () => void got.push('native') } satisfies PredecodedSink),
       ).toThrow(/bad-magic\.pcapng: bad pcapng byte-order magic/);
       expect(got.filter((g) => g === 'js').length).toBe(10);
       expect(got.filter((g) => g === 'native').length).toBe(10);
@@ -376,7 +383,7 @@ describe('the native capture reader', () => {
       await writeCapture(gen, { seed: 12, packets: 2_000 });
       const file = join(dir, 'mutated.pcapng');
       writeFileSync(file, pcapngBytes(mutated(framesOf(gen), craftedFrames(), 60_000, 77), { tsresol: 9 }));
-      const c = compareWithJs(file, 1, { verifyIp: true, verifyL4: true, vxlanPorts: [4789] });
+      const c = compareWithJs(file, 1, { verifyIp: true, verifyL4: true, vxlanPorts: [4789], helloPrints: true });
       expect(c.mismatches).toEqual([]);
       expect(c.decoded + c.toJs).toBe(60_000);
       expect(c.decoded).toBeGreaterThan(10_000);
@@ -423,7 +430,7 @@ describe('the native capture reader', () => {
       const reader = new NativeFileReader(file, undefined, 330 * 1024);
       let n = 0;
       reader.readAll({
-        aheadSettings: () => ({ verifyIp: true, verifyL4: true, vxlanPorts: [] }),
+        aheadSettings: () => ({ verifyIp: true, verifyL4: true, vxlanPorts: [], helloPrints: false }),
         predecoded: () => void (++n === 1234 && reader.stop()),
         packet: () => void (++n === 1234 && reader.stop()),
       } satisfies PredecodedSink);
@@ -438,7 +445,7 @@ describe('the native capture reader', () => {
     // A directory opens but cannot be read: the thread's read fails with EISDIR.
     const fd = openSync(dir, 'r');
     try {
-      const h = a.addon.open(fd, { offset: 0, pcapng: false, littleEndian: true, linkType: 1, verifyIp: true, verifyL4: true, vxlanPorts: [] }, slotsOf(330 * 1024));
+      const h = a.addon.open(fd, { offset: 0, pcapng: false, littleEndian: true, linkType: 1, verifyIp: true, verifyL4: true, vxlanPorts: [], helloPrints: false }, slotsOf(330 * 1024));
       const slot = a.addon.next(h);
       if (slot >= 0) {
         expect(a.addon.count(h, slot)).toBe(0);
@@ -461,7 +468,7 @@ describe('the native capture reader', () => {
     writeFileSync(file, pcapBytes(craftedFrames().map((data, i) => ({ ts: 1_767_225_600 + i, data }))));
     const fd = openSync(file, 'r');
     try {
-      const opts = { offset: 24, pcapng: false, littleEndian: true, linkType: 1, verifyIp: true, verifyL4: true, vxlanPorts: [] };
+      const opts = { offset: 24, pcapng: false, littleEndian: true, linkType: 1, verifyIp: true, verifyL4: true, vxlanPorts: [], helloPrints: false };
       expect(() => a.addon.open(-1, opts, slotsOf(330 * 1024))).toThrow(/fd must be an open file descriptor/);
       expect(() => a.addon.open(999_999, opts, slotsOf(330 * 1024))).toThrow(/cannot duplicate fd 999999/);
       expect(() => a.addon.open(fd, opts, slotsOf(330 * 1024).slice(0, 1))).toThrow(/2 to 8 slots/);
@@ -489,12 +496,12 @@ describe('the native capture reader', () => {
     writeFileSync(file, Buffer.concat([bytesOf, Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 0xff, 0xff, 0xff, 0x7f, 0, 0, 0, 0])]));
     const stopped = new NativeFileReader(file);
     let n = 0;
-    stopped.readAll({ aheadSettings: () => ({ verifyIp: true, verifyL4: true, vxlanPorts: [] }), predecoded: () => void (++n === 10 && stopped.stop()), packet: () => void (++n === 10 && stopped.stop()) } satisfies PredecodedSink);
+    stopped.readAll({ aheadSettings: () => ({ verifyIp: true, verifyL4: true, vxlanPorts: [], helloPrints: false }), predecoded: () => void (++n === 10 && stopped.stop()), packet: () => void (++n === 10 && stopped.stop()) } satisfies PredecodedSink);
     expect(stopped.stats()).toEqual({ received: 10, droppedKernel: 0, droppedInterface: 0, truncated: 10 });
     expect(stopped.badRecords).toBe(0);
 
     const whole = new NativeFileReader(file);
-    whole.readAll({ aheadSettings: () => ({ verifyIp: true, verifyL4: true, vxlanPorts: [] }), predecoded: () => {}, packet: () => {} } satisfies PredecodedSink);
+    whole.readAll({ aheadSettings: () => ({ verifyIp: true, verifyL4: true, vxlanPorts: [], helloPrints: false }), predecoded: () => {}, packet: () => {} } satisfies PredecodedSink);
     expect(whole.stats().truncated).toBe(5_000);
     expect(whole.badRecords).toBe(1);
 
@@ -504,7 +511,7 @@ describe('the native capture reader', () => {
     const boom = (): void => {
       if (++m === 100) throw new Error('a bug in the sink');
     };
-    expect(() => throwing.readAll({ aheadSettings: () => ({ verifyIp: true, verifyL4: true, vxlanPorts: [] }), predecoded: boom, packet: boom } satisfies PredecodedSink)).toThrow('a bug in the sink');
+    expect(() => throwing.readAll({ aheadSettings: () => ({ verifyIp: true, verifyL4: true, vxlanPorts: [], helloPrints: false }), predecoded: boom, packet: boom } satisfies PredecodedSink)).toThrow('a bug in the sink');
     expect(throwing.stats().received).toBe(100);
     expect(readdirSync('/proc/self/fd').length).toBe(fds); // the file and its duplicate closed, the thread joined
   });

@@ -53,7 +53,7 @@ describe('which worker accounts a frame', () => {
     const wrong: string[] = [];
     const reader = new NativeFileReader(file);
     reader.readAll({
-      aheadSettings: () => ({ verifyIp: true, verifyL4: true, vxlanPorts: [4789] }),
+      aheadSettings: () => ({ verifyIp: true, verifyL4: true, vxlanPorts: [4789], helloPrints: false }),
       predecoded(buf, desc, at) {
         decoded++;
         const off = desc[at + 1]!;

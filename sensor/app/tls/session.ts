@@ -12,6 +12,7 @@ import type { AppEvents } from '../events.js';
 import { CONTENT, EXT, HS, isEcdheCipher, isGrease, TLS13 } from './consts.js';
 import { parseClientHello, parseServerHello, parseV2ClientHello, type ClientHello, type ServerHello } from './hello.js';
 import { clientFingerprints, serverFingerprint } from './fingerprints.js';
+import { clientPrintsAhead, serverPrintAhead } from './prints-ahead.js';
 import { Body } from './record.js';
 import type { TlsInfo } from './types.js';
 import { certificateFingerprint, decodeCertificate, knownCertificate, type KnownCertificate } from './cert-memo.js';
@@ -202,7 +203,7 @@ export class TlsSession {
     const offered = ch.supportedVersions.filter((v) => !isGrease(v));
     i.clientVersion = ch.extensions.includes(EXT.SUPPORTED_VERSIONS) && offered.length > 0 ? Math.max(...offered) : ch.version;
     i.clientCiphers = ch.ciphers.filter((c) => !isGrease(c));
-    const fp = clientFingerprints(ch);
+    const fp = clientPrintsAhead(b, start, end) ?? clientFingerprints(ch);
     i.ja3 = fp.ja3;
     i.ja4 = fp.ja4;
   }
@@ -220,7 +221,7 @@ export class TlsSession {
     const version = sh.selectedVersion ?? sh.version;
     i.version = version;
     i.cipher = sh.cipher;
-    if (!this.serverHello || this.serverHello.hrr) i.ja3s = serverFingerprint(sh);
+    if (!this.serverHello || this.serverHello.hrr) i.ja3s = serverPrintAhead(b, start, end) ?? serverFingerprint(sh);
     this.serverHello = sh;
     if (sh.hrr) return; // a second ClientHello and the real ServerHello follow in the clear
 
