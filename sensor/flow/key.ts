@@ -50,11 +50,14 @@ let v4Text = new Map<number, string>();
 const V4_TEXT_MAX = 65536;
 
 export function formatIpv4(a: number): string {
-  let s = v4Text.get(a);
+  // Keyed by the address as a signed 32-bit value: a small integer to V8, where an
+  // address from 128.0.0.0 up taken unsigned is a heap number, allocated and hashed as a double.
+  const k = a | 0;
+  let s = v4Text.get(k);
   if (s === undefined) {
     s = OCTET_DOT[a >>> 24]! + OCTET_DOT[(a >>> 16) & 255]! + OCTET_DOT[(a >>> 8) & 255]! + OCTET[a & 255]!;
     if (v4Text.size >= V4_TEXT_MAX) v4Text = new Map();
-    v4Text.set(a, s);
+    v4Text.set(k, s);
   }
   return s;
 }
