@@ -32,7 +32,8 @@ for (const addon of addons) {
   mkdirSync(dirname(target), { recursive: true });
   const cc = process.env.CC || 'cc';
   const module = addon.name.replace(/-/g, '_');
-  const r = spawnSync(cc, [...addon.flags, '-Wall', '-Wextra', '-shared', '-fPIC', `-DNODE_GYP_MODULE_NAME=${module}`, `-I${include}`, ...sources, '-o', target], { encoding: 'utf8' });
+    // (-fvisibility=hidden: only the module's registration is exported, so no helper's name can clash with another library's)
+  const r = spawnSync(cc, [...addon.flags, '-Wall', '-Wextra', '-shared', '-fPIC', '-fvisibility=hidden', `-DNODE_GYP_MODULE_NAME=${module}`, `-I${include}`, ...sources, '-o', target], { encoding: 'utf8' });
   if (r.error || r.status !== 0) {
     console.error(`chot: could not build ${target} with ${cc}: ${(r.error?.message ?? r.stderr).trim()}: ${addon.without}`);
     continue;

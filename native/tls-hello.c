@@ -282,33 +282,30 @@ static void client_prints(const client_t *ch, hello_prints_t *out, char *buf) {
   hash12(t.p, t.n, a + 24);
 }
 
-/* hello.ts's parseClientHello, as far as the fingerprints read it. */
+/* hello.ts's parseClientHello, as far as the fingerprints read it. (About 19 KB of stack: the reading thread has megabytes.) */
 static int client_hello(const uint8_t *b, uint32_t end, hello_prints_t *out) {
-  client_t *ch = calloc(1, sizeof *ch);
-  char *buf = malloc(MAX_TEXT);
-  int ok = 0;
-  if (!ch || !buf) goto done;
+  client_t ch;
+  ch.ciphers.n = ch.exts.n = ch.groups.n = ch.sigs.n = ch.versions.n = 0;
+  ch.npoints = 0;
+  ch.alpn = 0;
   uint32_t off = 0;
-  if (off + 2 + 32 + 1 > end) goto done;
-  ch->version = u16(b);
+  if (off + 2 + 32 + 1 > end) return HELLO_NONE;
+  ch.version = u16(b);
   off += 34;
   uint32_t sid = b[off];
-  if (sid > 32 || off + 1 + sid + 2 > end) goto done;
+  if (sid > 32 || off + 1 + sid + 2 > end) return HELLO_NONE;
   off += 1 + sid;
   uint32_t cs = u16(b + off);
   off += 2;
-  if (cs % 2 != 0 || off + cs + 1 > end) goto done;
-  if (!u16list(b, off, off + cs, &ch->ciphers)) goto done;
+  if (cs % 2 != 0 || off + cs + 1 > end) return HELLO_NONE;
+  if (!u16list(b, off, off + cs, &ch.ciphers)) return HELLO_NONE;
   off += cs;
   off += 1 + b[off];
-  if (off > end) goto done;
-  if (off + 2 <= end && !walk_extensions(b, off, end, client_ext, ch)) goto done;
-  client_prints(ch, out, buf);
-  ok = 1;
-done:
-  free(ch);
-  free(buf);
-  return ok ? HELLO_CLIENT : HELLO_NONE;
+  if (off > end) return HELLO_NONE;
+  if (off + 2 <= end && !walk_extensions(b, off, end, client_ext, &ch)) return HELLO_NONE;
+  char text[MAX_TEXT];
+  client_prints(&ch, out, text);
+  return HELLO_CLIENT;
 }
 
 static int server_ext(void *ctx, const uint8_t *b, uint32_t type, uint32_t s, uint32_t e) {

@@ -46,11 +46,11 @@ function takesPredecoded(sink: PacketSink): sink is PredecodedSink {
   return typeof (sink as Partial<PredecodedSink>).predecoded === 'function';
 }
 
+export type { CaptureDecodeAddon };
+
 let loaded: Loaded<CaptureDecodeAddon> | undefined;
 
 /** The addon, or why there is none. */
-export type { CaptureDecodeAddon };
-
 export function captureDecodeAddon(paths?: readonly string[]): Loaded<CaptureDecodeAddon> {
   if (paths) return loadAddon('capture decode', paths);
   loaded ??= loadAddon<CaptureDecodeAddon>('capture decode', addonPaths('capture-decode'));
