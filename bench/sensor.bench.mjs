@@ -9,8 +9,9 @@
 // Rates are packets per second of wall time (best of CHOT_BENCH_RUNS runs, default 2)
 // and of CPU time (user + system), since the machine may be shared: CPU rates are the
 // steadier comparison. Results print as Markdown; with CHOT_BENCH_WRITE=1 they also
-// replace the "sensor" section of BENCHMARKS.md. CHOT_BENCH_ONLY=checksums measures only
-// what verifying TCP/UDP checksums costs (with and without, in one run) and prints it.
+// go at the top of the "sensor" section of BENCHMARKS.md, above the earlier runs.
+// CHOT_BENCH_ONLY=checksums measures only what verifying TCP/UDP checksums costs (with
+// and without, in one run) and prints it.
 // CHOT_BENCH_ONLY=live measures only the live capture (root, a veth and tcpreplay) and prints
 // its table with the capturing process's CPU per packet; CHOT_BENCH_LIVE_RATES=100000,200000
 // picks the rates, CHOT_BENCH_LIVE_MODULE another build of live.js (to compare two in one
@@ -417,7 +418,9 @@ console.log(`\n${text}`);
 if (process.env.CHOT_BENCH_WRITE === '1') {
   const path = join(root, 'BENCHMARKS.md');
   const old = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
+  // This run first, then everything the section held before (the history of earlier runs stays).
   const re = /## sensor\n[\s\S]*?(?=\n## |$)/;
-  writeFileSync(path, re.test(old) ? old.replace(re, `${text}\n`) : `${old.trimEnd()}\n\n${text}\n`);
+  const section = (s) => `${text}\nEarlier:\n\n${s.replace(/^## sensor\n+/, '').trimEnd()}\n`;
+  writeFileSync(path, re.test(old) ? old.replace(re, section) : `${old.trimEnd()}\n\n${text}\n`);
 }
 rmSync(work, { recursive: true, force: true });
