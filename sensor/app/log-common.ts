@@ -2,6 +2,7 @@
 // Zeek and ECS outputs share. Rows are plain value arrays in field order,
 // for the generic writer in sensor/output/zeek-log.ts.
 
+import { isoMicros } from '../../common/iso-time.js';
 import { formatInterval, formatTime, type ZeekField, type ZeekValue } from '../output/zeek-log.js';
 
 export type { ZeekField, ZeekValue };
@@ -92,6 +93,11 @@ export function zeekInterval(ns: bigint): string {
 
 /** ECS dates: ISO 8601 with microseconds. */
 export function isoTime(tsNs: bigint): string {
+  if (tsNs >= 0n) {
+    const sec = tsNs / 1_000_000_000n;
+    return isoMicros(Number(sec), Number(tsNs - sec * 1_000_000_000n));
+  }
+  // Before 1970 (a certificate's validity can start then): as Date divides, towards zero.
   const ms = tsNs / 1_000_000n;
   const us = (tsNs / 1_000n) % 1_000_000n;
   return new Date(Number(ms)).toISOString().replace(/\.\d{3}Z$/, `.${String(us).padStart(6, '0')}Z`);
@@ -99,14 +105,19 @@ export function isoTime(tsNs: bigint): string {
 
 /** Drops undefined members (and empty objects/arrays) so ECS documents carry only what was seen. */
 export function compact<T extends Record<string, unknown>>(o: T): T {
+  // A new object with the kept members in their order, rather than deleting from o: an
+  // object that has had members deleted becomes a slow dictionary, for JSON.stringify too.
+  const out: Record<string, unknown> = {};
   for (const k of Object.keys(o)) {
-    const v = o[k];
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) compact(v as Record<string, unknown>);
-    const empty =
-      v === undefined ||
-      (Array.isArray(v) && v.length === 0) ||
-      (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0);
-    if (empty) delete o[k];
+    let v = o[k];
+    if (v === undefined) continue;
+    if (Array.isArray(v)) {
+      if (v.length === 0) continue;
+    } else if (v !== null && typeof v === 'object') {
+      v = compact(v as Record<string, unknown>);
+      if (Object.keys(v as object).length === 0) continue;
+    }
+    out[k] = v;
   }
-  return o;
+  return out as T;
 }

@@ -3,17 +3,14 @@
  * (the Zeek meaning under zeek.connection, Chốt's additions under chot), so
  * Elasticsearch, Kibana and the collector read it without a mapping step.
  */
+import { isoMicros } from '../../common/iso-time.js';
 import { BufferedFile } from './buffered-file.js';
 import type { RowStream } from './zeek-log.js';
 import { appEcsEvents } from '../app/logs.js';
 import type { ConnRecord } from '../record.js';
 
-function iso(sec: number, nsec: number): string {
-  // ECS dates: ISO 8601; keep microseconds (Date alone has milliseconds).
-  const d = new Date(sec * 1000);
-  const us = String(Math.floor(nsec / 1000)).padStart(6, '0');
-  return d.toISOString().replace(/\.\d{3}Z$/, `.${us}Z`);
-}
+// ECS dates: ISO 8601 with microseconds (Date alone has milliseconds).
+const iso = isoMicros;
 
 /** The ECS document of one record. */
 export function toEcs(r: ConnRecord): Record<string, unknown> {
@@ -93,7 +90,15 @@ function jsonReplacer(_k: string, v: unknown): unknown {
 }
 
 export function ndjsonLine(r: ConnRecord): string {
-  return JSON.stringify(toEcs(r), jsonReplacer);
+  const doc = toEcs(r);
+  // Without a replacer JSON.stringify takes its fast path; a replacer function is called for
+  // every key. Documents hold no BigInt (the collector stringifies them so), but should one,
+  // its text is the replacer's.
+  try {
+    return JSON.stringify(doc);
+  } catch {
+    return JSON.stringify(doc, jsonReplacer);
+  }
 }
 
 export class NdjsonWriter {
