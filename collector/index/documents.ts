@@ -1,3 +1,4 @@
+import { isoMicros } from '../../common/iso-time.js';
 import { observerOf } from '../../common/observer.js';
 import { decodeRecords } from '../../sensor/uplink/record-codec.js';
 import { toEcs } from '../../sensor/output/ndjson.js';
@@ -29,14 +30,13 @@ export function appendBatch(body: BulkBody, prefix: string, batch: StoredBatch, 
   const ingested = new Date(batch.receivedMs).toISOString();
   const ingestedJson = JSON.stringify(ingested);
   const actions = new ActionLines(prefix, `${batch.sensorId}:${batch.seq}:`);
-  const times = new IsoSeconds();
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
     let line: string;
     let json: string;
     try {
       line = actions.of(r.tsSec, i);
-      if (r.app === undefined) json = connDocumentJson(r, times, observerJson, ingestedJson);
+      if (r.app === undefined) json = connDocumentJson(r, observerJson, ingestedJson);
       else {
         const doc = toEcs(r);
         doc.observer = observer;
@@ -91,19 +91,9 @@ class ActionLines {
 }
 
 /** ISO 8601 text to the second, remembered for the last second asked (records of a batch share seconds). */
-class IsoSeconds {
-  private sec = NaN;
-  private text = '';
-
-  /** `toEcs`'s timestamp: the second, then microseconds. */
-  at(sec: number, nsec: number): string {
-    if (sec !== this.sec) {
-      // Throws for a time past what Date holds, as toEcs does, so such a record is dead-lettered the same way.
-      this.text = new Date(sec * 1000).toISOString().slice(0, -5);
-      this.sec = sec;
-    }
-    return `"${this.text}.${String(Math.floor(nsec / 1000)).padStart(6, '0')}Z"`;
-  }
+/** `toEcs`'s timestamp as JSON text (isoMicros throws for a time past what Date holds, as toEcs does, so such a record is dead-lettered the same way). */
+function isoJson(sec: number, nsec: number): string {
+  return `"${isoMicros(sec, nsec)}"`;
 }
 
 const str = JSON.stringify as (s: string) => string;
@@ -115,11 +105,11 @@ const num = (n: number): string => (Number.isFinite(n) ? String(n) : 'null');
  * as `toEcs` builds it, with `event.ingested` and `observer` added where the object path
  * adds them.
  */
-function connDocumentJson(r: ConnRecord, times: IsoSeconds, observerJson: string, ingestedJson: string): string {
+function connDocumentJson(r: ConnRecord, observerJson: string, ingestedJson: string): string {
   const endNs = r.tsNsec + r.durationNs;
   const endSec = r.tsSec + Math.floor(endNs / 1e9);
-  const start = times.at(r.tsSec, r.tsNsec);
-  const end = times.at(endSec, endNs - Math.floor(endNs / 1e9) * 1e9);
+  const start = isoJson(r.tsSec, r.tsNsec);
+  const end = isoJson(endSec, endNs - Math.floor(endNs / 1e9) * 1e9);
   let network = `{"transport":${str(r.proto === 'unknown_transport' ? String(r.ipProto) : r.proto)},"iana_number":${str(String(r.ipProto))},"bytes":${num(r.origIpBytes + r.respIpBytes)},"packets":${num(r.origPkts + r.respPkts)},"type":"${r.origH.includes(':') ? 'ipv6' : 'ipv4'}"`;
   if (r.communityId !== undefined) network += `,"community_id":${str(r.communityId)}`;
   if (r.service !== undefined) network += `,"protocol":${str(r.service)}`;
