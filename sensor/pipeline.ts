@@ -102,6 +102,7 @@ export class Pipeline implements PacketSink {
    * packet() accounts a frame that decodeFrame found a plain IP packet.
    */
   predecoded(buf: Uint8Array, desc: Int32Array, at: number, wirelen: number, tsSec: number, tsNsec: number): void {
+    // A hello fingerprinted by the reader: offered to the TLS session for this packet's bytes only (app/tls/prints-ahead.ts).
     if (desc[at + D_HELLO] !== 0) armPrints(buf, desc, at);
     else if (printsArmed) disarmPrints();
     try {
