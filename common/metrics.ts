@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { RuntimeError } from './errors.js';
 
 export interface MetricsEndpoint {
@@ -64,4 +64,36 @@ export async function startMetricsEndpoint(opts: {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}/metrics`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** A gauge set from read() whenever the registry is scraped (the measured code keeps plain numbers). */
+export function scrapedGauge(registry: Registry, name: string, help: string, read: () => number): Gauge {
+  return new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(read());
+    },
+  });
+}
+
+/**
+ * A counter following a running total read() whenever the registry is scraped: moved on
+ * by what the total grew since the last scrape (a total that goes back is not followed).
+ */
+export function scrapedTotal(registry: Registry, name: string, help: string, read: () => number): Counter {
+  let seen = 0;
+  return new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      const v = read();
+      if (v > seen) {
+        this.inc(v - seen);
+        seen = v;
+      }
+    },
+  });
 }

@@ -1,10 +1,11 @@
-// Builds the sensor's addons into native/build/, each one C file against Node-API,
+// Builds the sensor's addons into native/build/, each a few C files against Node-API,
 // compiled with the system's C compiler: no node-gyp project for so little. Each is
-// rebuilt only when its source is newer. Without a compiler or Node's headers the build
+// rebuilt only when one of its sources (or their headers) is newer. Without a compiler or Node's headers the build
 // says so and goes on: the sensor then works without that addon (see each source's
 // header for what that costs).
 //   packet-stats.node   the kernel's packet socket counters (live capture drops)
-//   capture-decode.node `sensor read`'s reading and decoding of pcap files on a thread of its own
+//   capture-decode.node `sensor read`'s reading and decoding of capture files, and TLS hello
+//                       fingerprinting, on a thread of its own
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -24,7 +25,8 @@ for (const addon of addons) {
   const target = join(here, 'build', `${addon.name}.node`);
   // Rebuilt when any of its sources or the headers beside them is newer.
   const inputs = [...sources, ...sources.map((f) => f.replace(/\.c$/, '.h')).filter((h) => existsSync(h))];
-  if (existsSync(target) && inputs.every((f) => statSync(target).mtimeMs >= statSync(f).mtimeMs)) continue;
+  const built = existsSync(target) ? statSync(target).mtimeMs : -1;
+  if (inputs.every((f) => built >= statSync(f).mtimeMs)) continue;
   if (!include) {
     console.error(`chot: Node's headers (node_api.h) not found next to ${process.execPath} or in /usr/include/node: ${addon.without}`);
     continue;
@@ -32,7 +34,7 @@ for (const addon of addons) {
   mkdirSync(dirname(target), { recursive: true });
   const cc = process.env.CC || 'cc';
   const module = addon.name.replace(/-/g, '_');
-    // (-fvisibility=hidden: only the module's registration is exported, so no helper's name can clash with another library's)
+  // (-fvisibility=hidden: only the module's registration is exported, so no helper's name can clash with another library's)
   const r = spawnSync(cc, [...addon.flags, '-Wall', '-Wextra', '-shared', '-fPIC', '-fvisibility=hidden', `-DNODE_GYP_MODULE_NAME=${module}`, `-I${include}`, ...sources, '-o', target], { encoding: 'utf8' });
   if (r.error || r.status !== 0) {
     console.error(`chot: could not build ${target} with ${cc}: ${(r.error?.message ?? r.stderr).trim()}: ${addon.without}`);

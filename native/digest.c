@@ -1,4 +1,4 @@
-/* See digest.h. Both work over one padded copy of the message in 64-byte blocks. */
+/* See digest.h. */
 #include "digest.h"
 
 #include <string.h>
@@ -7,6 +7,34 @@ static const char HEX[] = "0123456789abcdef";
 
 static inline uint32_t rotl(uint32_t x, int c) { return (x << c) | (x >> (32 - c)); }
 static inline uint32_t rotr(uint32_t x, int c) { return (x >> c) | (x << (32 - c)); }
+
+/*
+ * The Merkle-Damgard frame both hashes share: m[0, n) in 64-byte blocks, then the last
+ * bytes, 0x80, zeros and the length in bits (little-endian for MD5, big-endian for
+ * SHA-256) in one or two more. Then the state words as hex, in the hash's byte order.
+ */
+typedef void (*block_fn)(uint32_t *h, const uint8_t *p);
+
+static void digest_hex(const uint8_t *m, size_t n, uint32_t *h, int words, block_fn block, int big_endian, char *hex) {
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) block(h, m + i);
+  uint8_t tail[128];
+  size_t rest = n - i;
+  memcpy(tail, m + i, rest);
+  tail[rest] = 0x80;
+  size_t len = rest + 1 <= 56 ? 64 : 128;
+  memset(tail + rest + 1, 0, len - rest - 1);
+  uint64_t bits = (uint64_t)n * 8;
+  for (int k = 0; k < 8; k++) tail[big_endian ? len - 1 - k : len - 8 + k] = (uint8_t)(bits >> (8 * k));
+  block(h, tail);
+  if (len == 128) block(h, tail + 64);
+  for (int k = 0; k < 4 * words; k++) {
+    int shift = big_endian ? 24 - 8 * (k % 4) : 8 * (k % 4);
+    uint8_t v = (uint8_t)(h[k / 4] >> shift);
+    hex[2 * k] = HEX[v >> 4];
+    hex[2 * k + 1] = HEX[v & 15];
+  }
+}
 
 /* ------------------------------------------------------------------ MD5 */
 
@@ -26,7 +54,7 @@ static const uint8_t MD5_R[64] = {
   4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
 };
 
-static void md5_block(uint32_t h[4], const uint8_t *p) {
+static void md5_block(uint32_t *h, const uint8_t *p) {
   uint32_t w[16];
   for (int i = 0; i < 16; i++) w[i] = (uint32_t)p[4 * i] | ((uint32_t)p[4 * i + 1] << 8) | ((uint32_t)p[4 * i + 2] << 16) | ((uint32_t)p[4 * i + 3] << 24);
   uint32_t a = h[0], b = h[1], c = h[2], d = h[3];
@@ -60,23 +88,7 @@ static void md5_block(uint32_t h[4], const uint8_t *p) {
 
 void md5_hex(const uint8_t *m, size_t n, char hex[32]) {
   uint32_t h[4] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476};
-  size_t i = 0;
-  for (; i + 64 <= n; i += 64) md5_block(h, m + i);
-  uint8_t tail[128];
-  size_t rest = n - i;
-  memcpy(tail, m + i, rest);
-  tail[rest] = 0x80;
-  size_t len = rest + 1 <= 56 ? 64 : 128;
-  memset(tail + rest + 1, 0, len - rest - 1);
-  uint64_t bits = (uint64_t)n * 8;
-  for (int k = 0; k < 8; k++) tail[len - 8 + k] = (uint8_t)(bits >> (8 * k));
-  md5_block(h, tail);
-  if (len == 128) md5_block(h, tail + 64);
-  for (int k = 0; k < 16; k++) {
-    uint8_t v = (uint8_t)(h[k / 4] >> (8 * (k % 4)));
-    hex[2 * k] = HEX[v >> 4];
-    hex[2 * k + 1] = HEX[v & 15];
-  }
+  digest_hex(m, n, h, 4, md5_block, 0, hex);
 }
 
 /* ------------------------------------------------------------------ SHA-256 */
@@ -93,7 +105,7 @@ static const uint32_t SHA_K[64] = {
   0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
 
-static void sha256_block(uint32_t h[8], const uint8_t *p) {
+static void sha256_block(uint32_t *h, const uint8_t *p) {
   uint32_t w[64];
   for (int i = 0; i < 16; i++) w[i] = ((uint32_t)p[4 * i] << 24) | ((uint32_t)p[4 * i + 1] << 16) | ((uint32_t)p[4 * i + 2] << 8) | p[4 * i + 3];
   for (int i = 16; i < 64; i++) {
@@ -127,21 +139,5 @@ static void sha256_block(uint32_t h[8], const uint8_t *p) {
 void sha256_hex(const uint8_t *m, size_t n, char hex[64]) {
   /* The first 32 bits of the fractional parts of the square roots of the first 8 primes. */
   uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  size_t i = 0;
-  for (; i + 64 <= n; i += 64) sha256_block(h, m + i);
-  uint8_t tail[128];
-  size_t rest = n - i;
-  memcpy(tail, m + i, rest);
-  tail[rest] = 0x80;
-  size_t len = rest + 1 <= 56 ? 64 : 128;
-  memset(tail + rest + 1, 0, len - rest - 1);
-  uint64_t bits = (uint64_t)n * 8;
-  for (int k = 0; k < 8; k++) tail[len - 1 - k] = (uint8_t)(bits >> (8 * k));
-  sha256_block(h, tail);
-  if (len == 128) sha256_block(h, tail + 64);
-  for (int k = 0; k < 32; k++) {
-    uint8_t v = (uint8_t)(h[k / 4] >> (24 - 8 * (k % 4)));
-    hex[2 * k] = HEX[v >> 4];
-    hex[2 * k + 1] = HEX[v & 15];
-  }
+  digest_hex(m, n, h, 8, sha256_block, 1, hex);
 }

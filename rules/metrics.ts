@@ -6,19 +6,12 @@
  * evaluated on every record has no selective test; one matching everything is too broad).
  */
 import { Gauge, type Registry } from 'prom-client';
+import { scrapedGauge } from '../common/metrics.js';
 import type { CompiledRule } from './compile/rule.js';
 import type { DetectionEngine } from './worker.js';
 
 export function registerEngineMetrics(engine: DetectionEngine, registry: Registry): void {
-  const gauge = (name: string, help: string, read: () => number) =>
-    new Gauge({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.set(read());
-      },
-    });
+  const gauge = (name: string, help: string, read: () => number): Gauge => scrapedGauge(registry, name, help, read);
   gauge('chot_rules_records_total', 'records the engine has processed', () => engine.stats.records);
   gauge('chot_rules_batches_total', 'batches (stream entries) processed', () => engine.stats.batches);
   gauge('chot_rules_matches_total', 'rule matches turned into alerts or state updates', () => engine.detectorStats.hits);

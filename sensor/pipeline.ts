@@ -8,7 +8,7 @@ import type { PacketSink } from './capture/source.js';
 import { Decoder, type DecoderOptions } from './decode/frame.js';
 import { DECODE_DROP, DECODE_FLOW, DECODE_TUNNEL, Packet } from './decode/packet.js';
 import { armPrints, armed as printsArmed, disarmPrints } from './app/tls/prints-ahead.js';
-import { D_HELLO, fillPacket, type AheadSettings } from './decode/predecoded.js';
+import { D_HELLO, fillPacket, HELLO_NONE, type AheadSettings } from './decode/predecoded.js';
 import { weirdId, weirdName, WeirdCounters } from './decode/weird.js';
 import type { Conn } from './flow/conn.js';
 import { FlowTable, type ConnWeird, type FlowOutput, type FlowTableOptions } from './flow/table.js';
@@ -103,7 +103,7 @@ export class Pipeline implements PacketSink {
    */
   predecoded(buf: Uint8Array, desc: Int32Array, at: number, wirelen: number, tsSec: number, tsNsec: number): void {
     // A hello fingerprinted by the reader: offered to the TLS session for this packet's bytes only (app/tls/prints-ahead.ts).
-    if (desc[at + D_HELLO] !== 0) armPrints(buf, desc, at);
+    if (desc[at + D_HELLO] !== HELLO_NONE) armPrints(buf, desc, at);
     else if (printsArmed) disarmPrints();
     try {
       this.arrive(wirelen, tsSec, tsNsec);

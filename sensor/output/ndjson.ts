@@ -9,9 +9,6 @@ import type { RowStream } from './zeek-log.js';
 import { appEcsEvents } from '../app/logs.js';
 import type { ConnRecord } from '../record.js';
 
-// ECS dates: ISO 8601 with microseconds (Date alone has milliseconds).
-const iso = isoMicros;
-
 /** The ECS document of one record. */
 export function toEcs(r: ConnRecord): Record<string, unknown> {
   const endNs = r.tsNsec + r.durationNs;
@@ -27,8 +24,9 @@ export function toEcs(r: ConnRecord): Record<string, unknown> {
   if (r.service !== undefined) network.protocol = r.service;
   if (r.vlan !== undefined) network.vlan = { id: String(r.vlan) };
   if (r.innerVlan !== undefined) network.inner = { vlan: { id: String(r.innerVlan) } };
+  const start = isoMicros(r.tsSec, r.tsNsec);
   const doc: Record<string, unknown> = {
-    '@timestamp': iso(r.tsSec, r.tsNsec),
+    '@timestamp': start,
     event: {
       kind: 'event',
       category: ['network'],
@@ -36,8 +34,8 @@ export function toEcs(r: ConnRecord): Record<string, unknown> {
       action: r.interim ? 'connection-interim' : 'connection-end',
       dataset: 'zeek.connection',
       id: r.uid,
-      start: iso(r.tsSec, r.tsNsec),
-      end: iso(endSec, endNs - Math.floor(endNs / 1e9) * 1e9),
+      start,
+      end: isoMicros(endSec, endNs - Math.floor(endNs / 1e9) * 1e9),
       duration: r.durationNs,
     },
     source: { ip: r.origH, port: r.origP, bytes: r.origIpBytes, packets: r.origPkts },
@@ -82,7 +80,7 @@ export function toEcs(r: ConnRecord): Record<string, unknown> {
 
 function isoNs(tsNs: bigint): string {
   const sec = tsNs / 1_000_000_000n;
-  return iso(Number(sec), Number(tsNs - sec * 1_000_000_000n));
+  return isoMicros(Number(sec), Number(tsNs - sec * 1_000_000_000n));
 }
 
 function jsonReplacer(_k: string, v: unknown): unknown {

@@ -15,58 +15,62 @@ import { Buffer } from 'node:buffer';
 import { D_HELLO, D_HELLO_END, D_HELLO_START, D_HELLO_TEXT, HELLO_CLIENT, HELLO_SERVER } from '../../decode/predecoded.js';
 import type { ClientFingerprints } from './fingerprints.js';
 
+/** The armed packet: its buffer (null: none armed) and its descriptor (a slot's, unchanged while the packet is processed). */
 let buf: Uint8Array | null = null;
-let kind = 0;
-let start = -1;
-let end = -1;
-let text: Buffer | null = null;
-let textAt = 0;
-
-/** Byte views of the descriptor arrays (a reader has a few slots, used in turn). */
-const views: { desc: Int32Array; bytes: Buffer }[] = [];
-
-function bytesOf(desc: Int32Array): Buffer {
-  for (let i = 0; i < views.length; i++) if (views[i]!.desc === desc) return views[i]!.bytes;
-  const bytes = Buffer.from(desc.buffer, desc.byteOffset, desc.byteLength);
-  if (views.length >= 16) views.length = 0;
-  views.push({ desc, bytes });
-  return bytes;
-}
+let desc: Int32Array = new Int32Array(0);
+let at = 0;
 
 /** Whether a packet's fingerprints are armed (the pipeline disarms before any other packet). */
 export let armed = false;
 
-/** The packet in b described at desc[at...] is next through the pipeline; its descriptor names a hello (D_HELLO). */
-export function armPrints(b: Uint8Array, desc: Int32Array, at: number): void {
+/** The packet in b described at d[a...] is next through the pipeline; its descriptor names a hello (D_HELLO). */
+export function armPrints(b: Uint8Array, d: Int32Array, a: number): void {
   buf = b;
-  kind = desc[at + D_HELLO]!;
-  start = desc[at + D_HELLO_START]!;
-  end = desc[at + D_HELLO_END]!;
-  text = bytesOf(desc);
-  textAt = (at + D_HELLO_TEXT) * 4;
+  desc = d;
+  at = a;
   armed = true;
 }
 
 export function disarmPrints(): void {
   buf = null;
-  text = null;
-  kind = 0;
   armed = false;
 }
 
 /** Hellos whose fingerprints were taken from the reader (for tests and profiles). */
 export const printsAheadStats = { used: 0 };
 
+/** Whether the armed descriptor names a hello of this kind at exactly b[s, e). */
+function names(b: Uint8Array, s: number, e: number, kind: number): boolean {
+  return b === buf && desc[at + D_HELLO] === kind && desc[at + D_HELLO_START] === s && desc[at + D_HELLO_END] === e;
+}
+
+/** The armed descriptor's fingerprint text, bytes [from, to) after D_HELLO_TEXT. */
+function text(from: number, to: number): string {
+  const o = (at + D_HELLO_TEXT) * 4;
+  return bytesOf(desc).toString('latin1', o + from, o + to);
+}
+
 /** JA3 and JA4 of the ClientHello body b[s, e), if the reader computed them. */
 export function clientPrintsAhead(b: Uint8Array, s: number, e: number): ClientFingerprints | undefined {
-  if (b !== buf || s !== start || e !== end || kind !== HELLO_CLIENT) return undefined;
+  if (!names(b, s, e, HELLO_CLIENT)) return undefined;
   printsAheadStats.used++;
-  return { ja3: text!.toString('latin1', textAt, textAt + 32), ja4: text!.toString('latin1', textAt + 32, textAt + 68) };
+  return { ja3: text(0, 32), ja4: text(32, 68) };
 }
 
 /** JA3S of the ServerHello body b[s, e), if the reader computed it. */
 export function serverPrintAhead(b: Uint8Array, s: number, e: number): string | undefined {
-  if (b !== buf || s !== start || e !== end || kind !== HELLO_SERVER) return undefined;
+  if (!names(b, s, e, HELLO_SERVER)) return undefined;
   printsAheadStats.used++;
-  return text!.toString('latin1', textAt, textAt + 32);
+  return text(0, 32);
+}
+
+/** Byte views of the descriptor arrays (a reader has a few slots, used in turn). */
+const views: { desc: Int32Array; bytes: Buffer }[] = [];
+
+function bytesOf(d: Int32Array): Buffer {
+  for (let i = 0; i < views.length; i++) if (views[i]!.desc === d) return views[i]!.bytes;
+  const bytes = Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+  if (views.length >= 16) views.length = 0;
+  views.push({ desc: d, bytes });
+  return bytes;
 }
