@@ -6,6 +6,8 @@
 //   packet-stats.node   the kernel's packet socket counters (live capture drops)
 //   capture-decode.node `sensor read`'s reading and decoding of capture files, and TLS hello
 //                       fingerprinting, on a thread of its own
+//   app-analyzers.node  application analyzers that write their Zeek log rows themselves
+//                       (`sensor read --format zeek`; DNS)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,6 +17,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const addons = [
   { name: 'packet-stats', flags: ['-O2'], without: 'the sensor will not report kernel drops' },
   { name: 'capture-decode', sources: ['capture-decode.c', 'tls-hello.c', 'digest.c'], flags: ['-O3', '-pthread'], without: '`sensor read` will decode every packet in JavaScript (slower)' },
+  // (-ffp-contract=off: intervals are computed in doubles exactly as JavaScript computes them, never fused)
+  { name: 'app-analyzers', sources: ['app-addon.c', 'dns.c', 'zeek-text.c'], flags: ['-O2', '-ffp-contract=off'], libs: ['-lm'], without: '`sensor read` will run every application analyzer in JavaScript (slower)' },
 ];
 
 if (process.platform !== 'linux') process.exit(0); // packet sockets are Linux's; the decoder is built with them
@@ -35,7 +39,7 @@ for (const addon of addons) {
   const cc = process.env.CC || 'cc';
   const module = addon.name.replace(/-/g, '_');
   // (-fvisibility=hidden: only the module's registration is exported, so no helper's name can clash with another library's)
-  const r = spawnSync(cc, [...addon.flags, '-Wall', '-Wextra', '-shared', '-fPIC', '-fvisibility=hidden', `-DNODE_GYP_MODULE_NAME=${module}`, `-I${include}`, ...sources, '-o', target], { encoding: 'utf8' });
+  const r = spawnSync(cc, [...addon.flags, '-Wall', '-Wextra', '-shared', '-fPIC', '-fvisibility=hidden', `-DNODE_GYP_MODULE_NAME=${module}`, `-I${include}`, ...sources, ...(addon.libs ?? []), '-o', target], { encoding: 'utf8' });
   if (r.error || r.status !== 0) {
     console.error(`chot: could not build ${target} with ${cc}: ${(r.error?.message ?? r.stderr).trim()}: ${addon.without}`);
     continue;

@@ -26,6 +26,7 @@ export interface ReadOptions {
   reader: string;
   checksums: boolean;
   workers?: string;
+  analyzers?: string;
   quiet?: boolean;
 }
 
@@ -41,6 +42,8 @@ export interface ReadSettings {
   reader: 'chot' | 'js' | 'libpcap';
   checksums: boolean;
   workers: number;
+  /** native: the analyzers built in C where the addon is, for the Zeek logs; js: all in JavaScript (ndjson always). */
+  analyzers: 'native' | 'js';
 }
 
 /** What a read reports: the pipeline's counters (summed over the workers). */
@@ -66,6 +69,8 @@ function recordAtOption(text: string): 'close' | 'close-delay' {
 
 export function readSettings(o: ReadOptions): ReadSettings {
   if (o.format !== 'zeek' && o.format !== 'ndjson') throw new UsageError(`--format: expected zeek or ndjson, got "${o.format}"`);
+  const analyzers = o.analyzers ?? 'native';
+  if (analyzers !== 'native' && analyzers !== 'js') throw new UsageError(`--analyzers: expected native or js, got "${analyzers}"`);
   if (o.reader !== 'chot' && o.reader !== 'js' && o.reader !== 'libpcap') throw new UsageError(`--reader: expected chot, js or libpcap, got "${o.reader}"`);
   return {
     format: o.format,
@@ -77,13 +82,17 @@ export function readSettings(o: ReadOptions): ReadSettings {
     reader: o.reader,
     checksums: o.checksums,
     workers: intOption('--workers', o.workers ?? '1', 1, 64),
+    analyzers,
   };
 }
 
-/** The app analyzers and their Zeek logs (loaded only when wanted). */
-export async function loadApp(): Promise<{ factory: AnalyzerFactory | undefined; logs: AppLogFactory | undefined }> {
+/**
+ * The app analyzers and their Zeek logs (loaded only when wanted). With zeekOnly (a
+ * Zeek log directory is the only output), analyzers built in C where the addon is.
+ */
+export async function loadApp(zeekOnly = false): Promise<{ factory: AnalyzerFactory | undefined; logs: AppLogFactory | undefined }> {
   const [mod, logs] = await Promise.all([import('./app/index.js'), import('./output/app-logs.js')]);
-  return { factory: mod.createAppAnalyzer, logs: logs.createAppLogs };
+  return { factory: zeekOnly ? mod.zeekLogAnalyzers().factory : mod.createAppAnalyzer, logs: logs.createAppLogs };
 }
 
 /** Where NDJSON goes: conn.ndjson in the output directory, or standard output. */
@@ -98,7 +107,7 @@ export function ndjsonTarget(s: ReadSettings): string {
  * writes the files instead of to files of their own.
  */
 export async function createReadPipeline(s: ReadSettings, streams?: RowStreamOpener): Promise<Pipeline> {
-  const app = s.app ? await loadApp() : { factory: undefined, logs: undefined };
+  const app = s.app ? await loadApp(s.format === 'zeek' && s.analyzers === 'native') : { factory: undefined, logs: undefined };
   const outputs: RecordOutput[] = [];
   if (s.format === 'zeek') outputs.push(new ZeekDirOutput(s.out ?? resolve('.'), app.logs, streams));
   else outputs.push(new NdjsonOutput(streams === undefined ? ndjsonTarget(s) : '-', streams?.('ndjson')));

@@ -59,6 +59,21 @@ export interface AppMetadata {
   tls?: TlsInfo;
   http?: HttpTransaction[];
   ssh?: SshInfo;
+  /**
+   * Instead of the above, from an analyzer in native code (sensor/app/native.ts): its Zeek
+   * log rows, already written. Only the Zeek log directory of `sensor read` asks for such
+   * analyzers; nothing else reads these.
+   */
+  rows?: PreformattedRows[];
+}
+
+/**
+ * Rows of one Zeek log, each "<ts>\t<the columns after id.resp_p>\n", one character per
+ * byte of the log's UTF-8: the writer adds the connection's id columns.
+ */
+export interface PreformattedRows {
+  log: 'dns';
+  text: string;
 }
 
 /** Chooses analyzers for a new connection from the first payload seen (content first, port as a hint). Returns undefined when nothing applies. */

@@ -12,10 +12,12 @@
 import type { AnalyzerFactory, AppAnalyzer, Direction } from './analyzer.js';
 import { MAYBE, NO, YES, dnsMessage, httpStart, sshBanner, tlsHello } from './detect.js';
 import { DnsAnalyzer } from './dns/analyzer.js';
+import { NativeDnsAnalyzer } from './dns/native-analyzer.js';
 import { NO_EVENTS, type AppEvents } from './events.js';
 import { HttpAnalyzer } from './http/analyzer.js';
 import { SshAnalyzer } from './ssh/analyzer.js';
 import { TlsAnalyzer } from './tls/analyzer.js';
+import { appAnalyzersAddon } from './native.js';
 
 export type { AnalyzerFactory, AppAnalyzer, AppEvents, AppMetadata, Direction } from './analyzer.js';
 export type { DnsAnswer, DnsTransaction } from './dns/types.js';
@@ -30,44 +32,58 @@ const HTTP_PORTS = new Set([80, 81, 631, 1080, 3128, 8000, 8008, 8080, 8081, 888
 const SSH_PORTS = new Set([22, 2222]);
 const DNS_UDP_PORTS = new Set([53, 5353, 5355]);
 
-export const createAppAnalyzer: AnalyzerFactory = (
-  proto: 6 | 17,
-  respPort: number,
-  origPort: number,
-  dir: Direction,
-  first: Uint8Array,
-  start: number,
-  end: number,
-  events: AppEvents = NO_EVENTS,
-): AppAnalyzer | undefined => {
-  try {
-    start = Math.max(0, start);
-    end = Math.min(end, first.length);
-    if (end <= start) return undefined;
-    return proto === 17 ? udp(respPort, origPort, first, start, end, events) : tcp(respPort, dir, first, start, end, events);
-  } catch {
-    events.weird('app_detect_error');
-    return undefined;
-  }
-};
+/** Makes the DNS analyzer of a connection recognised as DNS. */
+type DnsMaker = (proto: 'udp' | 'tcp', events: AppEvents) => AppAnalyzer;
 
-function udp(respPort: number, origPort: number, b: Uint8Array, s: number, e: number, events: AppEvents): AppAnalyzer | undefined {
+const jsDns: DnsMaker = (proto, events) => new DnsAnalyzer(proto, events);
+
+function factory(dns: DnsMaker): AnalyzerFactory {
+  return (proto, respPort, origPort, dir, first, start, end, events = NO_EVENTS) => {
+    try {
+      start = Math.max(0, start);
+      end = Math.min(end, first.length);
+      if (end <= start) return undefined;
+      return proto === 17 ? udp(respPort, origPort, first, start, end, events, dns) : tcp(respPort, dir, first, start, end, events, dns);
+    } catch {
+      events.weird('app_detect_error');
+      return undefined;
+    }
+  };
+}
+
+/** Every analyzer in JavaScript: their metadata as objects, for every output. */
+export const createAppAnalyzer: AnalyzerFactory = factory(jsDns);
+
+/**
+ * The analyzers for a Zeek log directory only: those built in C where the addon is
+ * (DNS), which give rows instead of objects (see native.ts); the rest in JavaScript.
+ * Without the addon, the same as createAppAnalyzer.
+ */
+export function zeekLogAnalyzers(): { factory: AnalyzerFactory; native: string[] } {
+  const loaded = appAnalyzersAddon();
+  if (!('addon' in loaded)) return { factory: createAppAnalyzer, native: [] };
+  const { addon } = loaded;
+  const names = addon.weirdNames;
+  return { factory: factory((proto, events) => new NativeDnsAnalyzer(addon, names, proto, events)), native: ['dns'] };
+}
+
+function udp(respPort: number, origPort: number, b: Uint8Array, s: number, e: number, events: AppEvents, dns: DnsMaker): AppAnalyzer | undefined {
   const v = dnsMessage(b, s, e, false);
   if (v === YES || (v === MAYBE && (DNS_UDP_PORTS.has(respPort) || DNS_UDP_PORTS.has(origPort)))) {
-    return new DnsAnalyzer('udp', events);
+    return dns('udp', events);
   }
   return undefined;
 }
 
-function tcp(respPort: number, dir: Direction, b: Uint8Array, s: number, e: number, events: AppEvents): AppAnalyzer | undefined {
+function tcp(respPort: number, dir: Direction, b: Uint8Array, s: number, e: number, events: AppEvents, dns: DnsMaker): AppAnalyzer | undefined {
   const tls = tlsHello(b, s, e, dir);
   if (tls === YES) return new TlsAnalyzer(events);
   const http = httpStart(b, s, e, dir);
   if (http === YES) return new HttpAnalyzer(events);
   const ssh = sshBanner(b, s, e);
   if (ssh === YES) return new SshAnalyzer(events);
-  const dns = dnsMessage(b, s, e, true);
-  if (dns === YES || (dns === MAYBE && respPort === 53)) return new DnsAnalyzer('tcp', events);
+  const dnsV = dnsMessage(b, s, e, true);
+  if (dnsV === YES || (dnsV === MAYBE && respPort === 53)) return dns('tcp', events);
   // A first segment cut short (a client writing its hello in pieces): the port decides.
   if (tls === MAYBE && TLS_PORTS.has(respPort)) return new TlsAnalyzer(events);
   if (http === MAYBE && HTTP_PORTS.has(respPort)) return new HttpAnalyzer(events);

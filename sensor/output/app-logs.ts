@@ -22,6 +22,7 @@ export function createAppLogs(dir: string, streams?: RowStreamOpener): AppLogSet
   const ssl = rowsOf(sslLog as AppLog<never>);
   const x509 = rowsOf(x509Log as AppLog<never>);
   const ssh = rowsOf(sshLog as AppLog<never>);
+  const byPath = { dns };
   return {
     record(r: ConnRecord): void {
       const m = r.app;
@@ -34,6 +35,7 @@ export function createAppLogs(dir: string, streams?: RowStreamOpener): AppLogSet
         x509Log.write(x509, r, m.tls);
       }
       if (m.ssh !== undefined) sshLog.write(ssh, r, m.ssh);
+      if (m.rows !== undefined) for (const rows of m.rows) byPath[rows.log].preformatted(r, rows.text);
     },
     close(): void {
       for (const w of [dns, http, ssl, x509, ssh]) w.close();

@@ -68,6 +68,15 @@ export class LineBuffer {
     this.buf[this.pos++] = c;
   }
 
+  /** s[start, end) as bytes, one per character: text already in the log's encoding and escaped (rows a native analyzer wrote). */
+  bytes(s: string, start: number, end: number): void {
+    this.room(end - start);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = start; i < end; i++) b[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
   /** A string as UTF-8, unescaped (text the caller knows is safe: tokens, numbers, addresses). */
   text(s: string): void {
     const n = s.length;

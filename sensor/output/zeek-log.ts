@@ -304,6 +304,29 @@ export class ZeekRowWriter {
     this.first = true;
   }
 
+  /**
+   * Rows a native analyzer wrote, each "<ts>\t<the columns after id.resp_p>\n" (one
+   * character per byte), with the connection's id columns put between as writeIds writes them.
+   */
+  preformatted(conn: { uid: string; origH: string; origP: number; respH: string; respP: number }, rows: string): void {
+    for (let p = 0; p < rows.length; ) {
+      const ts = rows.indexOf('\t', p);
+      const nl = rows.indexOf('\n', ts);
+      if (ts < 0 || nl < 0) throw new Error('preformatted rows: a row without its time column or end');
+      this.sep();
+      this.o!.bytes(rows, p, ts);
+      this.str(conn.uid);
+      this.str(conn.origH);
+      this.count(conn.origP);
+      this.str(conn.respH);
+      this.count(conn.respP);
+      this.sep();
+      this.o!.bytes(rows, ts + 1, nl);
+      this.end();
+      p = nl + 1;
+    }
+  }
+
   close(): void {
     this.log?.close();
   }

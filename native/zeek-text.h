@@ -1,0 +1,49 @@
+/*
+ * Zeek log text, written by native analyzers byte for byte as the JavaScript writer
+ * (sensor/output/line-buffer.ts, zeek-log.ts) writes it. A value that came off the
+ * wire is first made the string JavaScript would hold (wireString: ASCII, UTF-8 when
+ * valid, else one character per byte) as UTF-16 code units, so that lengths, limits
+ * and cuts count what JavaScript counts; then it is escaped and encoded as the writer
+ * does.
+ */
+#ifndef CHOT_ZEEK_TEXT_H
+#define CHOT_ZEEK_TEXT_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* A growable byte buffer. On allocation failure it sets failed and drops the write. */
+typedef struct {
+  uint8_t *p;
+  size_t len, cap;
+  int failed;
+} zbuf_t;
+
+void zb_free(zbuf_t *b);
+int zb_reserve(zbuf_t *b, size_t n);
+void zb_byte(zbuf_t *b, uint8_t c);
+void zb_mem(zbuf_t *b, const void *s, size_t n);
+void zb_cstr(zbuf_t *b, const char *s);
+/* A non-negative integer's digits. */
+void zb_uint(zbuf_t *b, uint64_t v);
+/* A time column from ns since the epoch (ZeekRowWriter.time). */
+void zb_time(zbuf_t *b, int64_t ns);
+/* An interval column from ns (ZeekRowWriter.interval). */
+void zb_interval(zbuf_t *b, int64_t ns);
+/* A string field, or with in_set a list element (LineBuffer.zeek), from UTF-16 code units. */
+void zb_zeek_units(zbuf_t *b, const uint16_t *u, size_t n, int in_set);
+
+/* A JavaScript string under construction, as UTF-16 code units, with a fixed capacity. */
+typedef struct {
+  uint16_t *u;
+  size_t n, cap;
+} ustr_t;
+
+void us_ascii(ustr_t *s, const char *a);
+void us_uint(ustr_t *s, uint64_t v);
+/* Appends what wireString(b, 0, n, max) decodes. */
+void us_wire(ustr_t *s, const uint8_t *b, size_t n, size_t max);
+
+/* True when b[0, n) is well-formed UTF-8 (as Node's isUtf8). */
+int utf8_valid(const uint8_t *b, size_t n);
+
+#endif

@@ -1,0 +1,51 @@
+/**
+ * The application analyzers built in C (native/app-addon.c), for `sensor read`'s Zeek
+ * logs: each parses, keeps its transactions and writes its log rows natively, and must
+ * give exactly the rows and weirds of its JavaScript counterpart, which stays the
+ * reference and the analyzer of every other output (test/sensor/app/native-dns.test.ts
+ * holds them to it). Optional: without the addon, the JavaScript analyzers run.
+ */
+import { addonPaths, loadAddon, type Loaded } from '../capture/addon.js';
+import { APP_WEIRDS, type AppWeird } from './events.js';
+
+/** A native analyzer: a number into its pool, which only the addon looks inside. */
+export type NativeHandle = number;
+
+/** What a call returns: the flags, or the flags and then the weirds' numbers. */
+export type Outcome = number | number[];
+
+export interface AppAnalyzersAddon {
+  dnsNew(tcp: boolean): NativeHandle;
+  dnsData(h: NativeHandle, dir: number, bytes: Uint8Array, start: number, end: number, tsNs: bigint): Outcome;
+  dnsGap(h: NativeHandle, dir: number): Outcome;
+  /**
+   * The finished transactions' rows (with final, every pending one's too), one character
+   * per byte of the log's UTF-8; a final call closes the handle.
+   */
+  dnsRows(h: NativeHandle, final: boolean): string | undefined | [string | undefined, ...number[]];
+  weirdNames: string[];
+}
+
+/** Flags in an Outcome. */
+export const CONFIRMED = 1;
+export const DONE = 2;
+
+let loaded: Loaded<AppAnalyzersAddon> | undefined;
+
+/** The addon, or why there is none. */
+export function appAnalyzersAddon(paths?: readonly string[]): Loaded<AppAnalyzersAddon> {
+  if (paths) return check(loadAddon('application analyzers', paths));
+  loaded ??= check(loadAddon<AppAnalyzersAddon>('application analyzers', addonPaths('app-analyzers')));
+  return loaded;
+}
+
+function check(l: Loaded<AppAnalyzersAddon>): Loaded<AppAnalyzersAddon> {
+  if (!('addon' in l)) return l;
+  const unknown = l.addon.weirdNames.filter((n) => !(APP_WEIRDS as readonly string[]).includes(n));
+  return unknown.length > 0 ? { error: `the application analyzers addon reports weirds this code does not know (${unknown.join(', ')}): rebuild it (npm run build)` } : l;
+}
+
+/** The weird names of an addon, by number. */
+export function weirdNamesOf(addon: AppAnalyzersAddon): readonly AppWeird[] {
+  return addon.weirdNames as AppWeird[];
+}
