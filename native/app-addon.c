@@ -12,6 +12,14 @@
  *       byte of the log's UTF-8; a final call closes the handle)
  *   weirdNames: string[]
  *
+ *   tlsNames(cipherNumbers, cipherNames, curveNumbers, curveNames): ssl.log's names, sorted by number
+ *   tlsNew() -> handle
+ *   tlsData(handle, dir, bytes, start, end, tsNs) -> flags (TLS_CONFIRMED 1, TLS_DONE 2, TLS_HANDOVER 4)
+ *   tlsGap(handle, dir, bytes) -> flags
+ *   tlsRow(handle, final) -> the ssl.log row (as dnsRows' rows) | undefined; a final call closes the handle
+ *   tlsRecorded(handle) -> Buffer: after TLS_HANDOVER, what the analyzer was given before the
+ *       input that caused it (see tls.h); closes the handle
+ *
  * Handles are numbers into a pool rather than objects with finalizers: an analyzer is made
  * for every DNS connection, and a finalizer each cost more than the analysis. The flow
  * table always ends an analyzer with a final dnsRows; whatever it would not end, the
@@ -20,13 +28,18 @@
 #include <node_api.h>
 #include <stdlib.h>
 
+#include <string.h>
+
 #include "app-weirds.h"
 #include "dns.h"
+#include "tls.h"
 
 /* Per thread that loads the addon (the main thread, each worker). */
 typedef struct {
   dns_pool_t *dns;
+  tls_pool_t *tls;
   weirds_t weirds;
+  zbuf_t out;
 } instance_t;
 
 #define APP_WEIRD_NAME(name) #name,
@@ -38,7 +51,9 @@ static void instance_free(napi_env env, void *data, void *hint) {
   (void)hint;
   instance_t *in = data;
   dns_pool_free(in->dns);
+  tls_pool_free(in->tls);
   free(in->weirds.codes);
+  zb_free(&in->out);
   free(in);
 }
 
@@ -152,16 +167,190 @@ static napi_value js_dns_rows(napi_env env, napi_callback_info info) {
   return outcome(env, in, out);
 }
 
+/* A table of names sorted by number, copied: numbers (an array) and names (an array of strings). */
+static int names_arg(napi_env env, napi_value nums, napi_value names, uint16_t **out_nums, char ***out_names, size_t *out_n) {
+  uint32_t n = 0, m = 0;
+  if (napi_get_array_length(env, nums, &n) != napi_ok || napi_get_array_length(env, names, &m) != napi_ok || n != m || n > 65536) return 0;
+  uint16_t *v = calloc(n ? n : 1, sizeof *v);
+  char **t = calloc(n ? n : 1, sizeof *t);
+  if (!v || !t) {
+    free(v);
+    free(t);
+    return 0;
+  }
+  int ok = 1;
+  for (uint32_t i = 0; i < n && ok; i++) {
+    napi_value x, y;
+    uint32_t num;
+    size_t len;
+    ok = napi_get_element(env, nums, i, &x) == napi_ok && napi_get_value_uint32(env, x, &num) == napi_ok && num <= 0xffff && (i == 0 || num > v[i - 1]) &&
+         napi_get_element(env, names, i, &y) == napi_ok && napi_get_value_string_latin1(env, y, NULL, 0, &len) == napi_ok && (t[i] = malloc(len + 1)) != NULL &&
+         napi_get_value_string_latin1(env, y, t[i], len + 1, &len) == napi_ok;
+    if (ok) v[i] = (uint16_t)num;
+  }
+  if (!ok) {
+    for (uint32_t i = 0; i < n; i++) free(t[i]);
+    free(t);
+    free(v);
+    return 0;
+  }
+  *out_nums = v;
+  *out_names = t;
+  *out_n = n;
+  return 1;
+}
+
+static napi_value js_tls_names(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  instance_t *in = instance(env);
+  uint16_t *cn = NULL, *gn = NULL;
+  char **cs = NULL, **gs = NULL;
+  size_t nc = 0, ng = 0;
+  if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4 || !names_arg(env, argv[0], argv[1], &cn, &cs, &nc))
+    return fail(env, "tlsNames(cipherNumbers, cipherNames, curveNumbers, curveNames): numbers in increasing order and as many names");
+  if (!names_arg(env, argv[2], argv[3], &gn, &gs, &ng)) {
+    for (size_t i = 0; i < nc; i++) free(cs[i]);
+    free(cs);
+    free(cn);
+    return fail(env, "tlsNames(cipherNumbers, cipherNames, curveNumbers, curveNames): numbers in increasing order and as many names");
+  }
+  tls_names(in->tls, cn, cs, nc, gn, gs, ng);
+  return NULL;
+}
+
+static napi_value closed_tls(napi_env env) { return fail(env, "not an open TLS analyzer handle"); }
+
+static napi_value js_tls_new(napi_env env, napi_callback_info info) {
+  (void)info;
+  instance_t *in = instance(env);
+  napi_value handle;
+  uint32_t h = in ? tls_open(in->tls) : 0;
+  if (!h) {
+    napi_throw_error(env, "ENOMEM", "tlsNew: out of memory");
+    return NULL;
+  }
+  napi_create_uint32(env, h, &handle);
+  return handle;
+}
+
+static napi_value int_value(napi_env env, int v) {
+  napi_value out;
+  napi_create_int32(env, v, &out);
+  return out;
+}
+
+/* Where capture-decode.c's descriptors hold a hello's kind, offsets and fingerprints (predecoded.ts). */
+enum { D_HELLO = 52, D_HELLO_START = 53, D_HELLO_END = 54, D_HELLO_TEXT = 56, D_HELLO_LAST = 73 };
+
+static napi_value js_tls_data(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  uint32_t h;
+  int32_t dir, start, end;
+  napi_typedarray_type type;
+  size_t len;
+  void *data;
+  int64_t ts;
+  bool lossless;
+  instance_t *in = instance(env);
+  if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 6 || napi_get_value_uint32(env, argv[0], &h) != napi_ok ||
+      napi_get_value_int32(env, argv[1], &dir) != napi_ok || napi_get_typedarray_info(env, argv[2], &type, &len, &data, NULL, NULL) != napi_ok ||
+      type != napi_uint8_array || napi_get_value_int32(env, argv[3], &start) != napi_ok || napi_get_value_int32(env, argv[4], &end) != napi_ok ||
+      napi_get_value_bigint_int64(env, argv[5], &ts, &lossless) != napi_ok)
+    return fail(env, "tlsData(handle, dir, bytes: Uint8Array, start, end, tsNs: bigint)");
+  if (start < 0) start = 0;
+  if ((size_t)end > len) end = (int32_t)len;
+  size_t n = start < end ? (size_t)(end - start) : 0;
+  tls_ahead_t ahead, *with = NULL;
+  if (argc >= 8) {
+    napi_typedarray_type dt;
+    size_t dlen;
+    void *dp;
+    int32_t at;
+    if (napi_get_typedarray_info(env, argv[6], &dt, &dlen, &dp, NULL, NULL) != napi_ok || dt != napi_int32_array || napi_get_value_int32(env, argv[7], &at) != napi_ok || at < 0 ||
+        (size_t)at + D_HELLO_LAST >= dlen)
+      return fail(env, "tlsData(..., desc: Int32Array, at): a descriptor of the packet");
+    const int32_t *d = (const int32_t *)dp + at;
+    ahead.kind = d[D_HELLO];
+    ahead.start = d[D_HELLO_START];
+    ahead.end = d[D_HELLO_END];
+    ahead.ja3 = (const char *)(d + D_HELLO_TEXT);
+    ahead.ja4 = ahead.ja3 + 32;
+    with = &ahead;
+  }
+  int flags = tls_data(in->tls, h, dir, n ? (const uint8_t *)data + start : NULL, n, ts, with, start);
+  return flags < 0 ? closed_tls(env) : int_value(env, flags);
+}
+
+static napi_value js_tls_gap(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  uint32_t h;
+  int32_t dir;
+  double bytes;
+  instance_t *in = instance(env);
+  if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 || napi_get_value_uint32(env, argv[0], &h) != napi_ok ||
+      napi_get_value_int32(env, argv[1], &dir) != napi_ok || napi_get_value_double(env, argv[2], &bytes) != napi_ok)
+    return fail(env, "tlsGap(handle, dir, bytes)");
+  /* (a gap of 4 GB or more cannot fall inside a record's body: its size only has to stay that large) */
+  uint32_t n = !(bytes > 0) ? 0 : bytes >= 4294967295.0 ? 0xffffffffu : (uint32_t)bytes;
+  int flags = tls_gap(in->tls, h, dir, n);
+  return flags < 0 ? closed_tls(env) : int_value(env, flags);
+}
+
+static napi_value js_tls_row(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], out;
+  uint32_t h;
+  bool final = false;
+  instance_t *in = instance(env);
+  if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || napi_get_value_uint32(env, argv[0], &h) != napi_ok ||
+      napi_get_value_bool(env, argv[1], &final) != napi_ok)
+    return fail(env, "tlsRow(handle, final: boolean)");
+  in->out.len = 0;
+  in->out.failed = 0;
+  int r = tls_row(in->tls, h, final, &in->out);
+  if (r < 0) return closed_tls(env);
+  if (in->out.failed) {
+    napi_throw_error(env, "ENOMEM", "tlsRow: out of memory");
+    return NULL;
+  }
+  if (r == 0) napi_get_undefined(env, &out);
+  else if (napi_create_string_latin1(env, (const char *)in->out.p, in->out.len, &out) != napi_ok) return fail(env, "tlsRow: cannot make the row");
+  return out;
+}
+
+static napi_value js_tls_recorded(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], out;
+  uint32_t h;
+  instance_t *in = instance(env);
+  if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_value_uint32(env, argv[0], &h) != napi_ok) return fail(env, "tlsRecorded(handle)");
+  in->out.len = 0;
+  in->out.failed = 0;
+  if (tls_recorded(in->tls, h, &in->out) < 0) return closed_tls(env);
+  if (in->out.failed) {
+    napi_throw_error(env, "ENOMEM", "tlsRecorded: out of memory");
+    return NULL;
+  }
+  if (napi_create_buffer_copy(env, in->out.len, in->out.len ? in->out.p : (const void *)"", NULL, &out) != napi_ok) return fail(env, "tlsRecorded: cannot make the buffer");
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   instance_t *in = calloc(1, sizeof *in);
-  if (!in || !(in->dns = dns_pool_new()) || napi_set_instance_data(env, in, instance_free, NULL) != napi_ok) {
+  if (!in || !(in->dns = dns_pool_new()) || !(in->tls = tls_pool_new()) || napi_set_instance_data(env, in, instance_free, NULL) != napi_ok) {
     napi_throw_error(env, "ENOMEM", "app analyzers: out of memory");
     return NULL;
   }
   struct {
     const char *name;
     napi_callback fn;
-  } fns[] = { { "dnsNew", js_dns_new }, { "dnsData", js_dns_data }, { "dnsGap", js_dns_gap }, { "dnsRows", js_dns_rows } };
+  } fns[] = {
+    { "dnsNew", js_dns_new }, { "dnsData", js_dns_data }, { "dnsGap", js_dns_gap }, { "dnsRows", js_dns_rows },
+    { "tlsNames", js_tls_names }, { "tlsNew", js_tls_new }, { "tlsData", js_tls_data }, { "tlsGap", js_tls_gap }, { "tlsRow", js_tls_row }, { "tlsRecorded", js_tls_recorded },
+  };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;
     napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &f);

@@ -72,7 +72,7 @@ export interface AppMetadata {
  * byte of the log's UTF-8: the writer adds the connection's id columns.
  */
 export interface PreformattedRows {
-  log: 'dns';
+  log: 'dns' | 'ssl';
   text: string;
 }
 

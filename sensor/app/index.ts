@@ -13,6 +13,7 @@ import type { AnalyzerFactory, AppAnalyzer, Direction } from './analyzer.js';
 import { MAYBE, NO, YES, dnsMessage, httpStart, sshBanner, tlsHello } from './detect.js';
 import { DnsAnalyzer } from './dns/analyzer.js';
 import { NativeDnsAnalyzer } from './dns/native-analyzer.js';
+import { NativeTlsAnalyzer } from './tls/native-analyzer.js';
 import { NO_EVENTS, type AppEvents } from './events.js';
 import { HttpAnalyzer } from './http/analyzer.js';
 import { SshAnalyzer } from './ssh/analyzer.js';
@@ -32,18 +33,21 @@ const HTTP_PORTS = new Set([80, 81, 631, 1080, 3128, 8000, 8008, 8080, 8081, 888
 const SSH_PORTS = new Set([22, 2222]);
 const DNS_UDP_PORTS = new Set([53, 5353, 5355]);
 
-/** Makes the DNS analyzer of a connection recognised as DNS. */
-type DnsMaker = (proto: 'udp' | 'tcp', events: AppEvents) => AppAnalyzer;
+/** Makes the analyzers of connections recognised as DNS and as TLS. */
+interface Makers {
+  dns(proto: 'udp' | 'tcp', events: AppEvents): AppAnalyzer;
+  tls(events: AppEvents): AppAnalyzer;
+}
 
-const jsDns: DnsMaker = (proto, events) => new DnsAnalyzer(proto, events);
+const JS: Makers = { dns: (proto, events) => new DnsAnalyzer(proto, events), tls: (events) => new TlsAnalyzer(events) };
 
-function factory(dns: DnsMaker): AnalyzerFactory {
+function factory(make: Makers): AnalyzerFactory {
   return (proto, respPort, origPort, dir, first, start, end, events = NO_EVENTS) => {
     try {
       start = Math.max(0, start);
       end = Math.min(end, first.length);
       if (end <= start) return undefined;
-      return proto === 17 ? udp(respPort, origPort, first, start, end, events, dns) : tcp(respPort, dir, first, start, end, events, dns);
+      return proto === 17 ? udp(respPort, origPort, first, start, end, events, make) : tcp(respPort, dir, first, start, end, events, make);
     } catch {
       events.weird('app_detect_error');
       return undefined;
@@ -52,40 +56,43 @@ function factory(dns: DnsMaker): AnalyzerFactory {
 }
 
 /** Every analyzer in JavaScript: their metadata as objects, for every output. */
-export const createAppAnalyzer: AnalyzerFactory = factory(jsDns);
+export const createAppAnalyzer: AnalyzerFactory = factory(JS);
 
 /**
  * The analyzers for a Zeek log directory only: those built in C where the addon is
- * (DNS), which give rows instead of objects (see native.ts); the rest in JavaScript.
- * Without the addon, the same as createAppAnalyzer.
+ * (DNS; TLS on its common path), which give rows instead of objects (see native.ts);
+ * the rest in JavaScript. Without the addon, the same as createAppAnalyzer.
  */
 export function zeekLogAnalyzers(): { factory: AnalyzerFactory; native: string[] } {
   const loaded = appAnalyzersAddon();
   if (!('addon' in loaded)) return { factory: createAppAnalyzer, native: [] };
   const { addon } = loaded;
   const names = addon.weirdNames;
-  return { factory: factory((proto, events) => new NativeDnsAnalyzer(addon, names, proto, events)), native: ['dns'] };
+  return {
+    factory: factory({ dns: (proto, events) => new NativeDnsAnalyzer(addon, names, proto, events), tls: (events) => new NativeTlsAnalyzer(addon, events) }),
+    native: ['dns', 'tls'],
+  };
 }
 
-function udp(respPort: number, origPort: number, b: Uint8Array, s: number, e: number, events: AppEvents, dns: DnsMaker): AppAnalyzer | undefined {
+function udp(respPort: number, origPort: number, b: Uint8Array, s: number, e: number, events: AppEvents, make: Makers): AppAnalyzer | undefined {
   const v = dnsMessage(b, s, e, false);
   if (v === YES || (v === MAYBE && (DNS_UDP_PORTS.has(respPort) || DNS_UDP_PORTS.has(origPort)))) {
-    return dns('udp', events);
+    return make.dns('udp', events);
   }
   return undefined;
 }
 
-function tcp(respPort: number, dir: Direction, b: Uint8Array, s: number, e: number, events: AppEvents, dns: DnsMaker): AppAnalyzer | undefined {
+function tcp(respPort: number, dir: Direction, b: Uint8Array, s: number, e: number, events: AppEvents, make: Makers): AppAnalyzer | undefined {
   const tls = tlsHello(b, s, e, dir);
-  if (tls === YES) return new TlsAnalyzer(events);
+  if (tls === YES) return make.tls(events);
   const http = httpStart(b, s, e, dir);
   if (http === YES) return new HttpAnalyzer(events);
   const ssh = sshBanner(b, s, e);
   if (ssh === YES) return new SshAnalyzer(events);
-  const dnsV = dnsMessage(b, s, e, true);
-  if (dnsV === YES || (dnsV === MAYBE && respPort === 53)) return dns('tcp', events);
+  const dns = dnsMessage(b, s, e, true);
+  if (dns === YES || (dns === MAYBE && respPort === 53)) return make.dns('tcp', events);
   // A first segment cut short (a client writing its hello in pieces): the port decides.
-  if (tls === MAYBE && TLS_PORTS.has(respPort)) return new TlsAnalyzer(events);
+  if (tls === MAYBE && TLS_PORTS.has(respPort)) return make.tls(events);
   if (http === MAYBE && HTTP_PORTS.has(respPort)) return new HttpAnalyzer(events);
   if (ssh === MAYBE && SSH_PORTS.has(respPort)) return new SshAnalyzer(events);
   // An SSH server may send other lines before its identification (RFC 4253 §4.2).

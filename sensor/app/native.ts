@@ -7,6 +7,7 @@
  */
 import { addonPaths, loadAddon, type Loaded } from '../capture/addon.js';
 import { APP_WEIRDS, type AppWeird } from './events.js';
+import { nameTables } from './tls/consts.js';
 
 /** A native analyzer: a number into its pool, which only the addon looks inside. */
 export type NativeHandle = number;
@@ -24,11 +25,22 @@ export interface AppAnalyzersAddon {
    */
   dnsRows(h: NativeHandle, final: boolean): string | undefined | [string | undefined, ...number[]];
   weirdNames: string[];
+  tlsNames(cipherNumbers: number[], cipherNames: string[], curveNumbers: number[], curveNames: string[]): void;
+  tlsNew(): NativeHandle;
+  /** With a descriptor of the packet in bytes (native/capture-decode.c's), the hello fingerprints it holds are taken from it. */
+  tlsData(h: NativeHandle, dir: number, bytes: Uint8Array, start: number, end: number, tsNs: bigint, desc?: Int32Array, at?: number): number;
+  tlsGap(h: NativeHandle, dir: number, bytes: number): number;
+  /** The ssl.log row, once, when the JavaScript analyzer's metadata() would give the summary; a final call closes the handle. */
+  tlsRow(h: NativeHandle, final: boolean): string | undefined;
+  /** After HANDOVER: what the analyzer was given before the input that caused it; closes the handle. */
+  tlsRecorded(h: NativeHandle): Uint8Array;
 }
 
 /** Flags in an Outcome. */
 export const CONFIRMED = 1;
 export const DONE = 2;
+/** The native analyzer leaves the connection to the JavaScript one (TLS). */
+export const HANDOVER = 4;
 
 let loaded: Loaded<AppAnalyzersAddon> | undefined;
 
@@ -41,8 +53,12 @@ export function appAnalyzersAddon(paths?: readonly string[]): Loaded<AppAnalyzer
 
 function check(l: Loaded<AppAnalyzersAddon>): Loaded<AppAnalyzersAddon> {
   if (!('addon' in l)) return l;
+  if (typeof l.addon.tlsNew !== 'function') return { error: 'the application analyzers addon is older than this code: rebuild it (npm run build)' };
   const unknown = l.addon.weirdNames.filter((n) => !(APP_WEIRDS as readonly string[]).includes(n));
-  return unknown.length > 0 ? { error: `the application analyzers addon reports weirds this code does not know (${unknown.join(', ')}): rebuild it (npm run build)` } : l;
+  if (unknown.length > 0) return { error: `the application analyzers addon reports weirds this code does not know (${unknown.join(', ')}): rebuild it (npm run build)` };
+  const { ciphers, curves } = nameTables();
+  l.addon.tlsNames(ciphers[0], ciphers[1], curves[0], curves[1]);
+  return l;
 }
 
 /** The weird names of an addon, by number. */

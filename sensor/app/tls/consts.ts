@@ -165,6 +165,15 @@ export function curveName(c: number): string {
   return CURVES[c] ?? `unknown-${c}`;
 }
 
+/** The cipher suite and group names, sorted by number (for the native analyzer, which is handed them once). */
+export function nameTables(): { ciphers: [number[], string[]]; curves: [number[], string[]] } {
+  const table = (t: Record<number, string>): [number[], string[]] => {
+    const nums = Object.keys(t).map(Number).sort((a, b) => a - b);
+    return [nums, nums.map((n) => t[n]!)];
+  };
+  return { ciphers: table(CIPHERS), curves: table(CURVES) };
+}
+
 const ALERTS: Record<number, string> = {
   0: 'close_notify', 10: 'unexpected_message', 20: 'bad_record_mac', 21: 'decryption_failed',
   22: 'record_overflow', 30: 'decompression_failure', 40: 'handshake_failure', 41: 'no_certificate',

@@ -36,6 +36,22 @@ export function disarmPrints(): void {
   armed = false;
 }
 
+/**
+ * Whether the armed packet is in b: then armedDesc() at armedAt() is its descriptor, for
+ * the native TLS analyzer, which reads the fingerprints from it in the same way.
+ */
+export function armedIn(b: Uint8Array): boolean {
+  return b === buf;
+}
+
+export function armedDesc(): Int32Array {
+  return desc;
+}
+
+export function armedAt(): number {
+  return at;
+}
+
 /** Hellos whose fingerprints were taken from the reader (for tests and profiles). */
 export const printsAheadStats = { used: 0 };
 

@@ -14,6 +14,7 @@ import type { AppAnalyzer, AppMetadata, Direction } from '../../../sensor/app/an
 import { DnsAnalyzer } from '../../../sensor/app/dns/analyzer.js';
 import { dnsLog, DNS_FIELDS } from '../../../sensor/app/dns/log.js';
 import { NativeDnsAnalyzer } from '../../../sensor/app/dns/native-analyzer.js';
+import { nativeTlsStats } from '../../../sensor/app/tls/native-analyzer.js';
 import { APP_WEIRDS } from '../../../sensor/app/events.js';
 import { zeekLogAnalyzers } from '../../../sensor/app/index.js';
 import { appAnalyzersAddon } from '../../../sensor/app/native.js';
@@ -290,13 +291,19 @@ describe('sensor read with the native analyzers', () => {
       return logs;
     };
     const native = zeekLogAnalyzers();
-    expect(native.native).toEqual(['dns']);
+    expect(native.native).toEqual(['dns', 'tls']);
+    const tls0 = { ...nativeTlsStats };
     const { createAppAnalyzer } = await import('../../../sensor/app/index.js');
     const nativeLogs = logsOf(native.factory, 'native');
     const jsLogs = logsOf(createAppAnalyzer, 'js');
     expect(Object.keys(nativeLogs).sort()).toEqual(Object.keys(jsLogs).sort());
     for (const name of Object.keys(jsLogs)) expect(nativeLogs[name], name).toBe(jsLogs[name]);
     expect(nativeLogs['dns.log']!.split('\n').length).toBeGreaterThan(300);
+    // Most TLS connections of the capture stayed native (TLS 1.3); those with certificates were handed over.
+    const kept = nativeTlsStats.native - tls0.native;
+    const handed = nativeTlsStats.handedOver - tls0.handedOver;
+    expect(kept).toBeGreaterThan(100);
+    expect(kept + handed).toBeGreaterThanOrEqual(nativeLogs['ssl.log']!.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length);
     const settings = (o: { format?: string; analyzers?: string }) => readSettings({ format: o.format ?? 'zeek', app: true, interim: '60', maxFlows: '1000000', reader: 'chot', checksums: true, analyzers: o.analyzers });
     expect(settings({}).analyzers).toBe('native');
     expect(settings({ analyzers: 'js' }).analyzers).toBe('js');
