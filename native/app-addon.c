@@ -13,6 +13,9 @@
  *   weirdNames: string[]
  *
  *   tlsNames(cipherNumbers, cipherNames, curveNumbers, curveNames): ssl.log's names, sorted by number
+ *   tlsCertDecoder(decode): decode(der: Buffer) -> { subject, issuer, row, names } | undefined, for a
+ *       certificate seen for the first time (see tls.h's tls_cert_t: row as latin1, names null
+ *       when not all ASCII); undefined (or a throw) leaves every connection showing it to JavaScript
  *   tlsNew() -> handle
  *   tlsData(handle, dir, bytes, start, end, tsNs) -> flags (TLS_CONFIRMED 1, TLS_DONE 2, TLS_HANDOVER 4)
  *   tlsGap(handle, dir, bytes) -> flags
@@ -40,6 +43,10 @@ typedef struct {
   tls_pool_t *tls;
   weirds_t weirds;
   zbuf_t out;
+  /* The JavaScript function that decodes a certificate for the TLS analyzer, and the env of
+   * the call under way (the decoder is only ever called during one). */
+  napi_ref cert_decoder;
+  napi_env env;
 } instance_t;
 
 #define APP_WEIRD_NAME(name) #name,
@@ -47,11 +54,11 @@ static const char *const WEIRD_NAMES[] = { APP_WEIRD_LIST(APP_WEIRD_NAME) };
 #undef APP_WEIRD_NAME
 
 static void instance_free(napi_env env, void *data, void *hint) {
-  (void)env;
   (void)hint;
   instance_t *in = data;
   dns_pool_free(in->dns);
   tls_pool_free(in->tls);
+  if (in->cert_decoder) napi_delete_reference(env, in->cert_decoder);
   free(in->weirds.codes);
   zb_free(&in->out);
   free(in);
@@ -221,6 +228,64 @@ static napi_value js_tls_names(napi_env env, napi_callback_info info) {
 
 static napi_value closed_tls(napi_env env) { return fail(env, "not an open TLS analyzer handle"); }
 
+/* A string property as UTF-16 (malloc'd), or as latin1 bytes. */
+static int utf16_prop(napi_env env, napi_value obj, const char *name, uint16_t **out, size_t *n) {
+  napi_value v;
+  size_t len;
+  if (napi_get_named_property(env, obj, name, &v) != napi_ok || napi_get_value_string_utf16(env, v, NULL, 0, &len) != napi_ok) return 0;
+  if (!(*out = malloc((len + 1) * sizeof **out))) return 0;
+  return napi_get_value_string_utf16(env, v, (char16_t *)*out, len + 1, n) == napi_ok;
+}
+
+static int latin1_value(napi_env env, napi_value v, char **out, size_t *n) {
+  size_t len;
+  if (napi_get_value_string_latin1(env, v, NULL, 0, &len) != napi_ok || !(*out = malloc(len + 1))) return 0;
+  return napi_get_value_string_latin1(env, v, *out, len + 1, n) == napi_ok;
+}
+
+static int decode_cert(void *ctx, const uint8_t *der, size_t n, tls_cert_t *out) {
+  instance_t *in = ctx;
+  napi_env env = in->env;
+  napi_value fn, buf, undef, result, names, v;
+  napi_valuetype type;
+  if (!env || !in->cert_decoder || napi_get_reference_value(env, in->cert_decoder, &fn) != napi_ok || !fn) return 0;
+  if (napi_create_buffer_copy(env, n, n ? (const void *)der : (const void *)"", NULL, &buf) != napi_ok) return 0;
+  napi_get_undefined(env, &undef);
+  if (napi_call_function(env, undef, fn, 1, &buf, &result) != napi_ok) {
+    napi_value e;
+    napi_get_and_clear_last_exception(env, &e);
+    return 0;
+  }
+  if (napi_typeof(env, result, &type) != napi_ok || type != napi_object) return 0;
+  size_t len;
+  if (!utf16_prop(env, result, "subject", &out->subject, &out->subject_n) || !utf16_prop(env, result, "issuer", &out->issuer, &out->issuer_n) ||
+      napi_get_named_property(env, result, "row", &v) != napi_ok || !latin1_value(env, v, (char **)&out->row, &out->row_len) ||
+      napi_get_named_property(env, result, "names", &names) != napi_ok || napi_typeof(env, names, &type) != napi_ok)
+    return 0;
+  if (type != napi_object) return 1; /* (names null: not all ASCII) */
+  uint32_t count;
+  if (napi_get_array_length(env, names, &count) != napi_ok || !(out->names = calloc(count ? count : 1, sizeof *out->names))) return 0;
+  for (uint32_t i = 0; i < count; i++) {
+    if (napi_get_element(env, names, i, &v) != napi_ok || !latin1_value(env, v, &out->names[i], &len)) return 0;
+    out->n_names = i + 1;
+  }
+  out->names_ascii = 1;
+  return 1;
+}
+
+static napi_value js_tls_cert_decoder(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_valuetype type;
+  instance_t *in = instance(env);
+  if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_typeof(env, argv[0], &type) != napi_ok || type != napi_function)
+    return fail(env, "tlsCertDecoder(decode): a function");
+  if (in->cert_decoder) napi_delete_reference(env, in->cert_decoder);
+  napi_create_reference(env, argv[0], 1, &in->cert_decoder);
+  tls_cert_decoder(in->tls, decode_cert, in);
+  return NULL;
+}
+
 static napi_value js_tls_new(napi_env env, napi_callback_info info) {
   (void)info;
   instance_t *in = instance(env);
@@ -279,7 +344,9 @@ static napi_value js_tls_data(napi_env env, napi_callback_info info) {
     ahead.ja4 = ahead.ja3 + 32;
     with = &ahead;
   }
+  in->env = env;
   int flags = tls_data(in->tls, h, dir, n ? (const uint8_t *)data + start : NULL, n, ts, with, start);
+  in->env = NULL;
   return flags < 0 ? closed_tls(env) : int_value(env, flags);
 }
 
@@ -349,7 +416,7 @@ static napi_value init(napi_env env, napi_value exports) {
     napi_callback fn;
   } fns[] = {
     { "dnsNew", js_dns_new }, { "dnsData", js_dns_data }, { "dnsGap", js_dns_gap }, { "dnsRows", js_dns_rows },
-    { "tlsNames", js_tls_names }, { "tlsNew", js_tls_new }, { "tlsData", js_tls_data }, { "tlsGap", js_tls_gap }, { "tlsRow", js_tls_row }, { "tlsRecorded", js_tls_recorded },
+    { "tlsNames", js_tls_names }, { "tlsCertDecoder", js_tls_cert_decoder }, { "tlsNew", js_tls_new }, { "tlsData", js_tls_data }, { "tlsGap", js_tls_gap }, { "tlsRow", js_tls_row }, { "tlsRecorded", js_tls_recorded },
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "digest.h"
 #include "tls-hello.h"
 
 #define MAX_RECORD (16384 + 2048)
@@ -20,7 +21,11 @@
 
 enum { BODY_SKIP = 0, BODY_HANDSHAKE = 1 };
 enum { CT_CCS = 20, CT_ALERT = 21, CT_HANDSHAKE = 22, CT_APPDATA = 23, CT_HEARTBEAT = 24 };
-enum { CLIENT_UNKNOWN = 0, CLIENT_ABSENT = 1 };
+enum { CLIENT_UNKNOWN = 0, CLIENT_ABSENT = 1, CLIENT_PRESENT = 2, CLIENT_EMPTY = 3 };
+#define MAX_CHAIN 10
+/* Certificates remembered (fingerprint and decoding), as cert-memo.ts remembers them; when full, it starts over. */
+#define CERT_SLOTS 8192
+#define CERT_MAX 4096
 
 static const uint8_t HRR_RANDOM[32] = {
   0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
@@ -40,11 +45,18 @@ typedef struct {
   uint32_t carry_len, carry_cap;
 } side_t;
 
+/* What the ssl.log and x509.log rows show of one side's Certificate message, written. */
+typedef struct {
+  zbuf_t fps, subject, issuer, x509;
+  int has_list, has_cert;
+} certs_t;
+
 typedef struct {
   /* Buffers, kept when the analyzer is reused. */
   zbuf_t recorded; /* what it was given, until it is done */
   zbuf_t text;     /* the SNI's bytes, then the chosen ALPN protocol's */
   side_t side[2];
+  certs_t certs[2]; /* the server's, the client's */
   /* The rest is cleared for each connection. */
   int in_use, done, confirmed, handover, reported;
   uint32_t next_free;
@@ -58,7 +70,7 @@ typedef struct {
   /* TlsInfo, as far as this path sets it */
   int32_t version, cipher, curve; /* -1: unset */
   int resumed, established, client_cert, cert_requested; /* cert_requested -1: unset */
-  int has_sni, has_next_protocol, has_ja3, has_ja3s;
+  int has_sni, has_next_protocol, has_ja3, has_ja3s, sni_matches; /* sni_matches -1: unset */
   uint32_t sni_len, next_protocol_off, next_protocol_len, history_len;
   char history[MAX_HISTORY + 8];
   char ja3[32], ja3s[32], ja4[36];
@@ -75,13 +87,73 @@ typedef struct {
   size_t n;
 } names_t;
 
+typedef struct {
+  uint8_t *der;
+  size_t n;
+  uint32_t hash;
+  char sha256[64];
+  int asked, ok; /* the decoder was asked; it decoded the certificate cleanly */
+  tls_cert_t info;
+} cert_entry_t;
+
 struct tls_pool {
   tls_analyzer_t *a;
   uint32_t n, cap, free_head;
   names_t ciphers, curves;
+  cert_entry_t *certs; /* CERT_SLOTS, open addressing */
+  uint32_t n_certs;
+  tls_cert_decoder_t decode;
+  void *decode_ctx;
 };
 
 tls_pool_t *tls_pool_new(void) { return calloc(1, sizeof(tls_pool_t)); }
+
+void tls_cert_decoder(tls_pool_t *p, tls_cert_decoder_t decode, void *ctx) {
+  p->decode = decode;
+  p->decode_ctx = ctx;
+}
+
+static void free_cert_info(tls_cert_t *c) {
+  free(c->subject);
+  free(c->issuer);
+  free(c->row);
+  for (size_t i = 0; i < c->n_names; i++) free(c->names[i]);
+  free(c->names);
+  memset(c, 0, sizeof *c);
+}
+
+static void clear_certs(tls_pool_t *p) {
+  if (!p->certs) return;
+  for (uint32_t i = 0; i < CERT_SLOTS; i++)
+    if (p->certs[i].der) {
+      free(p->certs[i].der);
+      free_cert_info(&p->certs[i].info);
+      memset(&p->certs[i], 0, sizeof p->certs[i]);
+    }
+  p->n_certs = 0;
+}
+
+/* The remembered certificate with these bytes, made (with its fingerprint) when new; NULL when out of memory. */
+static cert_entry_t *known_certificate(tls_pool_t *p, const uint8_t *der, size_t n) {
+  if (!p->certs && !(p->certs = calloc(CERT_SLOTS, sizeof *p->certs))) return NULL;
+  uint32_t h = 0x811c9dc5u ^ (uint32_t)n;
+  for (size_t i = 0; i < n; i++) h = (h ^ der[i]) * 0x01000193u;
+  for (uint32_t i = h & (CERT_SLOTS - 1);; i = (i + 1) & (CERT_SLOTS - 1)) {
+    cert_entry_t *e = &p->certs[i];
+    if (!e->der) break;
+    if (e->hash == h && e->n == n && memcmp(e->der, der, n) == 0) return e;
+  }
+  uint32_t i = h & (CERT_SLOTS - 1);
+  while (p->certs[i].der) i = (i + 1) & (CERT_SLOTS - 1);
+  cert_entry_t *e = &p->certs[i];
+  if (!(e->der = malloc(n ? n : 1))) return NULL;
+  memcpy(e->der, der, n);
+  e->n = n;
+  e->hash = h;
+  sha256_hex(der, n, e->sha256);
+  p->n_certs++;
+  return e;
+}
 
 static void free_names(names_t *t) {
   for (size_t i = 0; i < t->n; i++) free(t->names[i]);
@@ -90,9 +162,20 @@ static void free_names(names_t *t) {
   *t = (names_t){ 0 };
 }
 
+static void free_certs_bufs(certs_t *c) {
+  zb_free(&c->fps);
+  zb_free(&c->subject);
+  zb_free(&c->issuer);
+  zb_free(&c->x509);
+}
+
 void tls_pool_free(tls_pool_t *p) {
   if (!p) return;
+  clear_certs(p);
+  free(p->certs);
   for (uint32_t i = 0; i < p->n; i++) {
+    free_certs_bufs(&p->a[i].certs[0]);
+    free_certs_bufs(&p->a[i].certs[1]);
     zb_free(&p->a[i].recorded);
     zb_free(&p->a[i].text);
     free(p->a[i].side[0].carry);
@@ -143,6 +226,13 @@ uint32_t tls_open(tls_pool_t *p) {
   memset((char *)a + offsetof(tls_analyzer_t, in_use), 0, sizeof *a - offsetof(tls_analyzer_t, in_use));
   a->recorded.len = a->text.len = 0;
   a->recorded.failed = a->text.failed = 0;
+  for (int k = 0; k < 2; k++) {
+    certs_t *c = &a->certs[k];
+    c->fps.len = c->subject.len = c->issuer.len = c->x509.len = 0;
+    c->fps.failed = c->subject.failed = c->issuer.failed = c->x509.failed = 0;
+    c->has_list = c->has_cert = 0;
+  }
+  a->sni_matches = -1;
   for (int d = 0; d < 2; d++) {
     side_t *s = &a->side[d];
     s->header_len = s->body = 0;
@@ -162,6 +252,8 @@ static tls_analyzer_t *get(tls_pool_t *p, uint32_t h) { return h >= 1 && h <= p-
 static void shrink(tls_analyzer_t *a) {
   if (a->recorded.cap > 16384) zb_free(&a->recorded);
   if (a->text.cap > 4096) zb_free(&a->text);
+  for (int k = 0; k < 2; k++)
+    if (a->certs[k].fps.cap + a->certs[k].subject.cap + a->certs[k].issuer.cap + a->certs[k].x509.cap > 16384) free_certs_bufs(&a->certs[k]);
 }
 
 static void close_analyzer(tls_pool_t *p, uint32_t h) {
@@ -464,6 +556,94 @@ static void server_hello(tls_analyzer_t *a, int client, const uint8_t *b, uint32
   }
 }
 
+/* hostMatchesCert(): RFC 6125 §6.4, for an ASCII host; -1 when that is not this one to say (non-ASCII). */
+static int host_matches(const tls_analyzer_t *a, const tls_cert_t *c) {
+  if (!c->names_ascii) return -1;
+  char h[MAX_SNI];
+  size_t n = a->sni_len;
+  for (size_t i = 0; i < n; i++) {
+    uint8_t x = a->text.p[i];
+    if (x >= 0x80) return -1;
+    h[i] = (char)(x >= 'A' && x <= 'Z' ? x | 0x20 : x);
+  }
+  if (n > 0 && h[n - 1] == '.') n--;
+  for (size_t k = 0; k < c->n_names; k++) {
+    const char *name = c->names[k];
+    size_t m = strlen(name);
+    if (m == n && memcmp(name, h, n) == 0) return 1;
+    if (m >= 2 && name[0] == '*' && name[1] == '.') {
+      const char *dot = memchr(h, '.', n);
+      size_t rest = dot ? n - (size_t)(dot - h) - 1 : 0;
+      if (dot && dot > h && rest == m - 2 && memcmp(dot + 1, name + 2, rest) == 0 && memchr(name + 2, '.', m - 2)) return 1;
+    }
+  }
+  return 0;
+}
+
+/* certificate(): the chain's fingerprints and the leaf's decoding, from the remembered certificates. */
+static void certificate(tls_pool_t *p, tls_analyzer_t *a, int client, const uint8_t *b, uint32_t n) {
+  if (n < 3) {
+    a->handover = 1; /* tls_certificate_malformed */
+    return;
+  }
+  uint32_t list_end = min32(n, 3 + u24(b)), off = 3;
+  int count = 0;
+  cert_entry_t *leaf = NULL;
+  /* (made room for a whole chain first: the entries found below must stay while this runs) */
+  if (p->n_certs + MAX_CHAIN > CERT_MAX) clear_certs(p);
+  certs_t *c = &a->certs[client ? 1 : 0];
+  c->fps.len = 0;
+  while (off + 3 <= list_end) {
+    uint32_t len = u24(b + off);
+    off += 3;
+    if (off + len > list_end || count >= MAX_CHAIN) {
+      a->handover = 1; /* tls_certificate_malformed, tls_certificate_chain_too_long */
+      return;
+    }
+    cert_entry_t *e = known_certificate(p, b + off, len);
+    if (!e) {
+      a->handover = 1;
+      return;
+    }
+    if (count++ > 0) zb_byte(&c->fps, ',');
+    zb_mem(&c->fps, e->sha256, 64);
+    if (!leaf) leaf = e;
+    off += len;
+  }
+  if (leaf && !leaf->asked) {
+    leaf->asked = 1;
+    leaf->ok = p->decode && p->decode(p->decode_ctx, leaf->der, leaf->n, &leaf->info);
+    if (!leaf->ok) free_cert_info(&leaf->info);
+  }
+  if (leaf && !leaf->ok) {
+    a->handover = 1; /* its weirds, or the decoding, are the JavaScript analyzer's */
+    return;
+  }
+  int sni = -1;
+  if (!client && leaf && a->has_sni && (sni = host_matches(a, &leaf->info)) < 0) {
+    a->handover = 1;
+    return;
+  }
+  c->has_list = count > 0;
+  c->has_cert = leaf != NULL;
+  c->subject.len = c->issuer.len = c->x509.len = 0;
+  if (leaf) {
+    zb_zeek_units(&c->subject, leaf->info.subject, leaf->info.subject_n, 0);
+    zb_zeek_units(&c->issuer, leaf->info.issuer, leaf->info.issuer_n, 0);
+    /* x509.log's row: its time is the session's, then the columns, then host_cert and client_cert */
+    zb_time(&c->x509, a->ts);
+    zb_byte(&c->x509, '\t');
+    zb_mem(&c->x509, leaf->info.row, leaf->info.row_len);
+    zb_cstr(&c->x509, client ? "\tF\tT\n" : "\tT\tF\n");
+  }
+  if (c->fps.failed || c->subject.failed || c->issuer.failed || c->x509.failed) {
+    a->handover = 1;
+    return;
+  }
+  if (client) a->client_cert = count > 0 ? CLIENT_PRESENT : CLIENT_EMPTY;
+  else if (leaf && a->has_sni) a->sni_matches = sni;
+}
+
 /* isEcdheCipher() */
 static int is_ecdhe(const tls_pool_t *p, uint32_t c) {
   const char *n = name_of(&p->ciphers, c);
@@ -490,7 +670,8 @@ static void message(tls_pool_t *p, tls_analyzer_t *a, int dir, uint32_t type, co
       server_hello(a, client, b, n);
       return;
     case 11:
-      a->handover = 1; /* certificates are the JavaScript analyzer's */
+      letter(a, client, l);
+      if (!a->handover) certificate(p, a, client, b, n);
       return;
     case 12:
       letter(a, client, l);
@@ -760,8 +941,23 @@ static void write_row(tls_pool_t *p, const tls_analyzer_t *a, zbuf_t *o) {
   uint16_t u[sizeof a->history];
   for (uint32_t i = 0; i < a->history_len; i++) u[i] = (uint8_t)a->history[i];
   zb_zeek_units(o, u, a->history_len, 0);
-  /* cert_chain_fps, client_cert_chain_fps, subject, issuer, client_subject, client_issuer, sni_matches_cert, validation_status */
-  zb_cstr(o, "\t-\t-\t-\t-\t-\t-\t-\t-\t");
+  for (int k = 0; k < 2; k++) {
+    tab(o);
+    if (a->certs[k].has_list) zb_mem(o, a->certs[k].fps.p, a->certs[k].fps.len);
+    else zb_byte(o, '-');
+  }
+  for (int k = 0; k < 2; k++) {
+    const certs_t *c = &a->certs[k];
+    tab(o);
+    if (c->has_cert) zb_mem(o, c->subject.p, c->subject.len);
+    else zb_byte(o, '-');
+    tab(o);
+    if (c->has_cert) zb_mem(o, c->issuer.p, c->issuer.len);
+    else zb_byte(o, '-');
+  }
+  tab(o);
+  zb_byte(o, a->sni_matches < 0 ? '-' : a->sni_matches ? 'T' : 'F');
+  zb_cstr(o, "\t-\t"); /* validation_status */
   if (a->has_ja3) zb_mem(o, a->ja3, sizeof a->ja3);
   else zb_byte(o, '-');
   tab(o);
@@ -771,10 +967,16 @@ static void write_row(tls_pool_t *p, const tls_analyzer_t *a, zbuf_t *o) {
   if (a->has_ja3) zb_mem(o, a->ja4, sizeof a->ja4);
   else zb_byte(o, '-');
   tab(o);
-  zb_cstr(o, a->client_cert == CLIENT_ABSENT ? "absent" : "unknown");
+  static const char *const CLIENT_CERT[] = { "unknown", "absent", "present", "empty" };
+  zb_cstr(o, CLIENT_CERT[a->client_cert]);
   tab(o);
   zb_byte(o, a->cert_requested < 0 ? '-' : a->cert_requested ? 'T' : 'F');
   zb_byte(o, '\n');
+  if (a->certs[0].has_cert || a->certs[1].has_cert) {
+    zb_byte(o, '\f');
+    for (int k = 0; k < 2; k++)
+      if (a->certs[k].has_cert) zb_mem(o, a->certs[k].x509.p, a->certs[k].x509.len);
+  }
 }
 
 /* onMetadata() */

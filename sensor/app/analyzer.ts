@@ -68,11 +68,12 @@ export interface AppMetadata {
 }
 
 /**
- * Rows of one Zeek log, each "<ts>\t<the columns after id.resp_p>\n", one character per
- * byte of the log's UTF-8: the writer adds the connection's id columns.
+ * Rows of one Zeek log, one character per byte of the log's UTF-8: each
+ * "<ts>\t<the columns after id.resp_p>\n", to which the writer adds the connection's id
+ * columns; x509.log's, which has none, whole.
  */
 export interface PreformattedRows {
-  log: 'dns' | 'ssl';
+  log: 'dns' | 'ssl' | 'x509';
   text: string;
 }
 

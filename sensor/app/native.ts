@@ -8,6 +8,7 @@
 import { addonPaths, loadAddon, type Loaded } from '../capture/addon.js';
 import { APP_WEIRDS, type AppWeird } from './events.js';
 import { nameTables } from './tls/consts.js';
+import { decodeForNative, type NativeCert } from './tls/native-certs.js';
 
 /** A native analyzer: a number into its pool, which only the addon looks inside. */
 export type NativeHandle = number;
@@ -26,6 +27,7 @@ export interface AppAnalyzersAddon {
   dnsRows(h: NativeHandle, final: boolean): string | undefined | [string | undefined, ...number[]];
   weirdNames: string[];
   tlsNames(cipherNumbers: number[], cipherNames: string[], curveNumbers: number[], curveNames: string[]): void;
+  tlsCertDecoder(decode: (der: Uint8Array) => NativeCert | undefined): void;
   tlsNew(): NativeHandle;
   /** With a descriptor of the packet in bytes (native/capture-decode.c's), the hello fingerprints it holds are taken from it. */
   tlsData(h: NativeHandle, dir: number, bytes: Uint8Array, start: number, end: number, tsNs: bigint, desc?: Int32Array, at?: number): number;
@@ -58,6 +60,7 @@ function check(l: Loaded<AppAnalyzersAddon>): Loaded<AppAnalyzersAddon> {
   if (unknown.length > 0) return { error: `the application analyzers addon reports weirds this code does not know (${unknown.join(', ')}): rebuild it (npm run build)` };
   const { ciphers, curves } = nameTables();
   l.addon.tlsNames(ciphers[0], ciphers[1], curves[0], curves[1]);
+  l.addon.tlsCertDecoder(decodeForNative);
   return l;
 }
 

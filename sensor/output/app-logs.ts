@@ -35,7 +35,13 @@ export function createAppLogs(dir: string, streams?: RowStreamOpener): AppLogSet
         x509Log.write(x509, r, m.tls);
       }
       if (m.ssh !== undefined) sshLog.write(ssh, r, m.ssh);
-      if (m.rows !== undefined) for (const rows of m.rows) byPath[rows.log].preformatted(r, rows.text);
+      if (m.rows !== undefined) {
+        for (const rows of m.rows) {
+          // (x509.log has no connection columns: Zeek keys it by fingerprint)
+          if (rows.log === 'x509') x509.preformattedWhole(rows.text);
+          else byPath[rows.log].preformatted(r, rows.text);
+        }
+      }
     },
     close(): void {
       for (const w of [dns, http, ssl, x509, ssh]) w.close();

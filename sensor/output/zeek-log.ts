@@ -327,6 +327,23 @@ export class ZeekRowWriter {
     }
   }
 
+  /** Whole rows a native analyzer wrote, each ending in "\n" (one character per byte): logs without id columns (x509.log). */
+  preformattedWhole(rows: string): void {
+    for (let p = 0; p < rows.length; ) {
+      const nl = rows.indexOf('\n', p);
+      if (nl < 0) throw new Error('preformatted rows: a row without its end');
+      this.sep();
+      this.o!.bytes(rows, p, nl);
+      this.end();
+      p = nl + 1;
+    }
+  }
+
+  /** Hands every complete row to the log's file or stream. */
+  flush(): void {
+    this.log?.flush();
+  }
+
   close(): void {
     this.log?.close();
   }

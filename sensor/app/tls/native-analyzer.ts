@@ -70,7 +70,10 @@ export class NativeTlsAnalyzer implements AppAnalyzer {
       this.h = 0;
       nativeTlsStats.native++;
     }
-    return row === undefined ? undefined : { rows: [{ log: 'ssl', text: row }] };
+    if (row === undefined) return undefined;
+    // The x509.log rows, when there are any, follow a form feed (no row holds one: the writer escapes it).
+    const ff = row.indexOf('\f');
+    return ff < 0 ? { rows: [{ log: 'ssl', text: row }] } : { rows: [{ log: 'ssl', text: row.slice(0, ff) }, { log: 'x509', text: row.slice(ff + 1) }] };
   }
 
   /** Whether the connection went to the JavaScript analyzer. */

@@ -49,7 +49,10 @@ function outcome(a: AppAnalyzer, w: Weirds, steps: Step[]): Outcome {
       sslLog.write(ssl, CONN, m.tls);
       x509Log.write(x509, CONN, m.tls);
     }
-    for (const r of m?.rows ?? []) (r.log === 'ssl' ? ssl : x509).preformatted(CONN, r.text);
+    for (const r of m?.rows ?? []) {
+      if (r.log === 'x509') x509.preformattedWhole(r.text);
+      else ssl.preformatted(CONN, r.text);
+    }
   };
   const seen: string[] = [];
   let ts = T0;
@@ -104,10 +107,58 @@ describe('the native TLS analyzer', () => {
     }
   });
 
-  it('hands a handshake with certificates over to the JavaScript analyzer, whose rows and weirds it then gives', () => {
-    expect(same(mutual12(serverDer, clientDer))).toBe(false);
+  it('keeps TLS 1.2 with certificates: chain fingerprints, subjects, x509.log rows, the client certificate, however cut', () => {
+    expect(same(mutual12(serverDer, clientDer))).toBe(true);
     const f = mutual12(serverDer, clientDer);
-    for (const parts of splits(f[1]![1])) same([f[0]!, ...parts.map((p) => [1, p] as [Direction, Uint8Array]), ...f.slice(2)]);
+    for (const parts of splits(f[1]![1])) expect(same([f[0]!, ...parts.map((p) => [1, p] as [Direction, Uint8Array]), ...f.slice(2)])).toBe(true);
+  });
+
+  it('certificates: chains, empty lists, names the SNI matches or not, wildcards, and what is handed over', () => {
+    const leaf = (cn: string, sans: string[] = [], serial = 1): Uint8Array => der({ cn, sans, serial });
+    const ca = der({ cn: 'Chot Test CA', serial: 99 });
+    const flights = (sni: string | undefined, server: Uint8Array[], client?: Uint8Array[]): Flights => {
+      const ch = handshake(1, clientHelloBody({ ciphers: [0xc02f], extensions: sni === undefined ? [] : [sniExt(sni)] }));
+      const out: Flights = [[0, record(HS, ch)], [1, record(HS, [...handshake(2, serverHelloBody({ cipher: 0xc02f })), ...certificateList(server), ...handshake(14, [])])]];
+      out.push([0, cat(...(client ? [record(HS, certificateList(client))] : []), record(HS, handshake(16, [1, 2])), record(CCS, [1]))], [1, record(CCS, [1])], [0, record(APP, [1])]);
+      return out;
+    };
+    const kept: Flights[] = [
+      flights('www.example.vn', [leaf('www.example.vn'), ca]),
+      flights('WWW.Example.VN.', [leaf('other', ['x.example.vn', 'www.example.vn'])]),
+      flights('a.example.vn', [leaf('x', ['*.example.vn'])]),
+      flights('a.b.example.vn', [leaf('x', ['*.example.vn'])]),
+      flights('example.vn', [leaf('x', ['*.vn'])]),
+      flights('nomatch.example', [leaf('www.example.vn')]),
+      flights(undefined, [leaf('www.example.vn')]),
+      flights('www.example.vn', []),
+      flights('www.example.vn', [leaf('www.example.vn')], []),
+      flights('www.example.vn', [leaf('www.example.vn')], [leaf('client-7', [], 7), ca]),
+      flights('www.example.vn', Array.from({ length: 10 }, (_, i) => leaf(`c${i}`, [], 100 + i))),
+      flights(undefined, [leaf('Tên máy chủ'), ca]), // a subject not ASCII, escaped as JavaScript escapes it (no SNI to match it against)
+    ];
+    for (const [i, c] of kept.entries()) expect(same(c), `kept ${i}`).toBe(true);
+    const handed: Flights[] = [
+      flights('www.example.vn', Array.from({ length: 11 }, (_, i) => leaf(`c${i}`, [], 200 + i))), // too long a chain
+      flights('www.example.vn', [leaf('x', Array.from({ length: 70 }, (_, i) => `n${i}.example`))]), // too many SANs: a weird
+      flights('www.example.vn', [leaf('x'.repeat(1100))]), // a name truncated: a weird
+      flights('www.example.vn', [bytes(0x30, 3, 1, 2, 3)]), // not a certificate
+      flights('www.example.vn', [leaf('ünïcode.example')]), // a name not ASCII to match the SNI against
+      flights('tëst.example', [leaf('www.example.vn')]), // an SNI not ASCII
+      [[0, record(HS, clientHello12())], [1, record(HS, [...handshake(2, serverHelloBody({ cipher: 0xc02f })), ...handshake(11, [0, 0])])]], // too short a message
+      [[0, record(HS, clientHello12())], [1, record(HS, [...handshake(2, serverHelloBody({ cipher: 0xc02f })), ...handshake(11, [0, 0, 9, 0, 0, 20, 1])])]], // an entry past the list
+    ];
+    for (const [i, c] of handed.entries()) expect(same(c), `handed ${i}`).toBe(false);
+    // A certificate seen again is remembered either way: the same outcome the second time.
+    expect(same(kept[0]!)).toBe(true);
+    expect(same(handed[1]!)).toBe(false);
+  });
+
+  it('remembers at most 4,096 certificates and then starts over, giving the same rows', () => {
+    for (let i = 0; i < 4200; i += 7) {
+      const chain = Array.from({ length: 7 }, (_, k) => der({ cn: `host${i + k}.example`, serial: 10_000 + i + k }));
+      const ch = handshake(1, clientHelloBody({ ciphers: [0xc02f], extensions: [sniExt(`host${i}.example`)] }));
+      expect(same([[0, record(HS, ch)], [1, record(HS, [...handshake(2, serverHelloBody({ cipher: 0xc02f })), ...certificateList(chain)])]])).toBe(true);
+    }
   });
 
   it('TLS 1.2 without certificates stays native: ECDHE curve, ALPN, resumption by session id and by ticket, a requested certificate not sent', () => {
@@ -221,3 +272,39 @@ describe('the native TLS analyzer', () => {
     a.tlsRow(h2, true);
   });
 });
+
+// ---- certificates built field by field (no signature is checked: the parser reads only what is logged)
+
+function certificateList(ders: Uint8Array[]): number[] {
+  const list = ders.flatMap((d) => [...be24(d.length), ...d]);
+  return handshake(11, [...be24(list.length), ...list]);
+}
+
+function tlv(tag: number, content: number[]): number[] {
+  const n = content.length;
+  const len = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : n < 0x10000 ? [0x82, n >> 8, n & 0xff] : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
+  return [tag, ...len, ...content];
+}
+
+function oidBytes(dotted: string): number[] {
+  const [a, b, ...rest] = dotted.split('.').map(Number);
+  const out = [a! * 40 + b!];
+  for (const v of rest) {
+    const parts = [v & 0x7f];
+    for (let x = v >>> 7; x > 0; x >>>= 7) parts.unshift((x & 0x7f) | 0x80);
+    out.push(...parts);
+  }
+  return tlv(0x06, out);
+}
+
+function der(o: { cn: string; sans?: string[]; serial: number }): Uint8Array {
+  const name = (cn: string): number[] => tlv(0x30, [...tlv(0x31, tlv(0x30, [...oidBytes('2.5.4.6'), ...tlv(0x13, [...Buffer.from('VN')])])), ...tlv(0x31, tlv(0x30, [...oidBytes('2.5.4.3'), ...tlv(0x0c, [...Buffer.from(cn, 'utf8')])]))]);
+  const alg = tlv(0x30, oidBytes('1.2.840.10045.4.3.2'));
+  const validity = tlv(0x30, [...tlv(0x17, [...Buffer.from('250101000000Z')]), ...tlv(0x17, [...Buffer.from('350101000000Z')])]);
+  const spki = tlv(0x30, [...tlv(0x30, [...oidBytes('1.2.840.10045.2.1'), ...oidBytes('1.2.840.10045.3.1.7')]), ...tlv(0x03, [0, 4, ...new Array(64).fill(7)])]);
+  const sans = o.sans ?? [];
+  const exts = sans.length === 0 ? [] : tlv(0xa3, tlv(0x30, tlv(0x30, [...oidBytes('2.5.29.17'), ...tlv(0x04, tlv(0x30, sans.flatMap((s) => tlv(0x82, [...Buffer.from(s, 'utf8')]))))])));
+  const serial = tlv(0x02, [(o.serial >> 16) & 0x7f, (o.serial >> 8) & 0xff, o.serial & 0xff]);
+  const tbs = tlv(0x30, [...tlv(0xa0, tlv(0x02, [2])), ...serial, ...alg, ...name('Chot Test CA'), ...validity, ...name(o.cn), ...spki, ...exts]);
+  return Uint8Array.from(tlv(0x30, [...tbs, ...alg, ...tlv(0x03, [0, ...new Array(70).fill(9)])]));
+}
