@@ -100,6 +100,9 @@ struct tls_pool {
   tls_analyzer_t *a;
   uint32_t n, cap, free_head;
   names_t ciphers, curves;
+  /* The bodies a delivery skipped, as (offset, length) pairs: a handover replays them as zeros, which is all they are to the reader. */
+  uint32_t *skips;
+  size_t n_skips, cap_skips;
   cert_entry_t *certs; /* CERT_SLOTS, open addressing */
   uint32_t n_certs;
   tls_cert_decoder_t decode;
@@ -136,8 +139,9 @@ static void clear_certs(tls_pool_t *p) {
 /* The remembered certificate with these bytes, made (with its fingerprint) when new; NULL when out of memory. */
 static cert_entry_t *known_certificate(tls_pool_t *p, const uint8_t *der, size_t n) {
   if (!p->certs && !(p->certs = calloc(CERT_SLOTS, sizeof *p->certs))) return NULL;
-  uint32_t h = 0x811c9dc5u ^ (uint32_t)n;
-  for (size_t i = 0; i < n; i++) h = (h ^ der[i]) * 0x01000193u;
+  /* (the last bytes lie in the signature, which differs between certificates; memcmp confirms) */
+  uint32_t h = (0x811c9dc5u ^ (uint32_t)n) * 0x01000193u;
+  for (size_t i = n > 24 ? n - 24 : 0; i < n; i++) h = (h ^ der[i]) * 0x01000193u;
   for (uint32_t i = h & (CERT_SLOTS - 1);; i = (i + 1) & (CERT_SLOTS - 1)) {
     cert_entry_t *e = &p->certs[i];
     if (!e->der) break;
@@ -173,6 +177,7 @@ void tls_pool_free(tls_pool_t *p) {
   if (!p) return;
   clear_certs(p);
   free(p->certs);
+  free(p->skips);
   for (uint32_t i = 0; i < p->n; i++) {
     free_certs_bufs(&p->a[i].certs[0]);
     free_certs_bufs(&p->a[i].certs[1]);
@@ -776,6 +781,26 @@ static void start_record(tls_analyzer_t *a, int dir) {
 }
 
 /* RecordReader.feed() */
+static void skipped(tls_pool_t *p, tls_analyzer_t *a, uint32_t off, uint32_t k) {
+  if (p->n_skips > 0 && p->skips[2 * p->n_skips - 2] + p->skips[2 * p->n_skips - 1] == off) {
+    p->skips[2 * p->n_skips - 1] += k;
+    return;
+  }
+  if (p->n_skips == p->cap_skips) {
+    size_t cap = p->cap_skips ? p->cap_skips * 2 : 16;
+    uint32_t *x = realloc(p->skips, cap * 2 * sizeof *x);
+    if (!x) {
+      a->handover = 1;
+      return;
+    }
+    p->skips = x;
+    p->cap_skips = cap;
+  }
+  p->skips[2 * p->n_skips] = off;
+  p->skips[2 * p->n_skips + 1] = k;
+  p->n_skips++;
+}
+
 static void records(tls_pool_t *p, tls_analyzer_t *a, int dir, const uint8_t *b, uint32_t n) {
   side_t *s = &a->side[dir];
   uint32_t off = 0;
@@ -783,6 +808,7 @@ static void records(tls_pool_t *p, tls_analyzer_t *a, int dir, const uint8_t *b,
     if (s->remaining > 0) {
       uint32_t k = min32(s->remaining, n - off);
       if (s->body == BODY_HANDSHAKE) handshake_bytes(p, a, dir, b + off, k);
+      else skipped(p, a, off, k);
       s->remaining -= k;
       off += k;
       if (s->remaining == 0) s->body = BODY_SKIP;
@@ -803,23 +829,48 @@ static void records(tls_pool_t *p, tls_analyzer_t *a, int dir, const uint8_t *b,
   }
 }
 
-/* Room to keep one more input for a handover; without it, the handover happens now. */
-static int can_record(tls_analyzer_t *a, uint32_t n) {
-  if (a->recorded.len + 14 + n <= MAX_RECORDED) return 1;
-  a->handover = 1;
-  return 0;
+static void put_u32(uint8_t *p, uint32_t v) {
+  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* Keeps an input once it is taken: a handover replays these, and then the input that caused it. */
-static void record_input(tls_analyzer_t *a, int kind, int dir, int64_t ts, const uint8_t *b, uint32_t n) {
-  uint8_t head[14];
-  head[0] = (uint8_t)kind;
-  head[1] = (uint8_t)dir;
-  for (int i = 0; i < 8; i++) head[2 + i] = (uint8_t)((uint64_t)ts >> (8 * i));
-  for (int i = 0; i < 4; i++) head[10 + i] = (uint8_t)(n >> (8 * i));
-  zb_mem(&a->recorded, head, sizeof head);
-  if (kind == 0) zb_mem(&a->recorded, b, n);
-  if (a->recorded.failed) a->handover = 1;
+/*
+ * Keeps an input once it is taken: a handover replays these, and then the input that caused
+ * it. Data keeps only what the reader read: the skipped bodies' places, then the other bytes.
+ * What would not fit in MAX_RECORDED is handed over instead.
+ */
+static void record_input(tls_pool_t *p, tls_analyzer_t *a, int kind, int dir, int64_t ts, const uint8_t *b, uint32_t n) {
+  size_t skipped_bytes = 0;
+  if (kind == 0)
+    for (size_t i = 0; i < p->n_skips; i++) skipped_bytes += p->skips[2 * i + 1];
+  size_t size = 18 + (kind == 0 ? 8 * p->n_skips + (n - skipped_bytes) : 0);
+  if (a->recorded.len + size > MAX_RECORDED || !zb_reserve(&a->recorded, size)) {
+    a->handover = 1;
+    return;
+  }
+  uint8_t *o = a->recorded.p + a->recorded.len;
+  o[0] = (uint8_t)kind;
+  o[1] = (uint8_t)dir;
+  for (int i = 0; i < 8; i++) o[2 + i] = (uint8_t)((uint64_t)ts >> (8 * i));
+  put_u32(o + 10, n);
+  put_u32(o + 14, kind == 0 ? (uint32_t)p->n_skips : 0);
+  o += 18;
+  if (kind == 0) {
+    uint32_t at = 0;
+    for (size_t i = 0; i < p->n_skips; i++) {
+      uint32_t from = p->skips[2 * i], len = p->skips[2 * i + 1];
+      put_u32(o, from);
+      put_u32(o + 4, len);
+      o += 8;
+      (void)len;
+    }
+    for (size_t i = 0; i <= p->n_skips; i++) {
+      uint32_t to = i < p->n_skips ? p->skips[2 * i] : n;
+      memcpy(o, b + at, to - at);
+      o += to - at;
+      if (i < p->n_skips) at = to + p->skips[2 * i + 1];
+    }
+  }
+  a->recorded.len += size;
 }
 
 static int flags_of(const tls_analyzer_t *a) {
@@ -833,11 +884,12 @@ int tls_data(tls_pool_t *p, uint32_t h, int dir, const uint8_t *b, size_t n, int
   if (!a) return -1;
   if (a->done || a->handover || n == 0) return flags_of(a);
   dir &= 1;
-  if (n > MAX_RECORDED || !can_record(a, (uint32_t)n)) {
+  if (n > MAX_RECORDED) {
     a->handover = 1;
     return flags_of(a);
   }
   if (!a->session) a->ts = ts;
+  p->n_skips = 0;
   a->in = b;
   a->in_len = n;
   a->in_at = at;
@@ -851,7 +903,7 @@ int tls_data(tls_pool_t *p, uint32_t h, int dir, const uint8_t *b, size_t n, int
     a->done = 1;
     a->recorded.len = 0;
     shrink(a);
-  } else record_input(a, 0, dir, ts, b, (uint32_t)n);
+  } else record_input(p, a, 0, dir, ts, b, (uint32_t)n);
   return flags_of(a);
 }
 
@@ -862,10 +914,9 @@ int tls_gap(tls_pool_t *p, uint32_t h, int dir, uint32_t bytes) {
   if (a->done || a->handover || bytes == 0) return flags_of(a);
   dir &= 1;
   side_t *s = &a->side[dir];
-  if (!can_record(a, 0)) return flags_of(a);
   if (s->header_len == 0 && s->body == BODY_SKIP && bytes <= s->remaining) {
     s->remaining -= bytes;
-    record_input(a, 1, dir, 0, NULL, bytes);
+    record_input(p, a, 1, dir, 0, NULL, bytes);
   } else a->handover = 1;
   return flags_of(a);
 }

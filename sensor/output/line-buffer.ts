@@ -70,7 +70,13 @@ export class LineBuffer {
 
   /** s[start, end) as bytes, one per character: text already in the log's encoding and escaped (rows a native analyzer wrote). */
   bytes(s: string, start: number, end: number): void {
-    this.room(end - start);
+    const n = end - start;
+    this.room(n);
+    if (n > 64) {
+      // (a long run is copied natively: a substring of a flat string costs no copy of its own)
+      this.pos += this.buf.write(s.substring(start, end), this.pos, n, 'latin1');
+      return;
+    }
     const b = this.buf;
     let p = this.pos;
     for (let i = start; i < end; i++) b[p++] = s.charCodeAt(i);

@@ -103,11 +103,24 @@ export class NativeTlsAnalyzer implements AppAnalyzer {
       const dir = rec[off + 1] as Direction;
       const ts = v.getBigInt64(off + 2, true);
       const len = v.getUint32(off + 10, true);
-      off += 14;
-      if (kind === 0) {
-        js.deliver(dir, rec, off, off + len, ts);
-        off += len;
-      } else js.gap(dir, len);
+      const runs = v.getUint32(off + 14, true);
+      off += 18;
+      if (kind !== 0) {
+        js.gap(dir, len);
+        continue;
+      }
+      // The delivery again: its skipped runs as zeros (the reader only counts them), its other bytes as they were.
+      const data = new Uint8Array(len);
+      let at = 0;
+      let from = off + 8 * runs;
+      for (let i = 0; i <= runs; i++) {
+        const to = i < runs ? v.getUint32(off + 8 * i, true) : len;
+        data.set(rec.subarray(from, from + (to - at)), at);
+        from += to - at;
+        if (i < runs) at = to + v.getUint32(off + 8 * i + 4, true);
+      }
+      off = from;
+      js.deliver(dir, data, 0, len, ts);
     }
     this.js = js;
     return js;
