@@ -23,6 +23,13 @@
  *   tlsRecorded(handle) -> Buffer: after TLS_HANDOVER, what the analyzer was given before the
  *       input that caused it (see tls.h); closes the handle
  *
+ *   httpNew() -> handle
+ *   httpData(handle, dir, bytes, start, end, tsNs) -> flags (HTTP_CONFIRMED 1, HTTP_DONE 2, HTTP_HANDOVER 4)
+ *   httpGap(handle, dir, bytes) -> flags
+ *   httpRows(handle, final) -> http.log rows (as dnsRows' rows) | undefined, or null when the
+ *       analyzer handed over there (see http.h); a final call that does not hand over closes the handle
+ *   httpRecorded(handle) -> Buffer, as tlsRecorded
+ *
  * Handles are numbers into a pool rather than objects with finalizers: an analyzer is made
  * for every DNS connection, and a finalizer each cost more than the analysis. The flow
  * table always ends an analyzer with a final dnsRows; whatever it would not end, the
@@ -35,12 +42,14 @@
 
 #include "app-weirds.h"
 #include "dns.h"
+#include "http.h"
 #include "tls.h"
 
 /* Per thread that loads the addon (the main thread, each worker). */
 typedef struct {
   dns_pool_t *dns;
   tls_pool_t *tls;
+  http_pool_t *http;
   weirds_t weirds;
   zbuf_t out;
   /* The JavaScript function that decodes a certificate for the TLS analyzer, and the env of
@@ -58,6 +67,7 @@ static void instance_free(napi_env env, void *data, void *hint) {
   instance_t *in = data;
   dns_pool_free(in->dns);
   tls_pool_free(in->tls);
+  http_pool_free(in->http);
   if (in->cert_decoder) napi_delete_reference(env, in->cert_decoder);
   free(in->weirds.codes);
   zb_free(&in->out);
@@ -94,6 +104,33 @@ static instance_t *instance(napi_env env) {
   return napi_get_instance_data(env, (void **)&in) == napi_ok ? in : NULL;
 }
 
+/* The arguments every analyzer's data call starts with: (handle, dir, bytes: Uint8Array, start, end, tsNs: bigint), the range clamped rather than trusted (as GuardedAnalyzer does). */
+typedef struct {
+  uint32_t h;
+  int32_t dir, start;
+  const uint8_t *b;
+  size_t n;
+  int64_t ts;
+} data_args_t;
+
+static int data_args(napi_env env, napi_value *argv, size_t argc, data_args_t *a) {
+  napi_typedarray_type type;
+  size_t len;
+  void *data;
+  int32_t end;
+  bool lossless;
+  if (argc < 6 || napi_get_value_uint32(env, argv[0], &a->h) != napi_ok || napi_get_value_int32(env, argv[1], &a->dir) != napi_ok ||
+      napi_get_typedarray_info(env, argv[2], &type, &len, &data, NULL, NULL) != napi_ok || type != napi_uint8_array ||
+      napi_get_value_int32(env, argv[3], &a->start) != napi_ok || napi_get_value_int32(env, argv[4], &end) != napi_ok ||
+      napi_get_value_bigint_int64(env, argv[5], &a->ts, &lossless) != napi_ok)
+    return 0;
+  if (a->start < 0) a->start = 0;
+  if ((size_t)end > len) end = (int32_t)len;
+  a->n = a->start < end ? (size_t)(end - a->start) : 0;
+  a->b = a->n ? (const uint8_t *)data + a->start : NULL;
+  return 1;
+}
+
 static napi_value js_dns_new(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], handle;
@@ -114,24 +151,11 @@ static napi_value closed(napi_env env) { return fail(env, "not an open DNS analy
 static napi_value js_dns_data(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value argv[6];
-  uint32_t h;
-  int32_t dir, start, end;
-  napi_typedarray_type type;
-  size_t len;
-  void *data;
-  int64_t ts;
-  bool lossless;
+  data_args_t a;
   instance_t *in = instance(env);
-  if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 6 || napi_get_value_uint32(env, argv[0], &h) != napi_ok ||
-      napi_get_value_int32(env, argv[1], &dir) != napi_ok || napi_get_typedarray_info(env, argv[2], &type, &len, &data, NULL, NULL) != napi_ok ||
-      type != napi_uint8_array || napi_get_value_int32(env, argv[3], &start) != napi_ok || napi_get_value_int32(env, argv[4], &end) != napi_ok ||
-      napi_get_value_bigint_int64(env, argv[5], &ts, &lossless) != napi_ok)
+  if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || !data_args(env, argv, argc, &a))
     return fail(env, "dnsData(handle, dir, bytes: Uint8Array, start, end, tsNs: bigint)");
-  /* Ranges are clamped rather than trusted, as GuardedAnalyzer does. */
-  if (start < 0) start = 0;
-  if ((size_t)end > len) end = (int32_t)len;
-  size_t n = start < end ? (size_t)(end - start) : 0;
-  int flags = dns_data(in->dns, h, dir, n ? (const uint8_t *)data + start : NULL, n, ts, &in->weirds);
+  int flags = dns_data(in->dns, a.h, a.dir, a.b, a.n, a.ts, &in->weirds);
   if (flags < 0) return closed(env);
   return flags_outcome(env, in, flags);
 }
@@ -311,22 +335,10 @@ enum { D_HELLO = 52, D_HELLO_START = 53, D_HELLO_END = 54, D_HELLO_TEXT = 56, D_
 static napi_value js_tls_data(napi_env env, napi_callback_info info) {
   size_t argc = 8;
   napi_value argv[8];
-  uint32_t h;
-  int32_t dir, start, end;
-  napi_typedarray_type type;
-  size_t len;
-  void *data;
-  int64_t ts;
-  bool lossless;
+  data_args_t a;
   instance_t *in = instance(env);
-  if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 6 || napi_get_value_uint32(env, argv[0], &h) != napi_ok ||
-      napi_get_value_int32(env, argv[1], &dir) != napi_ok || napi_get_typedarray_info(env, argv[2], &type, &len, &data, NULL, NULL) != napi_ok ||
-      type != napi_uint8_array || napi_get_value_int32(env, argv[3], &start) != napi_ok || napi_get_value_int32(env, argv[4], &end) != napi_ok ||
-      napi_get_value_bigint_int64(env, argv[5], &ts, &lossless) != napi_ok)
+  if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || !data_args(env, argv, argc, &a))
     return fail(env, "tlsData(handle, dir, bytes: Uint8Array, start, end, tsNs: bigint)");
-  if (start < 0) start = 0;
-  if ((size_t)end > len) end = (int32_t)len;
-  size_t n = start < end ? (size_t)(end - start) : 0;
   tls_ahead_t ahead, *with = NULL;
   if (argc >= 8) {
     napi_typedarray_type dt;
@@ -345,36 +357,58 @@ static napi_value js_tls_data(napi_env env, napi_callback_info info) {
     with = &ahead;
   }
   in->env = env;
-  int flags = tls_data(in->tls, h, dir, n ? (const uint8_t *)data + start : NULL, n, ts, with, start);
+  int flags = tls_data(in->tls, a.h, a.dir, a.b, a.n, a.ts, with, a.start);
   in->env = NULL;
   return flags < 0 ? closed_tls(env) : int_value(env, flags);
 }
 
-static napi_value js_tls_gap(napi_env env, napi_callback_info info) {
+/* (handle, dir, bytes) of a gap call. A gap of 4 GB or more cannot fall inside a record's or body's
+ * counted length: its size only has to stay that large. */
+static int gap_args(napi_env env, napi_callback_info info, uint32_t *h, int32_t *dir, uint32_t *n) {
   size_t argc = 3;
   napi_value argv[3];
-  uint32_t h;
-  int32_t dir;
   double bytes;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 || napi_get_value_uint32(env, argv[0], h) != napi_ok ||
+      napi_get_value_int32(env, argv[1], dir) != napi_ok || napi_get_value_double(env, argv[2], &bytes) != napi_ok)
+    return 0;
+  *n = !(bytes > 0) ? 0 : bytes >= 4294967295.0 ? 0xffffffffu : (uint32_t)bytes;
+  return 1;
+}
+
+static napi_value js_tls_gap(napi_env env, napi_callback_info info) {
+  uint32_t h, n;
+  int32_t dir;
   instance_t *in = instance(env);
-  if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 || napi_get_value_uint32(env, argv[0], &h) != napi_ok ||
-      napi_get_value_int32(env, argv[1], &dir) != napi_ok || napi_get_value_double(env, argv[2], &bytes) != napi_ok)
-    return fail(env, "tlsGap(handle, dir, bytes)");
-  /* (a gap of 4 GB or more cannot fall inside a record's body: its size only has to stay that large) */
-  uint32_t n = !(bytes > 0) ? 0 : bytes >= 4294967295.0 ? 0xffffffffu : (uint32_t)bytes;
+  if (!in || !gap_args(env, info, &h, &dir, &n)) return fail(env, "tlsGap(handle, dir, bytes)");
   int flags = tls_gap(in->tls, h, dir, n);
   return flags < 0 ? closed_tls(env) : int_value(env, flags);
 }
 
-static napi_value js_tls_row(napi_env env, napi_callback_info info) {
+/* (handle, final: boolean) of a rows call. */
+static int rows_args(napi_env env, napi_callback_info info, uint32_t *h, bool *final) {
   size_t argc = 2;
-  napi_value argv[2], out;
+  napi_value argv[2];
+  return napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 2 && napi_get_value_uint32(env, argv[0], h) == napi_ok &&
+         napi_get_value_bool(env, argv[1], final) == napi_ok;
+}
+
+/* in->out as a Buffer (what an analyzer recorded for its handover). */
+static napi_value recorded_buffer(napi_env env, instance_t *in, const char *what) {
+  napi_value out;
+  if (in->out.failed) {
+    napi_throw_error(env, "ENOMEM", what);
+    return NULL;
+  }
+  if (napi_create_buffer_copy(env, in->out.len, in->out.len ? in->out.p : (const void *)"", NULL, &out) != napi_ok) return fail(env, what);
+  return out;
+}
+
+static napi_value js_tls_row(napi_env env, napi_callback_info info) {
+  napi_value out;
   uint32_t h;
   bool final = false;
   instance_t *in = instance(env);
-  if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || napi_get_value_uint32(env, argv[0], &h) != napi_ok ||
-      napi_get_value_bool(env, argv[1], &final) != napi_ok)
-    return fail(env, "tlsRow(handle, final: boolean)");
+  if (!in || !rows_args(env, info, &h, &final)) return fail(env, "tlsRow(handle, final: boolean)");
   in->out.len = 0;
   in->out.failed = 0;
   int r = tls_row(in->tls, h, final, &in->out);
@@ -390,24 +424,86 @@ static napi_value js_tls_row(napi_env env, napi_callback_info info) {
 
 static napi_value js_tls_recorded(napi_env env, napi_callback_info info) {
   size_t argc = 1;
-  napi_value argv[1], out;
+  napi_value argv[1];
   uint32_t h;
   instance_t *in = instance(env);
   if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_value_uint32(env, argv[0], &h) != napi_ok) return fail(env, "tlsRecorded(handle)");
   in->out.len = 0;
   in->out.failed = 0;
   if (tls_recorded(in->tls, h, &in->out) < 0) return closed_tls(env);
-  if (in->out.failed) {
-    napi_throw_error(env, "ENOMEM", "tlsRecorded: out of memory");
+  return recorded_buffer(env, in, "tlsRecorded: out of memory");
+}
+
+static napi_value closed_http(napi_env env) { return fail(env, "not an open HTTP analyzer handle"); }
+
+static napi_value js_http_new(napi_env env, napi_callback_info info) {
+  (void)info;
+  instance_t *in = instance(env);
+  napi_value handle;
+  uint32_t h = in ? http_open(in->http) : 0;
+  if (!h) {
+    napi_throw_error(env, "ENOMEM", "httpNew: out of memory");
     return NULL;
   }
-  if (napi_create_buffer_copy(env, in->out.len, in->out.len ? in->out.p : (const void *)"", NULL, &out) != napi_ok) return fail(env, "tlsRecorded: cannot make the buffer");
+  napi_create_uint32(env, h, &handle);
+  return handle;
+}
+
+static napi_value js_http_data(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  data_args_t a;
+  instance_t *in = instance(env);
+  if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || !data_args(env, argv, argc, &a))
+    return fail(env, "httpData(handle, dir, bytes: Uint8Array, start, end, tsNs: bigint)");
+  int flags = http_data(in->http, a.h, a.dir, a.b, a.n, a.ts);
+  return flags < 0 ? closed_http(env) : int_value(env, flags);
+}
+
+static napi_value js_http_gap(napi_env env, napi_callback_info info) {
+  uint32_t h, n;
+  int32_t dir;
+  instance_t *in = instance(env);
+  if (!in || !gap_args(env, info, &h, &dir, &n)) return fail(env, "httpGap(handle, dir, bytes)");
+  int flags = http_gap(in->http, h, dir, n);
+  return flags < 0 ? closed_http(env) : int_value(env, flags);
+}
+
+static napi_value js_http_rows(napi_env env, napi_callback_info info) {
+  napi_value out;
+  uint32_t h;
+  bool final = false;
+  instance_t *in = instance(env);
+  if (!in || !rows_args(env, info, &h, &final)) return fail(env, "httpRows(handle, final: boolean)");
+  in->out.len = 0;
+  in->out.failed = 0;
+  long n = http_rows(in->http, h, final, &in->out);
+  if (n == -1) return closed_http(env);
+  if (in->out.failed) {
+    napi_throw_error(env, "ENOMEM", "httpRows: out of memory");
+    return NULL;
+  }
+  if (n == -2) napi_get_null(env, &out); /* handed over: the caller replays httpRecorded */
+  else if (n == 0) napi_get_undefined(env, &out);
+  else if (napi_create_string_latin1(env, (const char *)in->out.p, in->out.len, &out) != napi_ok) return fail(env, "httpRows: cannot make the rows");
   return out;
+}
+
+static napi_value js_http_recorded(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  uint32_t h;
+  instance_t *in = instance(env);
+  if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_value_uint32(env, argv[0], &h) != napi_ok) return fail(env, "httpRecorded(handle)");
+  in->out.len = 0;
+  in->out.failed = 0;
+  if (http_recorded(in->http, h, &in->out) < 0) return closed_http(env);
+  return recorded_buffer(env, in, "httpRecorded: out of memory");
 }
 
 static napi_value init(napi_env env, napi_value exports) {
   instance_t *in = calloc(1, sizeof *in);
-  if (!in || !(in->dns = dns_pool_new()) || !(in->tls = tls_pool_new()) || napi_set_instance_data(env, in, instance_free, NULL) != napi_ok) {
+  if (!in || !(in->dns = dns_pool_new()) || !(in->tls = tls_pool_new()) || !(in->http = http_pool_new()) || napi_set_instance_data(env, in, instance_free, NULL) != napi_ok) {
     napi_throw_error(env, "ENOMEM", "app analyzers: out of memory");
     return NULL;
   }
@@ -417,6 +513,7 @@ static napi_value init(napi_env env, napi_value exports) {
   } fns[] = {
     { "dnsNew", js_dns_new }, { "dnsData", js_dns_data }, { "dnsGap", js_dns_gap }, { "dnsRows", js_dns_rows },
     { "tlsNames", js_tls_names }, { "tlsCertDecoder", js_tls_cert_decoder }, { "tlsNew", js_tls_new }, { "tlsData", js_tls_data }, { "tlsGap", js_tls_gap }, { "tlsRow", js_tls_row }, { "tlsRecorded", js_tls_recorded },
+    { "httpNew", js_http_new }, { "httpData", js_http_data }, { "httpGap", js_http_gap }, { "httpRows", js_http_rows }, { "httpRecorded", js_http_recorded },
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

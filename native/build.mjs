@@ -7,7 +7,7 @@
 //   capture-decode.node `sensor read`'s reading and decoding of capture files, and TLS hello
 //                       fingerprinting, on a thread of its own
 //   app-analyzers.node  application analyzers that write their Zeek log rows themselves
-//                       (`sensor read --format zeek`; DNS, and TLS handshakes on their common path)
+//                       (`sensor read --format zeek`; DNS, and TLS handshakes and HTTP/1.x on their common paths)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -18,7 +18,7 @@ const addons = [
   { name: 'packet-stats', flags: ['-O2'], without: 'the sensor will not report kernel drops' },
   { name: 'capture-decode', sources: ['capture-decode.c', 'tls-hello.c', 'digest.c'], flags: ['-O3', '-pthread'], without: '`sensor read` will decode every packet in JavaScript (slower)' },
   // (-ffp-contract=off: intervals are computed in doubles exactly as JavaScript computes them, never fused)
-  { name: 'app-analyzers', sources: ['app-addon.c', 'dns.c', 'tls.c', 'tls-hello.c', 'digest.c', 'zeek-text.c'], flags: ['-O2', '-ffp-contract=off'], libs: ['-lm'], without: '`sensor read` will run every application analyzer in JavaScript (slower)' },
+  { name: 'app-analyzers', sources: ['app-addon.c', 'dns.c', 'tls.c', 'tls-hello.c', 'http.c', 'digest.c', 'replay-log.c', 'zeek-text.c'], flags: ['-O2', '-ffp-contract=off'], libs: ['-lm'], without: '`sensor read` will run every application analyzer in JavaScript (slower)' },
 ];
 
 if (process.platform !== 'linux') process.exit(0); // packet sockets are Linux's; the decoder is built with them

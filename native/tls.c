@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "digest.h"
+#include "replay-log.h"
 #include "tls-hello.h"
 
 #define MAX_RECORD (16384 + 2048)
@@ -100,9 +101,8 @@ struct tls_pool {
   tls_analyzer_t *a;
   uint32_t n, cap, free_head;
   names_t ciphers, curves;
-  /* The bodies a delivery skipped, as (offset, length) pairs: a handover replays them as zeros, which is all they are to the reader. */
-  uint32_t *skips;
-  size_t n_skips, cap_skips;
+  /* The bodies a delivery skipped: a handover replays them as zeros, which is all they are to the reader. */
+  skips_t skips;
   cert_entry_t *certs; /* CERT_SLOTS, open addressing */
   uint32_t n_certs;
   tls_cert_decoder_t decode;
@@ -177,7 +177,7 @@ void tls_pool_free(tls_pool_t *p) {
   if (!p) return;
   clear_certs(p);
   free(p->certs);
-  free(p->skips);
+  skips_free(&p->skips);
   for (uint32_t i = 0; i < p->n; i++) {
     free_certs_bufs(&p->a[i].certs[0]);
     free_certs_bufs(&p->a[i].certs[1]);
@@ -781,26 +781,6 @@ static void start_record(tls_analyzer_t *a, int dir) {
 }
 
 /* RecordReader.feed() */
-static void skipped(tls_pool_t *p, tls_analyzer_t *a, uint32_t off, uint32_t k) {
-  if (p->n_skips > 0 && p->skips[2 * p->n_skips - 2] + p->skips[2 * p->n_skips - 1] == off) {
-    p->skips[2 * p->n_skips - 1] += k;
-    return;
-  }
-  if (p->n_skips == p->cap_skips) {
-    size_t cap = p->cap_skips ? p->cap_skips * 2 : 16;
-    uint32_t *x = realloc(p->skips, cap * 2 * sizeof *x);
-    if (!x) {
-      a->handover = 1;
-      return;
-    }
-    p->skips = x;
-    p->cap_skips = cap;
-  }
-  p->skips[2 * p->n_skips] = off;
-  p->skips[2 * p->n_skips + 1] = k;
-  p->n_skips++;
-}
-
 static void records(tls_pool_t *p, tls_analyzer_t *a, int dir, const uint8_t *b, uint32_t n) {
   side_t *s = &a->side[dir];
   uint32_t off = 0;
@@ -808,7 +788,7 @@ static void records(tls_pool_t *p, tls_analyzer_t *a, int dir, const uint8_t *b,
     if (s->remaining > 0) {
       uint32_t k = min32(s->remaining, n - off);
       if (s->body == BODY_HANDSHAKE) handshake_bytes(p, a, dir, b + off, k);
-      else skipped(p, a, off, k);
+      else if (!skips_add(&p->skips, off, k)) a->handover = 1;
       s->remaining -= k;
       off += k;
       if (s->remaining == 0) s->body = BODY_SKIP;
@@ -829,48 +809,9 @@ static void records(tls_pool_t *p, tls_analyzer_t *a, int dir, const uint8_t *b,
   }
 }
 
-static void put_u32(uint8_t *p, uint32_t v) {
-  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-
-/*
- * Keeps an input once it is taken: a handover replays these, and then the input that caused
- * it. Data keeps only what the reader read: the skipped bodies' places, then the other bytes.
- * What would not fit in MAX_RECORDED is handed over instead.
- */
+/* Keeps an input once it is taken: a handover replays these, and then the input that caused it. */
 static void record_input(tls_pool_t *p, tls_analyzer_t *a, int kind, int dir, int64_t ts, const uint8_t *b, uint32_t n) {
-  size_t skipped_bytes = 0;
-  if (kind == 0)
-    for (size_t i = 0; i < p->n_skips; i++) skipped_bytes += p->skips[2 * i + 1];
-  size_t size = 18 + (kind == 0 ? 8 * p->n_skips + (n - skipped_bytes) : 0);
-  if (a->recorded.len + size > MAX_RECORDED || !zb_reserve(&a->recorded, size)) {
-    a->handover = 1;
-    return;
-  }
-  uint8_t *o = a->recorded.p + a->recorded.len;
-  o[0] = (uint8_t)kind;
-  o[1] = (uint8_t)dir;
-  for (int i = 0; i < 8; i++) o[2 + i] = (uint8_t)((uint64_t)ts >> (8 * i));
-  put_u32(o + 10, n);
-  put_u32(o + 14, kind == 0 ? (uint32_t)p->n_skips : 0);
-  o += 18;
-  if (kind == 0) {
-    uint32_t at = 0;
-    for (size_t i = 0; i < p->n_skips; i++) {
-      uint32_t from = p->skips[2 * i], len = p->skips[2 * i + 1];
-      put_u32(o, from);
-      put_u32(o + 4, len);
-      o += 8;
-      (void)len;
-    }
-    for (size_t i = 0; i <= p->n_skips; i++) {
-      uint32_t to = i < p->n_skips ? p->skips[2 * i] : n;
-      memcpy(o, b + at, to - at);
-      o += to - at;
-      if (i < p->n_skips) at = to + p->skips[2 * i + 1];
-    }
-  }
-  a->recorded.len += size;
+  if (!replay_append(&a->recorded, MAX_RECORDED, kind, dir, ts, b, n, &p->skips)) a->handover = 1;
 }
 
 static int flags_of(const tls_analyzer_t *a) {
@@ -889,7 +830,7 @@ int tls_data(tls_pool_t *p, uint32_t h, int dir, const uint8_t *b, size_t n, int
     return flags_of(a);
   }
   if (!a->session) a->ts = ts;
-  p->n_skips = 0;
+  p->skips.n = 0;
   a->in = b;
   a->in_len = n;
   a->in_at = at;
@@ -903,7 +844,7 @@ int tls_data(tls_pool_t *p, uint32_t h, int dir, const uint8_t *b, size_t n, int
     a->done = 1;
     a->recorded.len = 0;
     shrink(a);
-  } else record_input(p, a, 0, dir, ts, b, (uint32_t)n);
+  } else record_input(p, a, REPLAY_DATA, dir, ts, b, (uint32_t)n);
   return flags_of(a);
 }
 
@@ -916,7 +857,7 @@ int tls_gap(tls_pool_t *p, uint32_t h, int dir, uint32_t bytes) {
   side_t *s = &a->side[dir];
   if (s->header_len == 0 && s->body == BODY_SKIP && bytes <= s->remaining) {
     s->remaining -= bytes;
-    record_input(p, a, 1, dir, 0, NULL, bytes);
+    record_input(p, a, REPLAY_GAP, dir, 0, NULL, bytes);
   } else a->handover = 1;
   return flags_of(a);
 }

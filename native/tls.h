@@ -78,13 +78,7 @@ int tls_gap(tls_pool_t *p, uint32_t h, int dir, uint32_t bytes);
  * written, 0 when not (yet), -1 for a handle not open. A final call closes the analyzer.
  */
 int tls_row(tls_pool_t *p, uint32_t h, int final, zbuf_t *out);
-/*
- * What the analyzer was given, for the JavaScript analyzer to be given the same, and
- * closes it: entries of kind (0 data, 1 gap), direction, ts (int64), length (uint32: of
- * the data, or the size of a gap) and the number of skipped runs (uint32), all little-endian;
- * for data, then each run's offset and length (uint32 each), and the data's other bytes in
- * order. A skipped run is record body the reader only counted: it is replayed as zeros.
- */
+/* What the analyzer was given, for the JavaScript analyzer to be given the same (replay-log.h), and closes it. */
 int tls_recorded(tls_pool_t *p, uint32_t h, zbuf_t *out);
 
 #endif

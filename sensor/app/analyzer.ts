@@ -73,7 +73,7 @@ export interface AppMetadata {
  * columns; x509.log's, which has none, whole.
  */
 export interface PreformattedRows {
-  log: 'dns' | 'ssl' | 'x509';
+  log: 'dns' | 'http' | 'ssl' | 'x509';
   text: string;
 }
 

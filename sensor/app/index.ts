@@ -14,6 +14,7 @@ import { MAYBE, NO, YES, dnsMessage, httpStart, sshBanner, tlsHello } from './de
 import { DnsAnalyzer } from './dns/analyzer.js';
 import { NativeDnsAnalyzer } from './dns/native-analyzer.js';
 import { NativeTlsAnalyzer } from './tls/native-analyzer.js';
+import { NativeHttpAnalyzer } from './http/native-analyzer.js';
 import { NO_EVENTS, type AppEvents } from './events.js';
 import { HttpAnalyzer } from './http/analyzer.js';
 import { SshAnalyzer } from './ssh/analyzer.js';
@@ -33,13 +34,14 @@ const HTTP_PORTS = new Set([80, 81, 631, 1080, 3128, 8000, 8008, 8080, 8081, 888
 const SSH_PORTS = new Set([22, 2222]);
 const DNS_UDP_PORTS = new Set([53, 5353, 5355]);
 
-/** Makes the analyzers of connections recognised as DNS and as TLS. */
+/** Makes the analyzers of connections recognised as DNS, TLS and HTTP. */
 interface Makers {
   dns(proto: 'udp' | 'tcp', events: AppEvents): AppAnalyzer;
   tls(events: AppEvents): AppAnalyzer;
+  http(events: AppEvents): AppAnalyzer;
 }
 
-const JS: Makers = { dns: (proto, events) => new DnsAnalyzer(proto, events), tls: (events) => new TlsAnalyzer(events) };
+const JS: Makers = { dns: (proto, events) => new DnsAnalyzer(proto, events), tls: (events) => new TlsAnalyzer(events), http: (events) => new HttpAnalyzer(events) };
 
 function factory(make: Makers): AnalyzerFactory {
   return (proto, respPort, origPort, dir, first, start, end, events = NO_EVENTS) => {
@@ -60,7 +62,7 @@ export const createAppAnalyzer: AnalyzerFactory = factory(JS);
 
 /**
  * The analyzers for a Zeek log directory only: those built in C where the addon is
- * (DNS; TLS on its common path), which give rows instead of objects (see native.ts);
+ * (DNS; TLS and HTTP on their common paths), which give rows instead of objects (see native.ts);
  * the rest in JavaScript. Without the addon, the same as createAppAnalyzer.
  */
 export function zeekLogAnalyzers(): { factory: AnalyzerFactory; native: string[] } {
@@ -69,8 +71,12 @@ export function zeekLogAnalyzers(): { factory: AnalyzerFactory; native: string[]
   const { addon } = loaded;
   const names = addon.weirdNames;
   return {
-    factory: factory({ dns: (proto, events) => new NativeDnsAnalyzer(addon, names, proto, events), tls: (events) => new NativeTlsAnalyzer(addon, events) }),
-    native: ['dns', 'tls'],
+    factory: factory({
+      dns: (proto, events) => new NativeDnsAnalyzer(addon, names, proto, events),
+      tls: (events) => new NativeTlsAnalyzer(addon, events),
+      http: (events) => new NativeHttpAnalyzer(addon, events),
+    }),
+    native: ['dns', 'tls', 'http'],
   };
 }
 
@@ -86,14 +92,14 @@ function tcp(respPort: number, dir: Direction, b: Uint8Array, s: number, e: numb
   const tls = tlsHello(b, s, e, dir);
   if (tls === YES) return make.tls(events);
   const http = httpStart(b, s, e, dir);
-  if (http === YES) return new HttpAnalyzer(events);
+  if (http === YES) return make.http(events);
   const ssh = sshBanner(b, s, e);
   if (ssh === YES) return new SshAnalyzer(events);
   const dns = dnsMessage(b, s, e, true);
   if (dns === YES || (dns === MAYBE && respPort === 53)) return make.dns('tcp', events);
   // A first segment cut short (a client writing its hello in pieces): the port decides.
   if (tls === MAYBE && TLS_PORTS.has(respPort)) return make.tls(events);
-  if (http === MAYBE && HTTP_PORTS.has(respPort)) return new HttpAnalyzer(events);
+  if (http === MAYBE && HTTP_PORTS.has(respPort)) return make.http(events);
   if (ssh === MAYBE && SSH_PORTS.has(respPort)) return new SshAnalyzer(events);
   // An SSH server may send other lines before its identification (RFC 4253 §4.2).
   if (dir === 1 && ssh === NO && SSH_PORTS.has(respPort) && printableLine(b, s, e)) return new SshAnalyzer(events);

@@ -36,12 +36,22 @@ export interface AppAnalyzersAddon {
   tlsRow(h: NativeHandle, final: boolean): string | undefined;
   /** After HANDOVER: what the analyzer was given before the input that caused it; closes the handle. */
   tlsRecorded(h: NativeHandle): Uint8Array;
+  httpNew(): NativeHandle;
+  httpData(h: NativeHandle, dir: number, bytes: Uint8Array, start: number, end: number, tsNs: bigint): number;
+  httpGap(h: NativeHandle, dir: number, bytes: number): number;
+  /**
+   * The http.log rows of the transactions finished since the last call (as dnsRows'); null
+   * when the analyzer handed over there instead. A final call that does not closes the handle.
+   */
+  httpRows(h: NativeHandle, final: boolean): string | undefined | null;
+  /** As tlsRecorded. */
+  httpRecorded(h: NativeHandle): Uint8Array;
 }
 
 /** Flags in an Outcome. */
 export const CONFIRMED = 1;
 export const DONE = 2;
-/** The native analyzer leaves the connection to the JavaScript one (TLS). */
+/** The native analyzer leaves the connection to the JavaScript one (TLS, HTTP). */
 export const HANDOVER = 4;
 
 let loaded: Loaded<AppAnalyzersAddon> | undefined;
@@ -55,7 +65,7 @@ export function appAnalyzersAddon(paths?: readonly string[]): Loaded<AppAnalyzer
 
 function check(l: Loaded<AppAnalyzersAddon>): Loaded<AppAnalyzersAddon> {
   if (!('addon' in l)) return l;
-  if (typeof l.addon.tlsNew !== 'function') return { error: 'the application analyzers addon is older than this code: rebuild it (npm run build)' };
+  if (typeof l.addon.httpNew !== 'function') return { error: 'the application analyzers addon is older than this code: rebuild it (npm run build)' };
   const unknown = l.addon.weirdNames.filter((n) => !(APP_WEIRDS as readonly string[]).includes(n));
   if (unknown.length > 0) return { error: `the application analyzers addon reports weirds this code does not know (${unknown.join(', ')}): rebuild it (npm run build)` };
   const { ciphers, curves } = nameTables();

@@ -22,7 +22,7 @@ export function createAppLogs(dir: string, streams?: RowStreamOpener): AppLogSet
   const ssl = rowsOf(sslLog as AppLog<never>);
   const x509 = rowsOf(x509Log as AppLog<never>);
   const ssh = rowsOf(sshLog as AppLog<never>);
-  const byPath = { dns, ssl };
+  const byPath = { dns, http, ssl };
   return {
     record(r: ConnRecord): void {
       const m = r.app;

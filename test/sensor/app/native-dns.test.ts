@@ -15,6 +15,7 @@ import { DnsAnalyzer } from '../../../sensor/app/dns/analyzer.js';
 import { dnsLog, DNS_FIELDS } from '../../../sensor/app/dns/log.js';
 import { NativeDnsAnalyzer } from '../../../sensor/app/dns/native-analyzer.js';
 import { nativeTlsStats } from '../../../sensor/app/tls/native-analyzer.js';
+import { nativeHttpStats } from '../../../sensor/app/http/native-analyzer.js';
 import { APP_WEIRDS } from '../../../sensor/app/events.js';
 import { zeekLogAnalyzers } from '../../../sensor/app/index.js';
 import { appAnalyzersAddon } from '../../../sensor/app/native.js';
@@ -291,8 +292,9 @@ describe('sensor read with the native analyzers', () => {
       return logs;
     };
     const native = zeekLogAnalyzers();
-    expect(native.native).toEqual(['dns', 'tls']);
+    expect(native.native).toEqual(['dns', 'tls', 'http']);
     const tls0 = { ...nativeTlsStats };
+    const http0 = { ...nativeHttpStats };
     const { createAppAnalyzer } = await import('../../../sensor/app/index.js');
     const nativeLogs = logsOf(native.factory, 'native');
     const jsLogs = logsOf(createAppAnalyzer, 'js');
@@ -304,6 +306,9 @@ describe('sensor read with the native analyzers', () => {
     const handed = nativeTlsStats.handedOver - tls0.handedOver;
     expect(kept).toBeGreaterThan(100);
     expect(kept + handed).toBeGreaterThanOrEqual(nativeLogs['ssl.log']!.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length);
+    // The capture's HTTP conversations are plain: all of them native.
+    expect(nativeHttpStats.native - http0.native).toBeGreaterThan(50);
+    expect(nativeHttpStats.handedOver - http0.handedOver).toBeLessThan((nativeHttpStats.native - http0.native) / 10);
     const settings = (o: { format?: string; analyzers?: string }) => readSettings({ format: o.format ?? 'zeek', app: true, interim: '60', maxFlows: '1000000', reader: 'chot', checksums: true, analyzers: o.analyzers });
     expect(settings({}).analyzers).toBe('native');
     expect(settings({ analyzers: 'js' }).analyzers).toBe('js');
