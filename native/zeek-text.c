@@ -14,7 +14,7 @@ void zb_free(zbuf_t *b) {
   b->len = b->cap = 0;
 }
 
-int zb_reserve(zbuf_t *b, size_t n) {
+int zb_grow(zbuf_t *b, size_t n) {
   if (b->failed) return 0;
   if (b->len + n <= b->cap) return 1;
   size_t cap = b->cap ? b->cap : 256;
@@ -27,10 +27,6 @@ int zb_reserve(zbuf_t *b, size_t n) {
   b->p = p;
   b->cap = cap;
   return 1;
-}
-
-void zb_byte(zbuf_t *b, uint8_t c) {
-  if (zb_reserve(b, 1)) b->p[b->len++] = c;
 }
 
 void zb_mem(zbuf_t *b, const void *s, size_t n) {

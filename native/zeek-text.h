@@ -19,8 +19,13 @@ typedef struct {
 } zbuf_t;
 
 void zb_free(zbuf_t *b);
-int zb_reserve(zbuf_t *b, size_t n);
-void zb_byte(zbuf_t *b, uint8_t c);
+/* Makes room for n more bytes (zb_reserve's slow path); 0 when out of memory. */
+int zb_grow(zbuf_t *b, size_t n);
+/* Inline: rows are written a byte or a few at a time. */
+static inline int zb_reserve(zbuf_t *b, size_t n) { return b->len + n <= b->cap ? !b->failed : zb_grow(b, n); }
+static inline void zb_byte(zbuf_t *b, uint8_t c) {
+  if (zb_reserve(b, 1)) b->p[b->len++] = c;
+}
 void zb_mem(zbuf_t *b, const void *s, size_t n);
 void zb_cstr(zbuf_t *b, const char *s);
 /* A non-negative integer's digits. */
