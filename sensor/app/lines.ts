@@ -32,19 +32,19 @@ export class LineReader {
     end: number,
     line: (b: Uint8Array, start: number, end: number, truncated: boolean) => void,
   ): number {
-    const lf = b.indexOf(0x0a, start);
-    const stop = lf < 0 || lf >= end ? end : lf;
+    const lf = lineEnd(b, start, end);
+    const stop = lf < 0 ? end : lf;
     const c = this.carry;
     if (!this.overlong) {
       const room = this.max - c.length;
       if (stop - start > room) {
         c.append(b, start, start + room);
         this.overlong = true;
-      } else if (lf < 0 || lf >= end || c.length > 0) {
+      } else if (lf < 0 || c.length > 0) {
         c.append(b, start, stop);
       }
     }
-    if (lf < 0 || lf >= end) return end;
+    if (lf < 0) return end;
     // The line ends at lf.
     const truncated = this.overlong;
     this.overlong = false;
@@ -65,4 +65,20 @@ export class LineReader {
     this.carry.clear();
     this.overlong = false;
   }
+}
+
+/** Short ranges searched in place; past this, a view's indexOf (memchr) is faster than the loop. */
+const SCAN_IN_PLACE = 128;
+
+/**
+ * The LF in b[start, end), or -1. Never past end: the caller's buffer may be a whole block
+ * of packets, and indexOf(0x0a, start) would search on into the packets after this one.
+ */
+export function lineEnd(b: Uint8Array, start: number, end: number): number {
+  if (end - start <= SCAN_IN_PLACE) {
+    for (let i = start; i < end; i++) if (b[i] === 0x0a) return i;
+    return -1;
+  }
+  const i = b.subarray(start, end).indexOf(0x0a);
+  return i < 0 ? -1 : start + i;
 }
