@@ -172,7 +172,9 @@ static void hello_ahead(const uint8_t *b, uint32_t pay, uint32_t len, int32_t *d
   d[D_HELLO_END] = (int32_t)(pay + h.end);
   char *text = (char *)(d + D_HELLO_TEXT);
   memcpy(text, h.ja3, sizeof h.ja3);
+  /* (a ServerHello has no JA4: its bytes are cleared rather than left as an earlier packet's) */
   if (kind == HELLO_CLIENT) memcpy(text + sizeof h.ja3, h.ja4, sizeof h.ja4);
+  else memset(text + sizeof h.ja3, 0, sizeof h.ja4);
 }
 
 /*

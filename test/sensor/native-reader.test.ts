@@ -17,7 +17,7 @@ import { captureDecodeAddon, NativeFileReader, type PredecodedSink } from '../..
 import type { PacketSink } from '../../sensor/capture/source.js';
 import { Decoder } from '../../sensor/decode/frame.js';
 import { DECODE_FLOW, Packet } from '../../sensor/decode/packet.js';
-import { D_LINK, fillPacket, type AheadSettings } from '../../sensor/decode/predecoded.js';
+import { D_HELLO, D_HELLO_TEXT, D_LINK, fillPacket, HELLO_SERVER, type AheadSettings } from '../../sensor/decode/predecoded.js';
 import { WeirdCounters } from '../../sensor/decode/weird.js';
 import { createAppLogs } from '../../sensor/output/app-logs.js';
 import { ZeekDirOutput } from '../../sensor/output/zeek-dir.js';
@@ -162,6 +162,9 @@ interface Comparison {
   mismatches: string[];
   /** Frames the native decoder left to JavaScript that JavaScript decoded plainly, without a weird. */
   plainLeft: number;
+  /** Descriptors of ServerHellos, and those whose JA4 bytes were not cleared. */
+  serverHellos: number;
+  staleJa4: number;
 }
 
 /**
@@ -173,12 +176,17 @@ function compareWithJs(file: string, linkType: number, settings: AheadSettings):
   const js = new Decoder(weirds, { verifyIpChecksum: settings.verifyIp, verifyTransportChecksums: settings.verifyL4, vxlanPorts: settings.vxlanPorts });
   const a = new Packet();
   const b = new Packet();
-  const c: Comparison = { decoded: 0, toJs: 0, mismatches: [], plainLeft: 0 };
+  const c: Comparison = { decoded: 0, toJs: 0, mismatches: [], plainLeft: 0, serverHellos: 0, staleJa4: 0 };
   let index = 0;
   const sink: PredecodedSink = {
     aheadSettings: () => settings,
     predecoded(buf, desc, at) {
       c.decoded++;
+      if (desc[at + D_HELLO] === HELLO_SERVER) {
+        // A ServerHello has no JA4: its bytes are zeros, whatever an earlier packet's descriptor held.
+        c.serverHellos++;
+        if (desc.subarray(at + D_HELLO_TEXT + 8, at + D_HELLO_TEXT + 17).some((v) => v !== 0)) c.staleJa4++;
+      }
       fillPacket(a, buf, desc, at);
       const off = desc[at + 1]!;
       const before = weirds.total();
@@ -231,6 +239,8 @@ describe('the native capture reader', () => {
     expect(c.decoded + c.toJs).toBeGreaterThanOrEqual(20_000);
     expect(c.plainLeft, 'frames the JavaScript decoders found plain but the native one left to them').toBe(0);
     expect(c.decoded / (c.decoded + c.toJs)).toBeGreaterThan(0.98);
+    expect(c.serverHellos).toBeGreaterThan(20);
+    expect(c.staleJa4).toBe(0);
   });
 
   it.each([
