@@ -77,6 +77,9 @@ typedef struct {
   int interim;
   framing_t req_framing, resp_framing;
   size_t n_rows, rows_bytes;
+  /* The last entry of `recorded` when it is a delivery skipped whole (body only), else -1; and its direction. */
+  long last_skipped;
+  int last_skipped_dir;
 } http_analyzer_t;
 
 struct http_pool {
@@ -139,6 +142,7 @@ uint32_t http_open(http_pool_t *p) {
   }
   for (size_t k = 0; k < a->n_slots; k++) a->slots[k].live = 0;
   a->req_tx = a->resp_tx = -1;
+  a->last_skipped = -1;
   a->in_use = 1;
   return i + 1;
 }
@@ -711,6 +715,23 @@ static void feed(http_pool_t *p, http_analyzer_t *a, int dir, const uint8_t *b, 
   }
 }
 
+/*
+ * A delivery into the replay log. One that is body only, after another such of the same
+ * direction, lengthens that entry instead: a body costs one entry however many segments
+ * carry it (to the JavaScript analyzer a body is its length; its bytes' times are never read).
+ */
+static void record_data(http_pool_t *p, http_analyzer_t *a, int dir, int64_t ts, const uint8_t *b, uint32_t n) {
+  int whole = skips_all(&p->skips, n);
+  if (whole && a->last_skipped >= 0 && a->last_skipped_dir == dir && replay_extend_skipped(&a->recorded, (size_t)a->last_skipped, n)) return;
+  size_t at = a->recorded.len;
+  if (!replay_append(&a->recorded, MAX_RECORDED, REPLAY_DATA, dir, ts, b, n, &p->skips)) {
+    a->handover = 1;
+    return;
+  }
+  a->last_skipped = whole ? (long)at : -1;
+  a->last_skipped_dir = dir;
+}
+
 /* HttpAnalyzer.onData() */
 int http_data(http_pool_t *p, uint32_t h, int dir, const uint8_t *b, size_t n, int64_t ts) {
   http_analyzer_t *a = get(p, h);
@@ -727,7 +748,7 @@ int http_data(http_pool_t *p, uint32_t h, int dir, const uint8_t *b, size_t n, i
   if (a->handover) return flags_of(a);
   if (a->rd[1].state == S_TUNNEL) a->done = 1;
   /* (recorded when done too: the final http_rows can still hand over, with dropped rows) */
-  if (!replay_append(&a->recorded, MAX_RECORDED, REPLAY_DATA, dir, ts, b, (uint32_t)n, &p->skips)) a->handover = 1;
+  record_data(p, a, dir, ts, b, (uint32_t)n);
   return flags_of(a);
 }
 
@@ -755,6 +776,7 @@ int http_gap(http_pool_t *p, uint32_t h, int dir, uint64_t bytes) {
     a->handover = 1;
     return flags_of(a);
   }
+  a->last_skipped = -1;
   if (!a->handover && !replay_append(&a->recorded, MAX_RECORDED, REPLAY_GAP, dir, 0, NULL, (uint32_t)bytes, NULL)) a->handover = 1;
   return flags_of(a);
 }
@@ -772,8 +794,9 @@ long http_rows(http_pool_t *p, uint32_t h, int final, zbuf_t *out) {
     if (a->req_tx >= 0) finish(a, a->req_tx);
     a->n_pending = 0;
     a->req_tx = a->resp_tx = -1;
-  } else if (!replay_append(&a->recorded, MAX_RECORDED, REPLAY_METADATA, 0, 0, NULL, 0, NULL)) {
-    a->handover = 1;
+  } else {
+    a->last_skipped = -1;
+    if (!replay_append(&a->recorded, MAX_RECORDED, REPLAY_METADATA, 0, 0, NULL, 0, NULL)) a->handover = 1;
   }
   if (a->handover) return -2; /* (only a final call's finishing can get here: dropped rows) */
   long n = (long)a->n_rows;

@@ -60,3 +60,16 @@ int replay_append(zbuf_t *log, size_t max, int kind, int dir, int64_t ts, const 
   log->len += size;
   return 1;
 }
+
+int skips_all(const skips_t *s, uint32_t n) { return n > 0 && s->n == 1 && s->runs[0] == 0 && s->runs[1] == n; }
+
+static uint32_t get_u32(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24); }
+
+int replay_extend_skipped(zbuf_t *log, size_t at, uint32_t n) {
+  uint8_t *e = log->p + at;
+  uint32_t len = get_u32(e + 10);
+  if (len > 0xffffffffu - n) return 0;
+  put_u32(e + 10, len + n);
+  put_u32(e + 18 + 4, len + n); /* its one run, from 0 */
+  return 1;
+}

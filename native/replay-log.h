@@ -29,5 +29,14 @@ void skips_free(skips_t *s);
  * appending nothing, when the log would pass max bytes or memory runs out.
  */
 int replay_append(zbuf_t *log, size_t max, int kind, int dir, int64_t ts, const uint8_t *b, uint32_t n, const skips_t *s);
+/* Whether s skips all of a delivery of n bytes. */
+int skips_all(const skips_t *s, uint32_t n);
+/*
+ * Lengthens by n the data entry at offset `at` of the log, one that its analyzer skipped
+ * whole, as if its delivery had held n more skipped bytes: 0 (nothing changed) when the
+ * length would pass 4 GB. For analyzers to which consecutive skipped deliveries are one
+ * (HTTP bodies: only their length counts), so that a long body costs one entry.
+ */
+int replay_extend_skipped(zbuf_t *log, size_t at, uint32_t n);
 
 #endif

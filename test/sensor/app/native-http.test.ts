@@ -194,6 +194,40 @@ describe('the native HTTP analyzer', () => {
     expect(same(c, 400)).toBe(false);
   });
 
+  it('a body in many segments is one entry of what is kept for a handover: long bodies and long keep-alive conversations stay native, and replay the same', () => {
+    const segments = (text: string, body: number, seg = 1460): Step[] => {
+      const head = bytes(text);
+      const all = new Uint8Array(head.length + body).fill(0x41);
+      all.set(head);
+      const out: Step[] = [];
+      for (let at = 0; at < all.length; at += seg) out.push({ data: [1, all.subarray(at, Math.min(all.length, at + seg))] });
+      return out;
+    };
+    // 1,000 transactions of 20 KB bodies in 14 segments each: kept (the body entries alone would be 364 KB otherwise).
+    const a = addon!;
+    const h = a.httpNew();
+    let ts = T0;
+    for (let i = 0; i < 1000; i++) {
+      const req = bytes(get(`/${i}`, 'Host: h\r\n'));
+      expect(a.httpData(h, 0, req, 0, req.length, (ts += 1000n))).toBe(1);
+      for (const st of segments('HTTP/1.1 200 OK\r\nContent-Length: 20000\r\n\r\n', 20_000)) {
+        const b = (st as { data: [Direction, Uint8Array] }).data[1];
+        expect(a.httpData(h, 1, b, 0, b.length, (ts += 1000n))).toBe(1);
+      }
+    }
+    const rec = a.httpRecorded(h);
+    expect(rec.length).toBeLessThan(256 * 1024);
+    // Handed over after long bodies (5 MB, and to the close): the replay gives them in pieces, with the same rows.
+    const auth: [Direction, string] = [0, get('/x', 'Authorization: Basic dTpw\r\n')];
+    expect(same([[0, get('/big')], ...segments('HTTP/1.1 200 OK\r\nContent-Length: 5000000\r\n\r\n', 5_000_000), auth, [1, ok()]], 2)).toBe(false);
+    expect(same([[0, get('/big')], ...segments('HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n', 100_000, 700), { gap: [1, 10] }, ...segments('', 3000), auth, [1, ok()]], 2)).toBe(false);
+    expect(same([[0, get('/close')], ...segments('HTTP/1.0 200 OK\r\n\r\n', 300_000), { meta: false }, ...segments('', 5000), auth], 2)).toBe(false);
+    // Bodies both ways, interleaved (an upload while a response streams): entries are joined only within one direction.
+    const up = (n: number): Step => ({ data: [0, new Uint8Array(n).fill(0x42)] });
+    expect(same([[0, 'POST /up HTTP/1.1\r\nContent-Length: 9000\r\n\r\n'], up(3000), [1, 'HTTP/1.1 200 OK\r\nContent-Length: 9000\r\n\r\n'], up(3000), [1, new Uint8Array(4000)], up(3000), [1, new Uint8Array(5000)], auth, [1, ok()]], 2)).toBe(false);
+    for (let i = 0; i < 30; i++) expect(same([[0, get('/a')], ...segments('HTTP/1.1 200 OK\r\nContent-Length: 70000\r\n\r\n', 70_000, 1000 + i * 97), [0, get('/b')], [1, ok()]], 2)).toBe(true);
+  });
+
   // CHOT_NATIVE_HTTP_FUZZ=<rounds> runs a longer one.
   const rounds = Number(process.env.CHOT_NATIVE_HTTP_FUZZ ?? 6_000);
   it(`fuzz: ${rounds.toLocaleString('en')} mutated and cut conversations give the reference rows and weirds`, () => {
@@ -203,6 +237,8 @@ describe('the native HTTP analyzer', () => {
       [[0, bytes(get('/q?x=1'))], [1, bytes('HTTP/1.0 200 OK\r\n\r\nclose-delimited body')]],
       [[0, bytes('HEAD / HTTP/1.1\r\n\r\nGET /ws HTTP/1.1\r\n\r\n')], [1, bytes('HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nHTTP/1.1 101 Switching\r\n\r\n\x00\x01')]],
       [[0, pipelined], [1, responses]],
+      // a body over several deliveries (each skipped whole: one entry), both ways
+      [[0, bytes('POST /u HTTP/1.1\r\nContent-Length: 40\r\n\r\n', 'x'.repeat(10))], [0, bytes('y'.repeat(20))], [1, bytes('HTTP/1.1 200 OK\r\nContent-Length: 30\r\n\r\n')], [0, bytes('z'.repeat(10))], [1, bytes('a'.repeat(10))], [1, bytes('b'.repeat(10))], [1, bytes('c'.repeat(10), ok())], [0, bytes(get('/n'))]],
     ];
     let native = 0;
     for (let i = 0; i < rounds; i++) {
