@@ -124,8 +124,10 @@ static int data_args(napi_env env, napi_value *argv, size_t argc, data_args_t *a
       napi_get_value_int32(env, argv[3], &a->start) != napi_ok || napi_get_value_int32(env, argv[4], &end) != napi_ok ||
       napi_get_value_bigint_int64(env, argv[5], &a->ts, &lossless) != napi_ok)
     return 0;
+  if (a->dir != 0 && a->dir != 1) return 0;
   if (a->start < 0) a->start = 0;
-  if ((size_t)end > len) end = (int32_t)len;
+  if (end < 0) end = 0;
+  else if ((size_t)end > len) end = (int32_t)len;
   a->n = a->start < end ? (size_t)(end - a->start) : 0;
   a->b = a->n ? (const uint8_t *)data + a->start : NULL;
   return 1;
@@ -154,7 +156,7 @@ static napi_value js_dns_data(napi_env env, napi_callback_info info) {
   data_args_t a;
   instance_t *in = instance(env);
   if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || !data_args(env, argv, argc, &a))
-    return fail(env, "dnsData(handle, dir, bytes: Uint8Array, start, end, tsNs: bigint)");
+    return fail(env, "dnsData(handle, dir: 0 or 1, bytes: Uint8Array, start, end, tsNs: bigint)");
   int flags = dns_data(in->dns, a.h, a.dir, a.b, a.n, a.ts, &in->weirds);
   if (flags < 0) return closed(env);
   return flags_outcome(env, in, flags);
@@ -167,8 +169,8 @@ static napi_value js_dns_gap(napi_env env, napi_callback_info info) {
   int32_t dir;
   instance_t *in = instance(env);
   if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || napi_get_value_uint32(env, argv[0], &h) != napi_ok ||
-      napi_get_value_int32(env, argv[1], &dir) != napi_ok)
-    return fail(env, "dnsGap(handle, dir)");
+      napi_get_value_int32(env, argv[1], &dir) != napi_ok || (dir != 0 && dir != 1))
+    return fail(env, "dnsGap(handle, dir: 0 or 1)");
   int flags = dns_gap(in->dns, h, dir, &in->weirds);
   if (flags < 0) return closed(env);
   return flags_outcome(env, in, flags);
@@ -338,7 +340,7 @@ static napi_value js_tls_data(napi_env env, napi_callback_info info) {
   data_args_t a;
   instance_t *in = instance(env);
   if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || !data_args(env, argv, argc, &a))
-    return fail(env, "tlsData(handle, dir, bytes: Uint8Array, start, end, tsNs: bigint)");
+    return fail(env, "tlsData(handle, dir: 0 or 1, bytes: Uint8Array, start, end, tsNs: bigint)");
   tls_ahead_t ahead, *with = NULL;
   if (argc >= 8) {
     napi_typedarray_type dt;
@@ -362,25 +364,22 @@ static napi_value js_tls_data(napi_env env, napi_callback_info info) {
   return flags < 0 ? closed_tls(env) : int_value(env, flags);
 }
 
-/* (handle, dir, bytes) of a gap call. A gap of 4 GB or more cannot fall inside a record's or body's
- * counted length: its size only has to stay that large. */
-static int gap_args(napi_env env, napi_callback_info info, uint32_t *h, int32_t *dir, uint32_t *n) {
+/* (handle, dir: 0 or 1, bytes) of a gap call; bytes as given (a count of bytes, so whole up to 2^53). */
+static int gap_args(napi_env env, napi_callback_info info, uint32_t *h, int32_t *dir, double *bytes) {
   size_t argc = 3;
   napi_value argv[3];
-  double bytes;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 || napi_get_value_uint32(env, argv[0], h) != napi_ok ||
-      napi_get_value_int32(env, argv[1], dir) != napi_ok || napi_get_value_double(env, argv[2], &bytes) != napi_ok)
-    return 0;
-  *n = !(bytes > 0) ? 0 : bytes >= 4294967295.0 ? 0xffffffffu : (uint32_t)bytes;
-  return 1;
+  return napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 3 && napi_get_value_uint32(env, argv[0], h) == napi_ok &&
+         napi_get_value_int32(env, argv[1], dir) == napi_ok && (*dir == 0 || *dir == 1) && napi_get_value_double(env, argv[2], bytes) == napi_ok;
 }
 
 static napi_value js_tls_gap(napi_env env, napi_callback_info info) {
-  uint32_t h, n;
+  uint32_t h;
   int32_t dir;
+  double bytes;
   instance_t *in = instance(env);
-  if (!in || !gap_args(env, info, &h, &dir, &n)) return fail(env, "tlsGap(handle, dir, bytes)");
-  int flags = tls_gap(in->tls, h, dir, n);
+  if (!in || !gap_args(env, info, &h, &dir, &bytes)) return fail(env, "tlsGap(handle, dir: 0 or 1, bytes)");
+  /* (a gap of 4 GB or more cannot fall inside a TLS record, 64 KB at most: its size only has to stay that large) */
+  int flags = tls_gap(in->tls, h, dir, !(bytes > 0) ? 0 : bytes >= 4294967295.0 ? 0xffffffffu : (uint32_t)bytes);
   return flags < 0 ? closed_tls(env) : int_value(env, flags);
 }
 
@@ -455,17 +454,19 @@ static napi_value js_http_data(napi_env env, napi_callback_info info) {
   data_args_t a;
   instance_t *in = instance(env);
   if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || !data_args(env, argv, argc, &a))
-    return fail(env, "httpData(handle, dir, bytes: Uint8Array, start, end, tsNs: bigint)");
+    return fail(env, "httpData(handle, dir: 0 or 1, bytes: Uint8Array, start, end, tsNs: bigint)");
   int flags = http_data(in->http, a.h, a.dir, a.b, a.n, a.ts);
   return flags < 0 ? closed_http(env) : int_value(env, flags);
 }
 
 static napi_value js_http_gap(napi_env env, napi_callback_info info) {
-  uint32_t h, n;
+  uint32_t h;
   int32_t dir;
+  double bytes;
   instance_t *in = instance(env);
-  if (!in || !gap_args(env, info, &h, &dir, &n)) return fail(env, "httpGap(handle, dir, bytes)");
-  int flags = http_gap(in->http, h, dir, n);
+  if (!in || !gap_args(env, info, &h, &dir, &bytes)) return fail(env, "httpGap(handle, dir: 0 or 1, bytes)");
+  /* (bodies are counted exactly, to 15 digits: the size is passed whole, and one past 32 bits hands over) */
+  int flags = http_gap(in->http, h, dir, !(bytes > 0) ? 0 : bytes >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)bytes);
   return flags < 0 ? closed_http(env) : int_value(env, flags);
 }
 

@@ -798,7 +798,7 @@ long http_rows(http_pool_t *p, uint32_t h, int final, zbuf_t *out) {
     a->last_skipped = -1;
     if (!replay_append(&a->recorded, MAX_RECORDED, REPLAY_METADATA, 0, 0, NULL, 0, NULL)) a->handover = 1;
   }
-  if (a->handover) return -2; /* (only a final call's finishing can get here: dropped rows) */
+  if (a->handover) return -2; /* handed over here: a final call's finishing dropped rows, or the record is full */
   long n = (long)a->n_rows;
   zb_mem(out, a->rows.p, a->rows.len);
   a->rows.len = 0;

@@ -33,7 +33,9 @@ int http_gap(http_pool_t *p, uint32_t h, int dir, uint64_t bytes);
 /*
  * The transactions finished since the last call (with final, every unfinished one too) as
  * http.log rows appended to out, each "<ts>\t<the columns after id.resp_p>\n". Returns how
- * many, or -1 for a handle not open. A final call closes the analyzer.
+ * many; -1 for a handle not open; -2 when the analyzer hands over here instead (a final
+ * call's finishing dropped rows, or the record is full), appending nothing: then
+ * http_recorded. A final call that returns rows closes the analyzer.
  */
 long http_rows(http_pool_t *p, uint32_t h, int final, zbuf_t *out);
 /*

@@ -264,7 +264,7 @@ describe('the native DNS analyzer', () => {
     expect(() => a.dnsRows(h, true)).toThrow('not an open DNS analyzer handle');
     expect(() => a.dnsGap(123_456_789, 0)).toThrow('not an open DNS analyzer handle');
     const h2 = a.dnsNew(true);
-    expect(() => a.dnsData(h2, 0, 'text' as unknown as Uint8Array, 0, 4, T0)).toThrow('dnsData(handle, dir, bytes: Uint8Array, start, end, tsNs: bigint)');
+    expect(() => a.dnsData(h2, 0, 'text' as unknown as Uint8Array, 0, 4, T0)).toThrow('dnsData(handle, dir: 0 or 1, bytes: Uint8Array, start, end, tsNs: bigint)');
     expect(() => a.dnsData(h2, 0, ask(), 0, 4, 5 as unknown as bigint)).toThrow('tsNs: bigint');
     expect(() => a.dnsNew('yes' as unknown as boolean)).toThrow('dnsNew(tcp): a boolean');
     a.dnsRows(h2, true);

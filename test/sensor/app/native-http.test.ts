@@ -129,6 +129,11 @@ describe('the native HTTP analyzer', () => {
     expect(same([[0, get()], [1, 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01'], { gap: [1, 9] }, [1, ok()]], 1)).toBe(false);
     expect(same([[0, get()], { gap: [0, 10] }, [0, get('/2')], [1, ok() + ok()]], 1)).toBe(false);
     expect(same([[0, get()], [1, 'HTTP/1.1 200 OK\r\nConte'], { gap: [1, 4] }, [1, ok()]], 1)).toBe(false);
+    // Gaps of 4 GB and more, in bodies that long: counted exactly (by the JavaScript analyzer: the native one keeps 32-bit gaps).
+    const huge = 'HTTP/1.1 200 OK\r\nContent-Length: 10000000005\r\n\r\n';
+    expect(same([[0, get()], [1, huge], { gap: [1, 5e9] }, { gap: [1, 4294967295] }, [1, 'hello'], [1, 'HTTP/1.1 204 No\r\n\r\n']], 1)).toBe(false);
+    expect(same([[0, get()], [1, 'HTTP/1.1 200 OK\r\n\r\n'], { gap: [1, 2 ** 40] }, [1, 'end']], 1)).toBe(false);
+    expect(same([[0, get()], [1, 'HTTP/1.1 200 OK\r\n\r\n'], { gap: [1, 4294967295] }, [1, 'end']], 1)).toBe(true);
     // After a tunnel nothing is analyzed: a gap then changes nothing.
     expect(same([[0, 'GET / HTTP/1.1\r\n\r\n'], [1, 'HTTP/1.1 101 Switching\r\n\r\n'], { gap: [1, 10] }, { gap: [0, 10] }], 1)).toBe(true);
   });
@@ -271,11 +276,15 @@ describe('the native HTTP analyzer', () => {
     expect(() => a.httpGap(h, 0, 5)).toThrow('not an open HTTP analyzer handle');
     expect(() => a.httpRecorded(987_654)).toThrow('not an open HTTP analyzer handle');
     const h2 = a.httpNew();
-    expect(() => a.httpData(h2, 0, 'GET' as unknown as Uint8Array, 0, 3, T0)).toThrow('httpData(handle, dir, bytes: Uint8Array, start, end, tsNs: bigint)');
-    expect(() => a.httpGap(h2, 0, 'x' as unknown as number)).toThrow('httpGap(handle, dir, bytes)');
+    expect(() => a.httpData(h2, 0, 'GET' as unknown as Uint8Array, 0, 3, T0)).toThrow('httpData(handle, dir: 0 or 1, bytes: Uint8Array, start, end, tsNs: bigint)');
+    expect(() => a.httpGap(h2, 0, 'x' as unknown as number)).toThrow('httpGap(handle, dir: 0 or 1, bytes)');
     expect(() => a.httpRows(h2, 'yes' as unknown as boolean)).toThrow('httpRows(handle, final: boolean)');
-    // Ranges are clamped as GuardedAnalyzer clamps them.
+    expect(() => a.httpData(h2, 2, req, 0, req.length, T0)).toThrow('dir: 0 or 1');
+    expect(() => a.httpGap(h2, -1, 5)).toThrow('httpGap(handle, dir: 0 or 1, bytes)');
+    // Ranges are clamped as GuardedAnalyzer clamps them: a negative end is an empty delivery.
+    expect(a.httpData(h2, 0, req, 0, -1, T0)).toBe(0);
     expect(a.httpData(h2, 0, req, -5, 10_000, T0)).toBe(1);
     expect(a.httpRows(h2, true)).toContain('\tGET\t');
+    expect(same([{ data: [0, bytes(get())] }, [1, ok()]], 1)).toBe(true);
   });
 });

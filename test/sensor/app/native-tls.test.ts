@@ -267,7 +267,7 @@ describe('the native TLS analyzer', () => {
     expect(() => a.tlsRecorded(987_654)).toThrow('not an open TLS analyzer handle');
     const h2 = a.tlsNew();
     expect(() => a.tlsData(h2, 0, ch, 0, 5, T0, new Int32Array(10), 0)).toThrow('a descriptor of the packet');
-    expect(() => a.tlsGap(h2, 0, 'x' as unknown as number)).toThrow('tlsGap(handle, dir, bytes)');
+    expect(() => a.tlsGap(h2, 0, 'x' as unknown as number)).toThrow('tlsGap(handle, dir: 0 or 1, bytes)');
     expect(() => a.tlsNames([2, 1], ['b', 'a'], [], [])).toThrow('numbers in increasing order');
     a.tlsRow(h2, true);
   });
