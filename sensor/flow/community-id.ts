@@ -17,7 +17,13 @@ function rotl(x: number, n: number): number {
   return (x << n) | (x >>> (32 - n));
 }
 
-/** SHA-1 of M[0, len) for len <= 55 (one block). */
+const H0 = 0x67452301;
+const H1 = 0xefcdab89 | 0;
+const H2 = 0x98badcfe | 0;
+const H3 = 0x10325476;
+const H4 = 0xc3d2e1f0 | 0;
+
+/** SHA-1 of M[0, len) for len <= 55 (one block), into OUT. The four rounds' kinds in loops of their own: no branch per step. */
 function sha1OneBlock(len: number): void {
   M.fill(0, len);
   M[len] = 0x80;
@@ -26,41 +32,49 @@ function sha1OneBlock(len: number): void {
   M[63] = bits & 0xff;
   for (let i = 0; i < 16; i++) W[i] = (M[i * 4]! << 24) | (M[i * 4 + 1]! << 16) | (M[i * 4 + 2]! << 8) | M[i * 4 + 3]!;
   for (let i = 16; i < 80; i++) W[i] = rotl(W[i - 3]! ^ W[i - 8]! ^ W[i - 14]! ^ W[i - 16]!, 1);
-  let a = 0x67452301;
-  let b = 0xefcdab89 | 0;
-  let c = 0x98badcfe | 0;
-  let d = 0x10325476;
-  let e = 0xc3d2e1f0 | 0;
-  for (let i = 0; i < 80; i++) {
-    let f: number;
-    let k: number;
-    if (i < 20) {
-      f = (b & c) | (~b & d);
-      k = 0x5a827999;
-    } else if (i < 40) {
-      f = b ^ c ^ d;
-      k = 0x6ed9eba1;
-    } else if (i < 60) {
-      f = (b & c) | (b & d) | (c & d);
-      k = 0x8f1bbcdc | 0;
-    } else {
-      f = b ^ c ^ d;
-      k = 0xca62c1d6 | 0;
-    }
-    const t = (rotl(a, 5) + f + e + k + W[i]!) | 0;
+  let a = H0;
+  let b = H1;
+  let c = H2;
+  let d = H3;
+  let e = H4;
+  let t: number;
+  for (let i = 0; i < 20; i++) {
+    t = (rotl(a, 5) + ((b & c) | (~b & d)) + e + 0x5a827999 + W[i]!) | 0;
     e = d;
     d = c;
     c = rotl(b, 30);
     b = a;
     a = t;
   }
-  const h = [(0x67452301 + a) | 0, ((0xefcdab89 | 0) + b) | 0, ((0x98badcfe | 0) + c) | 0, (0x10325476 + d) | 0, ((0xc3d2e1f0 | 0) + e) | 0];
-  for (let i = 0; i < 5; i++) {
-    OUT[i * 4] = h[i]! >>> 24;
-    OUT[i * 4 + 1] = (h[i]! >>> 16) & 0xff;
-    OUT[i * 4 + 2] = (h[i]! >>> 8) & 0xff;
-    OUT[i * 4 + 3] = h[i]! & 0xff;
+  for (let i = 20; i < 40; i++) {
+    t = (rotl(a, 5) + (b ^ c ^ d) + e + 0x6ed9eba1 + W[i]!) | 0;
+    e = d;
+    d = c;
+    c = rotl(b, 30);
+    b = a;
+    a = t;
   }
+  for (let i = 40; i < 60; i++) {
+    t = (rotl(a, 5) + ((b & c) | (b & d) | (c & d)) + e + (0x8f1bbcdc | 0) + W[i]!) | 0;
+    e = d;
+    d = c;
+    c = rotl(b, 30);
+    b = a;
+    a = t;
+  }
+  for (let i = 60; i < 80; i++) {
+    t = (rotl(a, 5) + (b ^ c ^ d) + e + (0xca62c1d6 | 0) + W[i]!) | 0;
+    e = d;
+    d = c;
+    c = rotl(b, 30);
+    b = a;
+    a = t;
+  }
+  put32(OUT, 0, (H0 + a) | 0);
+  put32(OUT, 4, (H1 + b) | 0);
+  put32(OUT, 8, (H2 + c) | 0);
+  put32(OUT, 12, (H3 + d) | 0);
+  put32(OUT, 16, (H4 + e) | 0);
 }
 
 /** "1:" and the base64 of the 20-byte digest, built as one flat string. */
@@ -92,11 +106,12 @@ function digestText(bytes: Uint8Array): string {
   );
 }
 
-function put32(o: number, v: number): number {
-  M[o] = v >>> 24;
-  M[o + 1] = (v >>> 16) & 0xff;
-  M[o + 2] = (v >>> 8) & 0xff;
-  M[o + 3] = v & 0xff;
+/** v big-endian at to[o, o+4); the offset after it. */
+function put32(to: Uint8Array, o: number, v: number): number {
+  to[o] = v >>> 24;
+  to[o + 1] = (v >>> 16) & 0xff;
+  to[o + 2] = (v >>> 8) & 0xff;
+  to[o + 3] = v & 0xff;
   return o + 4;
 }
 
@@ -113,27 +128,37 @@ export function communityId(c: Conn, seed = 0): string {
     swap = cmp > 0 || (cmp === 0 && hasPorts && sp > dp);
   }
   if (swap) {
-    [sa0, da0] = [da0, sa0];
-    [sa1, da1] = [da1, sa1];
-    [sa2, da2] = [da2, sa2];
-    [sa3, da3] = [da3, sa3];
-    [sp, dp] = [dp, sp];
+    let t = sa0;
+    sa0 = da0;
+    da0 = t;
+    t = sa1;
+    sa1 = da1;
+    da1 = t;
+    t = sa2;
+    sa2 = da2;
+    da2 = t;
+    t = sa3;
+    sa3 = da3;
+    da3 = t;
+    t = sp;
+    sp = dp;
+    dp = t;
   }
   let o = 0;
   M[o++] = (seed >>> 8) & 0xff;
   M[o++] = seed & 0xff;
   if (v4) {
-    o = put32(o, sa3);
-    o = put32(o, da3);
+    o = put32(M, o, sa3);
+    o = put32(M, o, da3);
   } else {
-    o = put32(o, sa0);
-    o = put32(o, sa1);
-    o = put32(o, sa2);
-    o = put32(o, sa3);
-    o = put32(o, da0);
-    o = put32(o, da1);
-    o = put32(o, da2);
-    o = put32(o, da3);
+    o = put32(M, o, sa0);
+    o = put32(M, o, sa1);
+    o = put32(M, o, sa2);
+    o = put32(M, o, sa3);
+    o = put32(M, o, da0);
+    o = put32(M, o, da1);
+    o = put32(M, o, da2);
+    o = put32(M, o, da3);
   }
   M[o++] = c.proto;
   M[o++] = 0;
