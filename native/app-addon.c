@@ -16,6 +16,9 @@
  *   tlsCertDecoder(decode): decode(der: Buffer) -> { subject, issuer, row, names } | undefined, for a
  *       certificate seen for the first time (see tls.h's tls_cert_t: row as latin1, names null
  *       when not all ASCII); undefined (or a throw) leaves every connection showing it to JavaScript
+ *   x509Decode(der) -> { subject, issuer, row, names } as decode's, or null: native/x509.c alone
+ *       (the decoder the TLS analyzer tries first; for tests)
+ *   certStats() -> { native, js }: the leaf certificates x509.c decoded, and those left to decode
  *   tlsNew() -> handle
  *   tlsData(handle, dir, bytes, start, end, tsNs) -> flags (TLS_CONFIRMED 1, TLS_DONE 2, TLS_HANDOVER 4)
  *   tlsGap(handle, dir, bytes) -> flags
@@ -44,6 +47,7 @@
 #include "dns.h"
 #include "http.h"
 #include "tls.h"
+#include "x509.h"
 
 /* Per thread that loads the addon (the main thread, each worker). */
 typedef struct {
@@ -56,6 +60,8 @@ typedef struct {
    * the call under way (the decoder is only ever called during one). */
   napi_ref cert_decoder;
   napi_env env;
+  /* Leaf certificates decoded natively, and by the JavaScript decoder. */
+  double certs_native, certs_js;
 } instance_t;
 
 #define APP_WEIRD_NAME(name) #name,
@@ -271,6 +277,12 @@ static int latin1_value(napi_env env, napi_value v, char **out, size_t *n) {
 
 static int decode_cert(void *ctx, const uint8_t *der, size_t n, tls_cert_t *out) {
   instance_t *in = ctx;
+  /* Natively where x509.c takes the certificate; else as JavaScript decodes it. */
+  if (x509_decode(der, n, out)) {
+    in->certs_native++;
+    return 1;
+  }
+  in->certs_js++;
   napi_env env = in->env;
   napi_value fn, buf, undef, result, names, v;
   napi_valuetype type;
@@ -310,6 +322,57 @@ static napi_value js_tls_cert_decoder(napi_env env, napi_callback_info info) {
   napi_create_reference(env, argv[0], 1, &in->cert_decoder);
   tls_cert_decoder(in->tls, decode_cert, in);
   return NULL;
+}
+
+/* x509Decode(der): what x509.c makes of a certificate, as decodeForNative gives it, or null when it leaves it to JavaScript. */
+static napi_value js_x509_decode(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], out, v, names;
+  napi_typedarray_type type;
+  size_t len;
+  void *data;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_typedarray_info(env, argv[0], &type, &len, &data, NULL, NULL) != napi_ok ||
+      type != napi_uint8_array)
+    return fail(env, "x509Decode(der: Uint8Array)");
+  tls_cert_t c = { 0 };
+  if (!x509_decode(len ? data : (const void *)"", len, &c)) {
+    napi_get_null(env, &out);
+    return out;
+  }
+  napi_create_object(env, &out);
+  napi_create_string_utf16(env, (const char16_t *)c.subject, c.subject_n, &v);
+  napi_set_named_property(env, out, "subject", v);
+  napi_create_string_utf16(env, (const char16_t *)c.issuer, c.issuer_n, &v);
+  napi_set_named_property(env, out, "issuer", v);
+  napi_create_string_latin1(env, (const char *)c.row, c.row_len, &v);
+  napi_set_named_property(env, out, "row", v);
+  if (c.names_ascii) {
+    napi_create_array_with_length(env, c.n_names, &names);
+    for (size_t i = 0; i < c.n_names; i++) {
+      napi_create_string_latin1(env, c.names[i], NAPI_AUTO_LENGTH, &v);
+      napi_set_element(env, names, (uint32_t)i, v);
+    }
+  } else napi_get_null(env, &names);
+  napi_set_named_property(env, out, "names", names);
+  free(c.subject);
+  free(c.issuer);
+  free(c.row);
+  for (size_t i = 0; i < c.n_names; i++) free(c.names[i]);
+  free(c.names);
+  return out;
+}
+
+/* certStats(): { native, js }, the leaf certificates each decoder took. */
+static napi_value js_cert_stats(napi_env env, napi_callback_info info) {
+  (void)info;
+  instance_t *in = instance(env);
+  napi_value out, v;
+  napi_create_object(env, &out);
+  napi_create_double(env, in ? in->certs_native : 0, &v);
+  napi_set_named_property(env, out, "native", v);
+  napi_create_double(env, in ? in->certs_js : 0, &v);
+  napi_set_named_property(env, out, "js", v);
+  return out;
 }
 
 static napi_value js_tls_new(napi_env env, napi_callback_info info) {
@@ -513,7 +576,7 @@ static napi_value init(napi_env env, napi_value exports) {
     napi_callback fn;
   } fns[] = {
     { "dnsNew", js_dns_new }, { "dnsData", js_dns_data }, { "dnsGap", js_dns_gap }, { "dnsRows", js_dns_rows },
-    { "tlsNames", js_tls_names }, { "tlsCertDecoder", js_tls_cert_decoder }, { "tlsNew", js_tls_new }, { "tlsData", js_tls_data }, { "tlsGap", js_tls_gap }, { "tlsRow", js_tls_row }, { "tlsRecorded", js_tls_recorded },
+    { "tlsNames", js_tls_names }, { "tlsCertDecoder", js_tls_cert_decoder }, { "tlsNew", js_tls_new }, { "tlsData", js_tls_data }, { "tlsGap", js_tls_gap }, { "tlsRow", js_tls_row }, { "tlsRecorded", js_tls_recorded }, { "x509Decode", js_x509_decode }, { "certStats", js_cert_stats },
     { "httpNew", js_http_new }, { "httpData", js_http_data }, { "httpGap", js_http_gap }, { "httpRows", js_http_rows }, { "httpRecorded", js_http_recorded },
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {

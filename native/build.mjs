@@ -18,7 +18,7 @@ const addons = [
   { name: 'packet-stats', flags: ['-O2'], without: 'the sensor will not report kernel drops' },
   { name: 'capture-decode', sources: ['capture-decode.c', 'tls-hello.c', 'digest.c'], flags: ['-O3', '-pthread'], without: '`sensor read` will decode every packet in JavaScript (slower)' },
   // (-ffp-contract=off: intervals are computed in doubles exactly as JavaScript computes them, never fused)
-  { name: 'app-analyzers', sources: ['app-addon.c', 'dns.c', 'tls.c', 'tls-hello.c', 'http.c', 'digest.c', 'replay-log.c', 'zeek-text.c'], flags: ['-O2', '-ffp-contract=off'], libs: ['-lm'], without: '`sensor read` will run every application analyzer in JavaScript (slower)' },
+  { name: 'app-analyzers', sources: ['app-addon.c', 'dns.c', 'tls.c', 'tls-hello.c', 'x509.c', 'http.c', 'digest.c', 'replay-log.c', 'slots.c', 'zeek-text.c'], flags: ['-O2', '-ffp-contract=off'], libs: ['-lm'], without: '`sensor read` will run every application analyzer in JavaScript (slower)' },
 ];
 
 if (process.platform !== 'linux') process.exit(0); // packet sockets are Linux's; the decoder is built with them

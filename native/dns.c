@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "slots.h"
+
 #define HEADER_LEN 12
 #define MAX_ANSWERS 64
 #define MAX_DATA 1024
@@ -398,7 +400,6 @@ typedef struct {
  */
 typedef struct {
   int tcp, confirmed, done, lost[2], in_use;
-  uint32_t next_free;
   dns_pending_t *pending;
   size_t n_pending, cap_pending;
   zbuf_t text; /* pending queries' names */
@@ -409,7 +410,7 @@ typedef struct {
 
 struct dns_pool {
   dns_analyzer_t *a;
-  uint32_t n, cap, free_head; /* free_head: 1 + index of a free analyzer, 0 for none */
+  slots_t slots;
   dns_msg_t msg;              /* the message being parsed */
 };
 
@@ -425,8 +426,9 @@ static void release_buffers(dns_analyzer_t *a) {
 
 void dns_pool_free(dns_pool_t *p) {
   if (!p) return;
-  for (uint32_t i = 0; i < p->n; i++) release_buffers(&p->a[i]);
+  for (uint32_t i = 0; i < p->slots.n; i++) release_buffers(&p->a[i]);
   free(p->a);
+  slots_free(&p->slots);
   zb_free(&p->msg.answers);
   zb_free(&p->msg.ttls);
   free(p);
@@ -442,21 +444,10 @@ static void shrink(zbuf_t *b) {
 }
 
 uint32_t dns_open(dns_pool_t *p, int tcp) {
-  uint32_t i;
-  if (p->free_head) {
-    i = p->free_head - 1;
-    p->free_head = p->a[i].next_free;
-  } else {
-    if (p->n == p->cap) {
-      uint32_t cap = p->cap ? p->cap * 2 : 64;
-      dns_analyzer_t *a = realloc(p->a, cap * sizeof *a);
-      if (!a) return 0;
-      p->a = a;
-      p->cap = cap;
-    }
-    i = p->n++;
-    memset(&p->a[i], 0, sizeof p->a[i]);
-  }
+  void *array = p->a;
+  long i = slots_take(&p->slots, &array, sizeof *p->a);
+  p->a = array;
+  if (i < 0) return 0;
   dns_analyzer_t *a = &p->a[i];
   a->tcp = tcp;
   a->confirmed = a->done = a->lost[0] = a->lost[1] = 0;
@@ -466,7 +457,7 @@ uint32_t dns_open(dns_pool_t *p, int tcp) {
 }
 
 static dns_analyzer_t *get(dns_pool_t *p, uint32_t h) {
-  return h >= 1 && h <= p->n && p->a[h - 1].in_use ? &p->a[h - 1] : NULL;
+  return h >= 1 && h <= p->slots.n && p->a[h - 1].in_use ? &p->a[h - 1] : NULL;
 }
 
 static void close_analyzer(dns_pool_t *p, uint32_t h) {
@@ -486,8 +477,7 @@ static void close_analyzer(dns_pool_t *p, uint32_t h) {
       a->carry[d] = (carry_t){ 0 };
     }
   }
-  a->next_free = p->free_head;
-  p->free_head = h;
+  slots_give(&p->slots, h - 1);
 }
 
 static int flags_of(const dns_analyzer_t *a) { return (a->confirmed ? DNS_CONFIRMED : 0) | (a->done ? DNS_DONE : 0); }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "replay-log.h"
+#include "slots.h"
 
 #define MAX_HEADERS 256
 #define MAX_LINE (16 * 1024)
@@ -68,7 +69,6 @@ typedef struct {
   size_t n_slots;
   /* The rest is cleared for each connection. */
   int in_use, done, confirmed, handover;
-  uint32_t next_free;
   int64_t ts;
   uint32_t depth;
   int pending[MAX_PENDING]; /* requests awaiting responses (slots), oldest first */
@@ -84,7 +84,7 @@ typedef struct {
 
 struct http_pool {
   http_analyzer_t *a;
-  uint32_t n, cap, free_head;
+  slots_t slots;
   skips_t skips;
 };
 
@@ -108,28 +108,18 @@ static void free_buffers(http_analyzer_t *a) {
 
 void http_pool_free(http_pool_t *p) {
   if (!p) return;
-  for (uint32_t i = 0; i < p->n; i++) free_buffers(&p->a[i]);
+  for (uint32_t i = 0; i < p->slots.n; i++) free_buffers(&p->a[i]);
   free(p->a);
+  slots_free(&p->slots);
   skips_free(&p->skips);
   free(p);
 }
 
 uint32_t http_open(http_pool_t *p) {
-  uint32_t i;
-  if (p->free_head) {
-    i = p->free_head - 1;
-    p->free_head = p->a[i].next_free;
-  } else {
-    if (p->n == p->cap) {
-      uint32_t cap = p->cap ? p->cap * 2 : 64;
-      http_analyzer_t *a = realloc(p->a, cap * sizeof *a);
-      if (!a) return 0;
-      p->a = a;
-      p->cap = cap;
-    }
-    i = p->n++;
-    memset(&p->a[i], 0, sizeof p->a[i]);
-  }
+  void *array = p->a;
+  long i = slots_take(&p->slots, &array, sizeof *p->a);
+  p->a = array;
+  if (i < 0) return 0;
   http_analyzer_t *a = &p->a[i];
   memset(&a->in_use, 0, sizeof *a - offsetof(http_analyzer_t, in_use));
   a->recorded.len = a->rows.len = 0;
@@ -147,7 +137,7 @@ uint32_t http_open(http_pool_t *p) {
   return i + 1;
 }
 
-static http_analyzer_t *get(http_pool_t *p, uint32_t h) { return h >= 1 && h <= p->n && p->a[h - 1].in_use ? &p->a[h - 1] : NULL; }
+static http_analyzer_t *get(http_pool_t *p, uint32_t h) { return h >= 1 && h <= p->slots.n && p->a[h - 1].in_use ? &p->a[h - 1] : NULL; }
 
 static void shrink(zbuf_t *b) {
   if (b->cap > KEEP_BYTES) zb_free(b);
@@ -165,8 +155,7 @@ static void close_analyzer(http_pool_t *p, uint32_t h) {
       a->rd[d].carry = NULL;
       a->rd[d].carry_cap = 0;
     }
-  a->next_free = p->free_head;
-  p->free_head = h;
+  slots_give(&p->slots, h - 1);
 }
 
 static int flags_of(const http_analyzer_t *a) {

@@ -11,6 +11,7 @@
 
 #include "digest.h"
 #include "replay-log.h"
+#include "slots.h"
 #include "tls-hello.h"
 
 #define MAX_RECORD (16384 + 2048)
@@ -60,7 +61,6 @@ typedef struct {
   certs_t certs[2]; /* the server's, the client's */
   /* The rest is cleared for each connection. */
   int in_use, done, confirmed, handover, reported;
-  uint32_t next_free;
   int64_t ts; /* the analyzer's tsNs: the delivery in which the session began */
   int session;
   /* TlsSession */
@@ -99,7 +99,7 @@ typedef struct {
 
 struct tls_pool {
   tls_analyzer_t *a;
-  uint32_t n, cap, free_head;
+  slots_t slots;
   names_t ciphers, curves;
   /* The bodies a delivery skipped: a handover replays them as zeros, which is all they are to the reader. */
   skips_t skips;
@@ -178,7 +178,7 @@ void tls_pool_free(tls_pool_t *p) {
   clear_certs(p);
   free(p->certs);
   skips_free(&p->skips);
-  for (uint32_t i = 0; i < p->n; i++) {
+  for (uint32_t i = 0; i < p->slots.n; i++) {
     free_certs_bufs(&p->a[i].certs[0]);
     free_certs_bufs(&p->a[i].certs[1]);
     zb_free(&p->a[i].recorded);
@@ -187,6 +187,7 @@ void tls_pool_free(tls_pool_t *p) {
     free(p->a[i].side[1].carry);
   }
   free(p->a);
+  slots_free(&p->slots);
   free_names(&p->ciphers);
   free_names(&p->curves);
   free(p);
@@ -212,21 +213,10 @@ static const char *name_of(const names_t *t, uint32_t v) {
 }
 
 uint32_t tls_open(tls_pool_t *p) {
-  uint32_t i;
-  if (p->free_head) {
-    i = p->free_head - 1;
-    p->free_head = p->a[i].next_free;
-  } else {
-    if (p->n == p->cap) {
-      uint32_t cap = p->cap ? p->cap * 2 : 64;
-      tls_analyzer_t *a = realloc(p->a, cap * sizeof *a);
-      if (!a) return 0;
-      p->a = a;
-      p->cap = cap;
-    }
-    i = p->n++;
-    memset(&p->a[i], 0, sizeof p->a[i]);
-  }
+  void *array = p->a;
+  long i = slots_take(&p->slots, &array, sizeof *p->a);
+  p->a = array;
+  if (i < 0) return 0;
   tls_analyzer_t *a = &p->a[i];
   memset((char *)a + offsetof(tls_analyzer_t, in_use), 0, sizeof *a - offsetof(tls_analyzer_t, in_use));
   a->recorded.len = a->text.len = 0;
@@ -251,7 +241,7 @@ uint32_t tls_open(tls_pool_t *p) {
   return i + 1;
 }
 
-static tls_analyzer_t *get(tls_pool_t *p, uint32_t h) { return h >= 1 && h <= p->n && p->a[h - 1].in_use ? &p->a[h - 1] : NULL; }
+static tls_analyzer_t *get(tls_pool_t *p, uint32_t h) { return h >= 1 && h <= p->slots.n && p->a[h - 1].in_use ? &p->a[h - 1] : NULL; }
 
 /* Buffers grown past these by one connection are given back rather than kept for the next. */
 static void shrink(tls_analyzer_t *a) {
@@ -271,8 +261,7 @@ static void close_analyzer(tls_pool_t *p, uint32_t h) {
       a->side[d].carry = NULL;
       a->side[d].carry_cap = 0;
     }
-  a->next_free = p->free_head;
-  p->free_head = h;
+  slots_give(&p->slots, h - 1);
 }
 
 /* ------------------------------------------------------------------ session (session.ts) */

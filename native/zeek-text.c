@@ -89,6 +89,12 @@ void zb_time(zbuf_t *b, int64_t ns) {
   zb_sec_us(b, sec, floor_div(rest, 1000));
 }
 
+void zb_time_ms(zbuf_t *b, int64_t ms) {
+  /* As zb_time: seconds towards zero, the rest (a whole number of µs here) after them. */
+  int64_t sec = ms / 1000;
+  zb_sec_us(b, sec, (ms - sec * 1000) * 1000);
+}
+
 void zb_interval(zbuf_t *b, int64_t ns) {
   /* In doubles, as the writer computes it from Number(ns). */
   double n = (double)ns;

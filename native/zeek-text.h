@@ -32,6 +32,8 @@ void zb_cstr(zbuf_t *b, const char *s);
 void zb_uint(zbuf_t *b, uint64_t v);
 /* A time column from ns since the epoch (ZeekRowWriter.time). */
 void zb_time(zbuf_t *b, int64_t ns);
+/* A time column from ms since the epoch, as zb_time(ms * 10^6) without its overflow (certificates' validity, to year 9999). */
+void zb_time_ms(zbuf_t *b, int64_t ms);
 /* An interval column from ns (ZeekRowWriter.interval). */
 void zb_interval(zbuf_t *b, int64_t ns);
 /* A string field, or with in_set a list element (LineBuffer.zeek), from UTF-16 code units. */

@@ -28,6 +28,10 @@ export interface AppAnalyzersAddon {
   weirdNames: string[];
   tlsNames(cipherNumbers: number[], cipherNames: string[], curveNumbers: number[], curveNames: string[]): void;
   tlsCertDecoder(decode: (der: Uint8Array) => NativeCert | undefined): void;
+  /** native/x509.c's decoding of a certificate, as decodeForNative's; null when it leaves the certificate to JavaScript. */
+  x509Decode(der: Uint8Array): NativeCert | null;
+  /** Leaf certificates the TLS analyzer had decoded natively, and by decodeForNative. */
+  certStats(): { native: number; js: number };
   tlsNew(): NativeHandle;
   /** With a descriptor of the packet in bytes (native/capture-decode.c's), the hello fingerprints it holds are taken from it. */
   tlsData(h: NativeHandle, dir: number, bytes: Uint8Array, start: number, end: number, tsNs: bigint, desc?: Int32Array, at?: number): number;

@@ -14,7 +14,7 @@ export interface NativeCert {
   issuer: string;
   /** x509.log's columns from fingerprint to basic_constraints.path_len, as written (one character per byte). */
   row: string;
-  /** hostMatchesCert's names, lowercased, a trailing dot dropped; null when one is not ASCII. */
+  /** hostMatchesCert's names, lowercased, a trailing dot dropped; null when one is not ASCII or holds a NUL. */
   names: string[] | null;
 }
 
@@ -24,7 +24,8 @@ export function decodeForNative(der: Uint8Array): NativeCert | undefined {
   const info = decodeCertificate(knownCertificate(der, 0, der.length), { weird: (name) => weirds.push(name) });
   if (info === undefined || weirds.length > 0) return undefined;
   const names = info.sanDns.length > 0 ? info.sanDns : info.subjectCN !== undefined ? [info.subjectCN] : [];
-  const ascii = names.every((n) => !/[^\x00-\x7f]/.test(n));
+  // (and no NUL: the analyzer holds names as C strings, which one would cut short, "a.example\0.evil.example" matching "a.example")
+  const ascii = names.every((n) => !/[^\x01-\x7f]/.test(n));
   return { subject: info.subject, issuer: info.issuer, row: rowColumns(info), names: ascii ? names.map((n) => n.toLowerCase().replace(/\.$/, '')) : null };
 }
 

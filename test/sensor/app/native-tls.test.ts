@@ -15,6 +15,7 @@ import { sslLog, SSL_FIELDS, x509Log, X509_FIELDS } from '../../../sensor/app/tl
 import { NativeTlsAnalyzer } from '../../../sensor/app/tls/native-analyzer.js';
 import { ZeekLogWriter, ZeekRowWriter } from '../../../sensor/output/zeek-log.js';
 import { alpnExt, be16, be24, bytes, cat, clientHelloBody, ext, handshake, mutate, record, rng, serverHelloBody, sniExt, splits, u16list, Weirds } from './helpers.js';
+import { certificateList, der } from './der-builder.js';
 import { makePki, pemToDer } from './pki.js';
 import { ALERT, APP, CCS, clientHello12, HS, mutual12, tls13, type Flights } from './samples.js';
 
@@ -114,6 +115,7 @@ describe('the native TLS analyzer', () => {
   });
 
   it('certificates: chains, empty lists, names the SNI matches or not, wildcards, and what is handed over', () => {
+    const decoded0 = addon!.certStats();
     const leaf = (cn: string, sans: string[] = [], serial = 1): Uint8Array => der({ cn, sans, serial });
     const ca = der({ cn: 'Chot Test CA', serial: 99 });
     const flights = (sni: string | undefined, server: Uint8Array[], client?: Uint8Array[]): Flights => {
@@ -151,6 +153,10 @@ describe('the native TLS analyzer', () => {
     // A certificate seen again is remembered either way: the same outcome the second time.
     expect(same(kept[0]!)).toBe(true);
     expect(same(handed[1]!)).toBe(false);
+    // Leaves were decoded natively (native/x509.c), those it does not take by JavaScript (not a certificate, an overlong name, too many names).
+    const decoded = addon!.certStats();
+    expect(decoded.native - decoded0.native).toBeGreaterThanOrEqual(5);
+    expect(decoded.js - decoded0.js).toBeGreaterThanOrEqual(3);
   });
 
   it('remembers at most 4,096 certificates and then starts over, giving the same rows', () => {
@@ -272,39 +278,3 @@ describe('the native TLS analyzer', () => {
     a.tlsRow(h2, true);
   });
 });
-
-// ---- certificates built field by field (no signature is checked: the parser reads only what is logged)
-
-function certificateList(ders: Uint8Array[]): number[] {
-  const list = ders.flatMap((d) => [...be24(d.length), ...d]);
-  return handshake(11, [...be24(list.length), ...list]);
-}
-
-function tlv(tag: number, content: number[]): number[] {
-  const n = content.length;
-  const len = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : n < 0x10000 ? [0x82, n >> 8, n & 0xff] : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
-  return [tag, ...len, ...content];
-}
-
-function oidBytes(dotted: string): number[] {
-  const [a, b, ...rest] = dotted.split('.').map(Number);
-  const out = [a! * 40 + b!];
-  for (const v of rest) {
-    const parts = [v & 0x7f];
-    for (let x = v >>> 7; x > 0; x >>>= 7) parts.unshift((x & 0x7f) | 0x80);
-    out.push(...parts);
-  }
-  return tlv(0x06, out);
-}
-
-function der(o: { cn: string; sans?: string[]; serial: number }): Uint8Array {
-  const name = (cn: string): number[] => tlv(0x30, [...tlv(0x31, tlv(0x30, [...oidBytes('2.5.4.6'), ...tlv(0x13, [...Buffer.from('VN')])])), ...tlv(0x31, tlv(0x30, [...oidBytes('2.5.4.3'), ...tlv(0x0c, [...Buffer.from(cn, 'utf8')])]))]);
-  const alg = tlv(0x30, oidBytes('1.2.840.10045.4.3.2'));
-  const validity = tlv(0x30, [...tlv(0x17, [...Buffer.from('250101000000Z')]), ...tlv(0x17, [...Buffer.from('350101000000Z')])]);
-  const spki = tlv(0x30, [...tlv(0x30, [...oidBytes('1.2.840.10045.2.1'), ...oidBytes('1.2.840.10045.3.1.7')]), ...tlv(0x03, [0, 4, ...new Array(64).fill(7)])]);
-  const sans = o.sans ?? [];
-  const exts = sans.length === 0 ? [] : tlv(0xa3, tlv(0x30, tlv(0x30, [...oidBytes('2.5.29.17'), ...tlv(0x04, tlv(0x30, sans.flatMap((s) => tlv(0x82, [...Buffer.from(s, 'utf8')]))))])));
-  const serial = tlv(0x02, [(o.serial >> 16) & 0x7f, (o.serial >> 8) & 0xff, o.serial & 0xff]);
-  const tbs = tlv(0x30, [...tlv(0xa0, tlv(0x02, [2])), ...serial, ...alg, ...name('Chot Test CA'), ...validity, ...name(o.cn), ...spki, ...exts]);
-  return Uint8Array.from(tlv(0x30, [...tbs, ...alg, ...tlv(0x03, [0, ...new Array(70).fill(9)])]));
-}
