@@ -146,6 +146,7 @@ describe('the native TLS analyzer', () => {
       flights('www.example.vn', [bytes(0x30, 3, 1, 2, 3)]), // not a certificate
       flights('www.example.vn', [leaf('ünïcode.example')]), // a name not ASCII to match the SNI against
       flights('tëst.example', [leaf('www.example.vn')]), // an SNI not ASCII
+      flights('bank.example', [leaf('x', ['bank.example\u0000.evil.example'])]), // a name with a NUL (no match: C would have cut it at the NUL)
       [[0, record(HS, clientHello12())], [1, record(HS, [...handshake(2, serverHelloBody({ cipher: 0xc02f })), ...handshake(11, [0, 0])])]], // too short a message
       [[0, record(HS, clientHello12())], [1, record(HS, [...handshake(2, serverHelloBody({ cipher: 0xc02f })), ...handshake(11, [0, 0, 9, 0, 0, 20, 1])])]], // an entry past the list
     ];
