@@ -19,6 +19,8 @@
  *   x509Decode(der) -> { subject, issuer, row, names } as decode's, or null: native/x509.c alone
  *       (the decoder the TLS analyzer tries first; for tests)
  *   certStats() -> { native, js }: the leaf certificates x509.c decoded, and those left to decode
+ *   replayBudget(max?) -> { tls, http }: the bytes the open TLS and HTTP analyzers keep for
+ *       handovers (replay-log.h); with max, each pool's most from now on (64 MB by default)
  *   tlsNew() -> handle
  *   tlsData(handle, dir, bytes, start, end, tsNs) -> flags (TLS_CONFIRMED 1, TLS_DONE 2, TLS_HANDOVER 4)
  *   tlsGap(handle, dir, bytes) -> flags
@@ -39,6 +41,7 @@
  * pool frees with the thread's addon instance.
  */
 #include <node_api.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include <string.h>
@@ -113,28 +116,41 @@ static instance_t *instance(napi_env env) {
 /* The arguments every analyzer's data call starts with: (handle, dir, bytes: Uint8Array, start, end, tsNs: bigint), the range clamped rather than trusted (as GuardedAnalyzer does). */
 typedef struct {
   uint32_t h;
-  int32_t dir, start;
+  int32_t dir;
+  int64_t start;
   const uint8_t *b;
   size_t n;
-  int64_t ts;
+  ns128_t ts; /* exact, within ±2^127 */
+  int fits64; /* ts fits an int64 (TLS and HTTP keep it in one) */
 } data_args_t;
+
+/* The seconds of DNS times, as a JavaScript number prints them exactly: 2^52 s, so that an rtt's are within 2^53 too. */
+#define DNS_MAX_NS ((ns128_t)((int64_t)1 << 52) * 1000000000)
 
 static int data_args(napi_env env, napi_value *argv, size_t argc, data_args_t *a) {
   napi_typedarray_type type;
-  size_t len;
+  size_t len, words = 2;
   void *data;
-  int32_t end;
-  bool lossless;
+  double start, end;
+  int sign;
+  uint64_t w[2] = { 0, 0 };
   if (argc < 6 || napi_get_value_uint32(env, argv[0], &a->h) != napi_ok || napi_get_value_int32(env, argv[1], &a->dir) != napi_ok ||
       napi_get_typedarray_info(env, argv[2], &type, &len, &data, NULL, NULL) != napi_ok || type != napi_uint8_array ||
-      napi_get_value_int32(env, argv[3], &a->start) != napi_ok || napi_get_value_int32(env, argv[4], &end) != napi_ok ||
-      napi_get_value_bigint_int64(env, argv[5], &a->ts, &lossless) != napi_ok)
+      napi_get_value_double(env, argv[3], &start) != napi_ok || napi_get_value_double(env, argv[4], &end) != napi_ok ||
+      napi_get_value_bigint_words(env, argv[5], &sign, &words, w) != napi_ok)
     return 0;
   if (a->dir != 0 && a->dir != 1) return 0;
-  if (a->start < 0) a->start = 0;
-  if (end < 0) end = 0;
-  else if ((size_t)end > len) end = (int32_t)len;
-  a->n = a->start < end ? (size_t)(end - a->start) : 0;
+  /* A time past 2^127 ns (5 x 10^21 years): none that a capture's can be. */
+  if (words > 2 || w[1] >> 63) return 0;
+  unsigned __int128 mag = ((unsigned __int128)w[1] << 64) | w[0];
+  a->ts = sign ? -(ns128_t)mag : (ns128_t)mag;
+  a->fits64 = a->ts >= INT64_MIN && a->ts <= INT64_MAX;
+  /* Clamped as GuardedAnalyzer clamps them, in doubles (a range past 2^31 or infinite included); NaN: nothing. */
+  if (!(start >= 0)) start = start != start ? (double)len : 0;
+  if (!(end <= (double)len)) end = end != end ? 0 : (double)len;
+  a->start = (int64_t)start;
+  int64_t e = (int64_t)end;
+  a->n = a->start < e ? (size_t)(e - a->start) : 0;
   a->b = a->n ? (const uint8_t *)data + a->start : NULL;
   return 1;
 }
@@ -163,6 +179,7 @@ static napi_value js_dns_data(napi_env env, napi_callback_info info) {
   instance_t *in = instance(env);
   if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || !data_args(env, argv, argc, &a))
     return fail(env, "dnsData(handle, dir: 0 or 1, bytes: Uint8Array, start, end, tsNs: bigint)");
+  if (a.ts > DNS_MAX_NS || a.ts < -DNS_MAX_NS) return fail(env, "dnsData: tsNs past 2^52 seconds from 1970");
   int flags = dns_data(in->dns, a.h, a.dir, a.b, a.n, a.ts, &in->weirds);
   if (flags < 0) return closed(env);
   return flags_outcome(env, in, flags);
@@ -362,6 +379,25 @@ static napi_value js_x509_decode(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* replayBudget(max?): { tls, http }, the bytes each pool's open analyzers keep for handovers; with max, each pool's most from now on. */
+static napi_value js_replay_budget(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], out, v;
+  double max = 0;
+  instance_t *in = instance(env);
+  if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || (argc >= 1 && (napi_get_value_double(env, argv[0], &max) != napi_ok || !(max >= 0))))
+    return fail(env, "replayBudget(max?: bytes)");
+  size_t tls_used, http_used;
+  tls_replay_budget(in->tls, (size_t)max, &tls_used);
+  http_replay_budget(in->http, (size_t)max, &http_used);
+  napi_create_object(env, &out);
+  napi_create_double(env, (double)tls_used, &v);
+  napi_set_named_property(env, out, "tls", v);
+  napi_create_double(env, (double)http_used, &v);
+  napi_set_named_property(env, out, "http", v);
+  return out;
+}
+
 /* certStats(): { native, js }, the leaf certificates each decoder took. */
 static napi_value js_cert_stats(napi_env env, napi_callback_info info) {
   (void)info;
@@ -404,6 +440,7 @@ static napi_value js_tls_data(napi_env env, napi_callback_info info) {
   instance_t *in = instance(env);
   if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || !data_args(env, argv, argc, &a))
     return fail(env, "tlsData(handle, dir: 0 or 1, bytes: Uint8Array, start, end, tsNs: bigint)");
+  if (!a.fits64) return fail(env, "tlsData: tsNs outside 64 bits (the caller hands such a connection over)");
   tls_ahead_t ahead, *with = NULL;
   if (argc >= 8) {
     napi_typedarray_type dt;
@@ -422,7 +459,7 @@ static napi_value js_tls_data(napi_env env, napi_callback_info info) {
     with = &ahead;
   }
   in->env = env;
-  int flags = tls_data(in->tls, a.h, a.dir, a.b, a.n, a.ts, with, a.start);
+  int flags = tls_data(in->tls, a.h, a.dir, a.b, a.n, (int64_t)a.ts, with, a.start);
   in->env = NULL;
   return flags < 0 ? closed_tls(env) : int_value(env, flags);
 }
@@ -518,7 +555,8 @@ static napi_value js_http_data(napi_env env, napi_callback_info info) {
   instance_t *in = instance(env);
   if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || !data_args(env, argv, argc, &a))
     return fail(env, "httpData(handle, dir: 0 or 1, bytes: Uint8Array, start, end, tsNs: bigint)");
-  int flags = http_data(in->http, a.h, a.dir, a.b, a.n, a.ts);
+  if (!a.fits64) return fail(env, "httpData: tsNs outside 64 bits (the caller hands such a connection over)");
+  int flags = http_data(in->http, a.h, a.dir, a.b, a.n, (int64_t)a.ts);
   return flags < 0 ? closed_http(env) : int_value(env, flags);
 }
 
@@ -576,7 +614,7 @@ static napi_value init(napi_env env, napi_value exports) {
     napi_callback fn;
   } fns[] = {
     { "dnsNew", js_dns_new }, { "dnsData", js_dns_data }, { "dnsGap", js_dns_gap }, { "dnsRows", js_dns_rows },
-    { "tlsNames", js_tls_names }, { "tlsCertDecoder", js_tls_cert_decoder }, { "tlsNew", js_tls_new }, { "tlsData", js_tls_data }, { "tlsGap", js_tls_gap }, { "tlsRow", js_tls_row }, { "tlsRecorded", js_tls_recorded }, { "x509Decode", js_x509_decode }, { "certStats", js_cert_stats },
+    { "tlsNames", js_tls_names }, { "tlsCertDecoder", js_tls_cert_decoder }, { "tlsNew", js_tls_new }, { "tlsData", js_tls_data }, { "tlsGap", js_tls_gap }, { "tlsRow", js_tls_row }, { "tlsRecorded", js_tls_recorded }, { "x509Decode", js_x509_decode }, { "certStats", js_cert_stats }, { "replayBudget", js_replay_budget },
     { "httpNew", js_http_new }, { "httpData", js_http_data }, { "httpGap", js_http_gap }, { "httpRows", js_http_rows }, { "httpRecorded", js_http_recorded },
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {

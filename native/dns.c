@@ -370,7 +370,7 @@ static int parse_message(const uint8_t *m, size_t end, dns_msg_t *msg, weirds_t 
 
 /* A query waiting for its reply; its name is in the analyzer's text. */
 typedef struct {
-  int64_t ts;
+  ns128_t ts;
   size_t query_off, query_len;
   uint16_t trans_id, qtype, qclass;
   uint8_t has_query, opcode, tc, rd, z;
@@ -378,7 +378,8 @@ typedef struct {
 
 /* What one dns.log row shows. */
 typedef struct {
-  int64_t ts, rtt;
+  ns128_t ts;
+  double rtt; /* Number() of the exact difference, as the JavaScript analyzer writes it */
   uint16_t trans_id, qtype, qclass;
   uint8_t has_rtt, has_query, saw_reply, rcode, aa, tc, rd, ra, z, rejected;
   const char *query;
@@ -488,13 +489,13 @@ static void tab(zbuf_t *o) { zb_byte(o, '\t'); }
 static void boolean(zbuf_t *o, int v) { zb_byte(o, v ? 'T' : 'F'); }
 
 static void write_row(zbuf_t *o, int tcp, const dns_tx_t *t) {
-  zb_time(o, t->ts);
+  zb_time128(o, t->ts);
   tab(o);
   zb_cstr(o, tcp ? "tcp" : "udp");
   tab(o);
   zb_uint(o, t->trans_id);
   tab(o);
-  if (t->has_rtt) zb_interval(o, t->rtt);
+  if (t->has_rtt) zb_interval_d(o, t->rtt);
   else zb_byte(o, '-');
   tab(o);
   if (t->has_query) {
@@ -589,7 +590,7 @@ static void drop_pending(dns_analyzer_t *a, size_t i) {
   a->text.len = to;
 }
 
-static void query(dns_analyzer_t *a, const dns_msg_t *m, int64_t ts, weirds_t *w) {
+static void query(dns_analyzer_t *a, const dns_msg_t *m, ns128_t ts, weirds_t *w) {
   if (a->n_pending >= MAX_PENDING) {
     weird(w, W_dns_unmatched_msg_quantity);
     dns_tx_t t = unanswered(a, &a->pending[0]);
@@ -621,14 +622,14 @@ static void query(dns_analyzer_t *a, const dns_msg_t *m, int64_t ts, weirds_t *w
   q->z = m->z;
 }
 
-static void reply(dns_analyzer_t *a, const dns_msg_t *m, int64_t ts, weirds_t *w) {
+static void reply(dns_analyzer_t *a, const dns_msg_t *m, ns128_t ts, weirds_t *w) {
   dns_tx_t t;
   size_t i = 0;
   while (i < a->n_pending && a->pending[i].trans_id != m->id) i++;
   int matched = i < a->n_pending;
   if (matched) {
     t = unanswered(a, &a->pending[i]);
-    t.rtt = ts - t.ts;
+    t.rtt = (double)(ts - t.ts);
     t.has_rtt = 1;
   } else {
     weird(w, W_dns_unmatched_reply);
@@ -662,7 +663,7 @@ static void reply(dns_analyzer_t *a, const dns_msg_t *m, int64_t ts, weirds_t *w
 }
 
 /* message() */
-static void message(dns_analyzer_t *a, dns_msg_t *msg, const uint8_t *m, size_t n, int64_t ts, weirds_t *w) {
+static void message(dns_analyzer_t *a, dns_msg_t *msg, const uint8_t *m, size_t n, ns128_t ts, weirds_t *w) {
   if (!parse_message(m, n, msg, w)) {
     /* Not DNS before we recognised it: a violation, stop. After: one bad message. */
     if (!a->confirmed) {
@@ -677,7 +678,7 @@ static void message(dns_analyzer_t *a, dns_msg_t *msg, const uint8_t *m, size_t 
 }
 
 /* framed(): one TCP message with its length prefix. */
-static void framed(dns_analyzer_t *a, dns_msg_t *msg, const uint8_t *m, size_t n, int64_t ts, weirds_t *w) {
+static void framed(dns_analyzer_t *a, dns_msg_t *msg, const uint8_t *m, size_t n, ns128_t ts, weirds_t *w) {
   if (n == 2) {
     weird(w, W_DNS_zero_length_tcp_message);
     return;
@@ -701,7 +702,7 @@ static int carry_append(carry_t *c, const uint8_t *b, size_t n) {
   return 1;
 }
 
-int dns_data(dns_pool_t *p, uint32_t h, int dir, const uint8_t *b, size_t n, int64_t ts, weirds_t *w) {
+int dns_data(dns_pool_t *p, uint32_t h, int dir, const uint8_t *b, size_t n, ns128_t ts, weirds_t *w) {
   dns_analyzer_t *a = get(p, h);
   if (!a) return -1;
   if (a->done || n == 0) return flags_of(a);

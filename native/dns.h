@@ -29,7 +29,7 @@ uint32_t dns_open(dns_pool_t *p, int tcp);
  * In-order bytes b[0, n) of one direction (UDP: one datagram) seen at ts (ns). Returns
  * the DNS_ flags, or -1 for a handle that is not open.
  */
-int dns_data(dns_pool_t *p, uint32_t h, int dir, const uint8_t *b, size_t n, int64_t ts, weirds_t *w);
+int dns_data(dns_pool_t *p, uint32_t h, int dir, const uint8_t *b, size_t n, ns128_t ts, weirds_t *w);
 /* A gap in a TCP direction. Returns the DNS_ flags, or -1. */
 int dns_gap(dns_pool_t *p, uint32_t h, int dir, weirds_t *w);
 /*

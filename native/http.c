@@ -83,6 +83,7 @@ typedef struct {
 } http_analyzer_t;
 
 struct http_pool {
+  replay_budget_t budget; /* the analyzers' recorded inputs together */
   http_analyzer_t *a;
   slots_t slots;
   skips_t skips;
@@ -95,7 +96,16 @@ static const char *const METHODS[] = {
   "PURGE", "LINK", "UNLINK", "BPROPFIND", "BPROPPATCH", "POLL", "BMOVE", "BDELETE", "BCOPY",
 };
 
-http_pool_t *http_pool_new(void) { return calloc(1, sizeof(http_pool_t)); }
+http_pool_t *http_pool_new(void) {
+  http_pool_t *p = calloc(1, sizeof(http_pool_t));
+  if (p) p->budget.max = REPLAY_BUDGET;
+  return p;
+}
+
+void http_replay_budget(http_pool_t *p, size_t max, size_t *used) {
+  if (max) p->budget.max = max;
+  *used = p->budget.used;
+}
 
 static void free_buffers(http_analyzer_t *a) {
   zb_free(&a->recorded);
@@ -146,6 +156,7 @@ static void shrink(zbuf_t *b) {
 static void close_analyzer(http_pool_t *p, uint32_t h) {
   http_analyzer_t *a = &p->a[h - 1];
   a->in_use = 0;
+  replay_clear(&a->recorded, &p->budget);
   shrink(&a->recorded);
   shrink(&a->rows);
   for (size_t k = 0; k < a->n_slots; k++) shrink(&a->slots[k].text);
@@ -713,7 +724,7 @@ static void record_data(http_pool_t *p, http_analyzer_t *a, int dir, int64_t ts,
   int whole = skips_all(&p->skips, n);
   if (whole && a->last_skipped >= 0 && a->last_skipped_dir == dir && replay_extend_skipped(&a->recorded, (size_t)a->last_skipped, n)) return;
   size_t at = a->recorded.len;
-  if (!replay_append(&a->recorded, MAX_RECORDED, REPLAY_DATA, dir, ts, b, n, &p->skips)) {
+  if (!replay_append(&a->recorded, MAX_RECORDED, &p->budget, REPLAY_DATA, dir, ts, b, n, &p->skips)) {
     a->handover = 1;
     return;
   }
@@ -766,7 +777,7 @@ int http_gap(http_pool_t *p, uint32_t h, int dir, uint64_t bytes) {
     return flags_of(a);
   }
   a->last_skipped = -1;
-  if (!a->handover && !replay_append(&a->recorded, MAX_RECORDED, REPLAY_GAP, dir, 0, NULL, (uint32_t)bytes, NULL)) a->handover = 1;
+  if (!a->handover && !replay_append(&a->recorded, MAX_RECORDED, &p->budget, REPLAY_GAP, dir, 0, NULL, (uint32_t)bytes, NULL)) a->handover = 1;
   return flags_of(a);
 }
 
@@ -785,7 +796,7 @@ long http_rows(http_pool_t *p, uint32_t h, int final, zbuf_t *out) {
     a->req_tx = a->resp_tx = -1;
   } else {
     a->last_skipped = -1;
-    if (!replay_append(&a->recorded, MAX_RECORDED, REPLAY_METADATA, 0, 0, NULL, 0, NULL)) a->handover = 1;
+    if (!replay_append(&a->recorded, MAX_RECORDED, &p->budget, REPLAY_METADATA, 0, 0, NULL, 0, NULL)) a->handover = 1;
   }
   if (a->handover) return -2; /* handed over here: a final call's finishing dropped rows, or the record is full */
   long n = (long)a->n_rows;

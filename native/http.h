@@ -44,5 +44,7 @@ long http_rows(http_pool_t *p, uint32_t h, int final, zbuf_t *out);
  * http_rows call that was not final. Closes the analyzer.
  */
 int http_recorded(http_pool_t *p, uint32_t h, zbuf_t *out);
+/* As tls_replay_budget. */
+void http_replay_budget(http_pool_t *p, size_t max, size_t *used);
 
 #endif

@@ -32,11 +32,12 @@ static void put_u32(uint8_t *p, uint32_t v) {
   for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
 
-int replay_append(zbuf_t *log, size_t max, int kind, int dir, int64_t ts, const uint8_t *b, uint32_t n, const skips_t *s) {
+int replay_append(zbuf_t *log, size_t max, replay_budget_t *budget, int kind, int dir, int64_t ts, const uint8_t *b, uint32_t n, const skips_t *s) {
   size_t runs = kind == REPLAY_DATA && s ? s->n : 0, skipped = 0;
   for (size_t i = 0; i < runs; i++) skipped += s->runs[2 * i + 1];
   size_t size = 18 + (kind == REPLAY_DATA ? 8 * runs + (n - skipped) : 0);
-  if (log->len + size > max || !zb_reserve(log, size)) return 0;
+  if (log->len + size > max || budget->used + size > budget->max || !zb_reserve(log, size)) return 0;
+  budget->used += size;
   uint8_t *o = log->p + log->len;
   o[0] = (uint8_t)kind;
   o[1] = (uint8_t)dir;
@@ -72,4 +73,9 @@ int replay_extend_skipped(zbuf_t *log, size_t at, uint32_t n) {
   put_u32(e + 10, len + n);
   put_u32(e + 18 + 4, len + n); /* its one run, from 0 */
   return 1;
+}
+
+void replay_clear(zbuf_t *log, replay_budget_t *budget) {
+  budget->used -= log->len;
+  log->len = 0;
 }

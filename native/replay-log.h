@@ -25,10 +25,26 @@ typedef struct {
 int skips_add(skips_t *s, uint32_t off, uint32_t len);
 void skips_free(skips_t *s);
 /*
- * Appends an entry (for data: b[0, n) with the runs of s skipped; s may be NULL). Returns 0,
- * appending nothing, when the log would pass max bytes or memory runs out.
+ * What the logs of one pool hold together, and the most they may: a pool's analyzers keep
+ * their logs for as long as they might hand over, and many connections at once must not
+ * add up to more than a bounded amount (past it, an analyzer hands over instead: the
+ * JavaScript one keeps far less).
  */
-int replay_append(zbuf_t *log, size_t max, int kind, int dir, int64_t ts, const uint8_t *b, uint32_t n, const skips_t *s);
+typedef struct {
+  size_t used, max;
+} replay_budget_t;
+
+/* Each pool's, by default. */
+#define REPLAY_BUDGET ((size_t)64 * 1024 * 1024)
+
+/*
+ * Appends an entry (for data: b[0, n) with the runs of s skipped; s may be NULL). Returns 0,
+ * appending nothing, when the log would pass max bytes, the budget would pass its own, or
+ * memory runs out.
+ */
+int replay_append(zbuf_t *log, size_t max, replay_budget_t *budget, int kind, int dir, int64_t ts, const uint8_t *b, uint32_t n, const skips_t *s);
+/* Empties a log, its bytes given back to the budget. */
+void replay_clear(zbuf_t *log, replay_budget_t *budget);
 /* Whether s skips all of a delivery of n bytes. */
 int skips_all(const skips_t *s, uint32_t n);
 /*

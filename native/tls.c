@@ -103,13 +103,23 @@ struct tls_pool {
   names_t ciphers, curves;
   /* The bodies a delivery skipped: a handover replays them as zeros, which is all they are to the reader. */
   skips_t skips;
+  replay_budget_t budget; /* the analyzers' recorded inputs together */
   cert_entry_t *certs; /* CERT_SLOTS, open addressing */
   uint32_t n_certs;
   tls_cert_decoder_t decode;
   void *decode_ctx;
 };
 
-tls_pool_t *tls_pool_new(void) { return calloc(1, sizeof(tls_pool_t)); }
+tls_pool_t *tls_pool_new(void) {
+  tls_pool_t *p = calloc(1, sizeof(tls_pool_t));
+  if (p) p->budget.max = REPLAY_BUDGET;
+  return p;
+}
+
+void tls_replay_budget(tls_pool_t *p, size_t max, size_t *used) {
+  if (max) p->budget.max = max;
+  *used = p->budget.used;
+}
 
 void tls_cert_decoder(tls_pool_t *p, tls_cert_decoder_t decode, void *ctx) {
   p->decode = decode;
@@ -254,6 +264,7 @@ static void shrink(tls_analyzer_t *a) {
 static void close_analyzer(tls_pool_t *p, uint32_t h) {
   tls_analyzer_t *a = &p->a[h - 1];
   a->in_use = 0;
+  replay_clear(&a->recorded, &p->budget);
   shrink(a);
   for (int d = 0; d < 2; d++)
     if (a->side[d].carry_cap > 4096) {
@@ -800,7 +811,7 @@ static void records(tls_pool_t *p, tls_analyzer_t *a, int dir, const uint8_t *b,
 
 /* Keeps an input once it is taken: a handover replays these, and then the input that caused it. */
 static void record_input(tls_pool_t *p, tls_analyzer_t *a, int kind, int dir, int64_t ts, const uint8_t *b, uint32_t n) {
-  if (!replay_append(&a->recorded, MAX_RECORDED, kind, dir, ts, b, n, &p->skips)) a->handover = 1;
+  if (!replay_append(&a->recorded, MAX_RECORDED, &p->budget, kind, dir, ts, b, n, &p->skips)) a->handover = 1;
 }
 
 static int flags_of(const tls_analyzer_t *a) {
@@ -831,7 +842,8 @@ int tls_data(tls_pool_t *p, uint32_t h, int dir, const uint8_t *b, size_t n, int
   if (a->complete) {
     /* Nothing more comes (the flow stops delivering), so nothing more is handed over. */
     a->done = 1;
-    a->recorded.len = 0;
+    replay_clear(&a->recorded, &p->budget);
+    zb_free(&a->recorded); /* (for the connection's life: nothing is recorded any more) */
     shrink(a);
   } else record_input(p, a, REPLAY_DATA, dir, ts, b, (uint32_t)n);
   return flags_of(a);

@@ -80,5 +80,7 @@ int tls_gap(tls_pool_t *p, uint32_t h, int dir, uint32_t bytes);
 int tls_row(tls_pool_t *p, uint32_t h, int final, zbuf_t *out);
 /* What the analyzer was given, for the JavaScript analyzer to be given the same (replay-log.h), and closes it. */
 int tls_recorded(tls_pool_t *p, uint32_t h, zbuf_t *out);
+/* The bytes the open analyzers keep for handovers together (*used); with max, the most they may from now on (replay-log.h). */
+void tls_replay_budget(tls_pool_t *p, size_t max, size_t *used);
 
 #endif

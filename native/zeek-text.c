@@ -95,9 +95,16 @@ void zb_time_ms(zbuf_t *b, int64_t ms) {
   zb_sec_us(b, sec, (ms - sec * 1000) * 1000);
 }
 
-void zb_interval(zbuf_t *b, int64_t ns) {
+void zb_time128(zbuf_t *b, ns128_t ns) {
+  ns128_t sec = ns / 1000000000;
+  ns128_t rest = ns - sec * 1000000000;
+  zb_sec_us(b, (int64_t)sec, floor_div((int64_t)rest, 1000));
+}
+
+void zb_interval(zbuf_t *b, int64_t ns) { zb_interval_d(b, (double)ns); }
+
+void zb_interval_d(zbuf_t *b, double n) {
   /* In doubles, as the writer computes it from Number(ns). */
-  double n = (double)ns;
   double sec = floor(n / 1e9);
   double nsec = n - sec * 1e9;
   zb_sec_us(b, (int64_t)sec, (int64_t)floor(nsec / 1000));

@@ -36,6 +36,12 @@ void zb_time(zbuf_t *b, int64_t ns);
 void zb_time_ms(zbuf_t *b, int64_t ms);
 /* An interval column from ns (ZeekRowWriter.interval). */
 void zb_interval(zbuf_t *b, int64_t ns);
+/* Nanoseconds past what an int64 holds: DNS keeps times as BigInt holds them (the JavaScript analyzer's). */
+typedef __int128 ns128_t;
+/* zb_time for a time whose seconds a JavaScript number holds exactly (|seconds| <= 2^53). */
+void zb_time128(zbuf_t *b, ns128_t ns);
+/* An interval column from ns as a double (Number(ns) of the exact BigInt: a correctly rounded conversion). */
+void zb_interval_d(zbuf_t *b, double n);
 /* A string field, or with in_set a list element (LineBuffer.zeek), from UTF-16 code units. */
 void zb_zeek_units(zbuf_t *b, const uint16_t *u, size_t n, int in_set);
 

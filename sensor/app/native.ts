@@ -32,6 +32,8 @@ export interface AppAnalyzersAddon {
   x509Decode(der: Uint8Array): NativeCert | null;
   /** Leaf certificates the TLS analyzer had decoded natively, and by decodeForNative. */
   certStats(): { native: number; js: number };
+  /** What the open TLS and HTTP analyzers keep for handovers, in bytes; with max, each pool's most from now on. */
+  replayBudget(max?: number): { tls: number; http: number };
   tlsNew(): NativeHandle;
   /** With a descriptor of the packet in bytes (native/capture-decode.c's), the hello fingerprints it holds are taken from it. */
   tlsData(h: NativeHandle, dir: number, bytes: Uint8Array, start: number, end: number, tsNs: bigint, desc?: Int32Array, at?: number): number;

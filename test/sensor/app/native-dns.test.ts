@@ -226,6 +226,22 @@ describe('the native DNS analyzer', () => {
     for (const [t1, t2] of [[0n, 1n], [999n, 1000n], [2n ** 62n, 2n ** 62n + 1_000_000_001n], [9_007_199_254_740_993_000n, 9_007_199_254_740_993_001n], [1_000_000_000n, 0n], [T0, T0 - 1500n]]) {
       same('udp', [{ data: [0, ask(8), t1!] }, { data: [1, reply([], 8), t2!] }]);
     }
+    // Past 64 bits (pcapng times can be): an rtt of 2^64 ns, times either side of 2^63, up to 2^52 seconds.
+    const limit = 2n ** 52n * 1_000_000_000n;
+    for (const [t1, t2] of [[-(2n ** 63n), 2n ** 63n - 1n], [9_223_372_036_000_000_000n, 9_223_372_037_000_000_000n], [2n ** 64n + 5n, 2n ** 64n + 1_000_000_005n], [-(2n ** 70n) - 3n, 2n ** 70n], [-limit, limit], [limit - 1n, -limit + 999_999_999n]]) {
+      same('udp', [{ data: [0, ask(8), t1!] }, { data: [1, reply([], 8), t2!] }]);
+      same('tcp', [{ data: [0, framed(ask(8)), t1!] }, { data: [1, framed(reply([], 8)), t2!] }]);
+    }
+    // Past 2^52 seconds (142 million years) at a connection's start: the JavaScript analyzer takes it whole.
+    same('udp', [{ data: [0, ask(8), limit + 1n] }, { data: [1, reply([], 8), limit + 2n] }]);
+    // ...and later: the connection's DNS analysis stops there, with what it had (its query, unanswered), never a wrong time.
+    const late = both('udp', [{ data: [0, ask(8), T0] }, { data: [1, reply([], 8), -limit - 1n] }, { data: [0, ask(9), T0] }]).native;
+    expect(late.steps.slice(1)).toEqual([' | dns true', ' | dns true', 'dns_unmatched_msg | dns true']);
+    expect(rowsOf(late)).toHaveLength(1);
+    expect(rowsOf(late)[0]).toMatch(/^1767225600\.123456\tCdnsTest1\t.*\t8\t-\texample\.com\t/);
+    // Ranges past 32 bits, infinite or not a number: clamped in the same way (NaN: nothing delivered).
+    for (const [s1, e1] of [[0, 2 ** 31], [0, Infinity], [0, 2 ** 32 + 3], [2 ** 32, q.length], [-(2 ** 32) + 1, q.length], [-Infinity, q.length]]) same('udp', [{ range: [0, q, s1!, e1!, T0] }, { data: [1, reply([], 4), T0 + 1n] }]);
+    expect(addon!.dnsData(addon!.dnsNew(false), 0, q, Number.NaN, q.length, T0)).toBe(0);
   });
 
   // CHOT_NATIVE_DNS_FUZZ=<rounds> runs a longer one (each round: three datagrams, a TCP stream of three, one more reply).
@@ -293,6 +309,7 @@ describe('sensor read with the native analyzers', () => {
     };
     const native = zeekLogAnalyzers();
     expect(native.native).toEqual(['dns', 'tls', 'http']);
+    const kept0 = addon!.replayBudget();
     const tls0 = { ...nativeTlsStats };
     const http0 = { ...nativeHttpStats };
     const { createAppAnalyzer } = await import('../../../sensor/app/index.js');
@@ -306,6 +323,8 @@ describe('sensor read with the native analyzers', () => {
     const handed = nativeTlsStats.handedOver - tls0.handedOver;
     expect(kept).toBeGreaterThan(100);
     expect(kept + handed).toBeGreaterThanOrEqual(nativeLogs['ssl.log']!.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length);
+    // Every analyzer was closed: what they kept for handovers is all given back.
+    expect(addon!.replayBudget()).toEqual(kept0);
     // The capture's HTTP conversations are plain: all of them native.
     expect(nativeHttpStats.native - http0.native).toBeGreaterThan(50);
     expect(nativeHttpStats.handedOver - http0.handedOver).toBeLessThan((nativeHttpStats.native - http0.native) / 10);

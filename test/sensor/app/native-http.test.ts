@@ -28,7 +28,7 @@ function steps(c: Conversation): Step[] {
   return c.map((s) => (Array.isArray(s) ? { data: [s[0], typeof s[1] === 'string' ? bytes(s[1]) : s[1]] } : s));
 }
 
-function outcome(a: AppAnalyzer, w: Weirds, st: Step[]): { steps: string[]; rows: string } {
+function outcome(a: AppAnalyzer, w: Weirds, st: Step[], t0 = T0): { steps: string[]; rows: string } {
   const text: Buffer[] = [];
   const log = new ZeekRowWriter(() => new ZeekLogWriter('http.log', 'http', HTTP_FIELDS, undefined, { sink: (b) => void text.push(Buffer.from(b)), close() {} }));
   const write = (m: AppMetadata | undefined): void => {
@@ -39,7 +39,7 @@ function outcome(a: AppAnalyzer, w: Weirds, st: Step[]): { steps: string[]; rows
     }
   };
   const seen: string[] = [];
-  let ts = T0;
+  let ts = t0;
   for (const s of [...st, { meta: true }]) {
     const before = w.names.length;
     if ('data' in s) a.deliver(s.data[0], s.data[1], 0, s.data[1].length, (ts += 1_000_123n));
@@ -52,13 +52,13 @@ function outcome(a: AppAnalyzer, w: Weirds, st: Step[]): { steps: string[]; rows
 }
 
 /** Runs both analyzers; returns whether the native one kept the connection. */
-function same(c: Conversation, rowsAtLeast = 0): boolean {
+function same(c: Conversation, rowsAtLeast = 0, t0 = T0): boolean {
   const st = steps(c);
   const wj = new Weirds();
   const wn = new Weirds();
-  const js = outcome(new HttpAnalyzer(wj), wj, st);
+  const js = outcome(new HttpAnalyzer(wj), wj, st, t0);
   const n = new NativeHttpAnalyzer(addon!, wn);
-  const native = outcome(n, wn, st);
+  const native = outcome(n, wn, st, t0);
   expect(native.steps).toEqual(js.steps);
   expect(native.rows).toBe(js.rows);
   expect(js.rows.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length).toBeGreaterThanOrEqual(rowsAtLeast);
@@ -165,6 +165,13 @@ describe('the native HTTP analyzer', () => {
     for (const [i, c] of handed.entries()) expect(same(c), `handed ${i}`).toBe(false);
   });
 
+  it('a time past 64 bits (after 2262) hands the connection over, at its start or later', () => {
+    expect(same([[0, get()], [1, ok()]], 1, 2n ** 63n - 1_500_000n)).toBe(false);
+    expect(same([[0, get()], [1, ok()]], 1, 2n ** 64n)).toBe(false);
+    expect(same([[0, get()], [1, ok()]], 1, -(2n ** 63n))).toBe(true);
+    expect(() => addon!.httpData(addon!.httpNew(), 0, bytes(get()), 0, 5, 2n ** 63n)).toThrow('tsNs outside 64 bits');
+  });
+
   it('rows written before a handover are not written again; after it, they are the JavaScript analyzer\'s', () => {
     const c: Conversation = [[0, get('/1')], [1, ok()], { meta: false }, [0, get('/2')], [1, ok()], { meta: false }, [0, get('/3')], [1, ok()], [0, get('/4', 'Authorization: Basic dTpw\r\n')], [1, ok()], { meta: false }, [0, get('/5')], [1, ok()]];
     expect(same(c, 5)).toBe(false);
@@ -231,6 +238,32 @@ describe('the native HTTP analyzer', () => {
     const up = (n: number): Step => ({ data: [0, new Uint8Array(n).fill(0x42)] });
     expect(same([[0, 'POST /up HTTP/1.1\r\nContent-Length: 9000\r\n\r\n'], up(3000), [1, 'HTTP/1.1 200 OK\r\nContent-Length: 9000\r\n\r\n'], up(3000), [1, new Uint8Array(4000)], up(3000), [1, new Uint8Array(5000)], auth, [1, ok()]], 2)).toBe(false);
     for (let i = 0; i < 30; i++) expect(same([[0, get('/a')], ...segments('HTTP/1.1 200 OK\r\nContent-Length: 70000\r\n\r\n', 70_000, 1000 + i * 97), [0, get('/b')], [1, ok()]], 2)).toBe(true);
+  });
+
+  it('what all open analyzers keep for handovers is bounded: past the budget a connection is handed over, and closing gives the bytes back', () => {
+    const a = addon!;
+    const base = a.replayBudget();
+    // Connections with 3 KB of requests each, still open.
+    const holders: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const h = a.httpNew();
+      const req = bytes(get(`/${i}`, `Host: h\r\nX-Pad: ${'u'.repeat(3000)}\r\n`));
+      expect(a.httpData(h, 0, req, 0, req.length, T0)).toBe(1);
+      holders.push(h);
+    }
+    const held = a.replayBudget().http - base.http;
+    expect(held).toBeGreaterThan(15_000);
+    try {
+      a.replayBudget(base.http + held + 4000);
+      // Room for one small conversation, not for one of 5 KB more: that one goes to JavaScript, with the same rows.
+      expect(same([[0, get()], [1, ok()]], 1)).toBe(true);
+      expect(same([[0, get('/big', `Host: h\r\nX-Pad: ${'u'.repeat(5000)}\r\n`)], [1, ok()]], 1)).toBe(false);
+      expect(a.replayBudget().http).toBe(base.http + held);
+    } finally {
+      a.replayBudget(64 * 1024 * 1024);
+      for (const h of holders) a.httpRows(h, true);
+    }
+    expect(a.replayBudget()).toEqual(base);
   });
 
   // CHOT_NATIVE_HTTP_FUZZ=<rounds> runs a longer one.
