@@ -167,10 +167,19 @@ describe('the native DNS analyzer', () => {
       same('udp', udp([ask(), msg(b), reply([])])); // after: one bad message
       same('udp', udp([ask(), reply([], 7, R).slice(0, 29), dnsMessage({ id: 7, flags: R, qname: 'example.com', answers: [[...b, ...be16(1), ...be16(1), ...be32(1), ...be16(0)]] })]));
     }
-    // A chain of pointers, each to the one before: more than 64 is too many.
-    const chain: number[] = [0];
-    for (let i = 0; i < 80; i++) chain.push(0xc0, 12 + (i === 0 ? 0 : 1 + 2 * (i - 1)));
-    same('udp', udp([bytes(be16(1), be16(Q), be16(1), be16(0), be16(0), be16(0), chain, 0xc0, 12 + chain.length - 2, be16(1), be16(1))]));
+    // A chain of pointers, each to the one before, in a NULL record's data, followed from the names of the
+    // answers after it: 63 are read, 64 and more are too many (DNS_name_too_many_pointers).
+    for (const hops of [1, 62, 63, 64, 65, 80]) {
+      const at = (k: number): number => (k === 0 ? 12 : 28 + 2 * (k - 1)); // the question's root name, then the chain
+      const chain = Array.from({ length: hops }, (_, k) => [0xc0 | (at(k) >> 8), at(k) & 0xff]).flat();
+      const last = [0xc0 | (at(hops) >> 8), at(hops) & 0xff];
+      const m = bytes(be16(1), be16(R), be16(1), be16(3), be16(0), be16(0), 0, be16(1), be16(1),
+        0, be16(10), be16(1), be32(1), be16(chain.length), chain,
+        last, be16(5), be16(1), be32(1), be16(2), last,
+        last, be16(1), be16(1), be32(1), be16(4), 1, 2, 3, 4);
+      const o = same('udp', udp([bytes(be16(1), be16(Q), be16(1), be16(0), be16(0), be16(0), 0, be16(1), be16(1)), m]));
+      expect(o.steps.join(' ').includes('DNS_name_too_many_pointers'), `${hops} pointers`).toBe(hops >= 64);
+    }
   });
 
   it('headers: a message shorter than a header, a question cut, more answers than are kept, rcodes and flags', () => {
