@@ -219,7 +219,10 @@ static napi_value js_dns_rows(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "ENOMEM", "dnsRows: out of memory");
     return NULL;
   }
-  if (s != napi_ok) return fail(env, "dnsRows: cannot make the rows");
+  if (s != napi_ok) {
+    in->weirds.n = 0; /* (this call's: never reported with another's) */
+    return fail(env, "dnsRows: cannot make the rows");
+  }
   return outcome(env, in, out);
 }
 
