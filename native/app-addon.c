@@ -324,8 +324,8 @@ static int decode_cert(void *ctx, const uint8_t *der, size_t n, tls_cert_t *out)
   uint32_t count;
   if (napi_get_array_length(env, names, &count) != napi_ok || !(out->names = calloc(count ? count : 1, sizeof *out->names))) return 0;
   for (uint32_t i = 0; i < count; i++) {
+    out->n_names = i + 1; /* (counted first: a name made before a failure is freed with the rest) */
     if (napi_get_element(env, names, i, &v) != napi_ok || !latin1_value(env, v, &out->names[i], &len)) return 0;
-    out->n_names = i + 1;
   }
   out->names_ascii = 1;
   return 1;

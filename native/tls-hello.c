@@ -355,3 +355,16 @@ int hello_prints(const uint8_t *seg, uint32_t len, hello_prints_t *out) {
   out->end = 9 + n;
   return hello_message_prints((int)type, seg + 9, n, out);
 }
+
+int hello_fixed_part(int type, const uint8_t *b, uint32_t n) {
+  if (n < 35) return 0;
+  uint32_t sid = b[34], off = 35 + sid;
+  if (sid > 32) return 0;
+  if (type == HELLO_SERVER) return off + 3 <= n;
+  if (off + 2 > n) return 0;
+  uint32_t cs = u16(b + off);
+  off += 2;
+  if (cs % 2 != 0 || off + cs + 1 > n) return 0;
+  off += cs;
+  return off + 1 + b[off] <= n;
+}

@@ -27,5 +27,12 @@ int hello_prints(const uint8_t *seg, uint32_t len, hello_prints_t *out);
 
 /* The fingerprints of a ClientHello (type 1) or ServerHello (type 2) body b[0, n): the kind, or HELLO_NONE. */
 int hello_message_prints(int type, const uint8_t *b, uint32_t n, hello_prints_t *out);
+/*
+ * Whether a ClientHello (type 1) or ServerHello (type 2) body b[0, n) has its fixed part
+ * where hello_message_prints reads it: version, random, a session id of 32 bytes at most,
+ * then the cipher suites and compression methods (a ServerHello: its cipher and method).
+ * Whoever takes fingerprints computed elsewhere checks this before reading those fields.
+ */
+int hello_fixed_part(int type, const uint8_t *b, uint32_t n);
 
 #endif

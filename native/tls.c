@@ -146,19 +146,23 @@ static void clear_certs(tls_pool_t *p) {
   p->n_certs = 0;
 }
 
-/* The remembered certificate with these bytes, made (with its fingerprint) when new; NULL when out of memory. */
+/* Certificates kept under one key (length and tail) at most: past it (certificates made to collide, each one compared whole) the connection is handed over. */
+#define MAX_SAME_KEY 8
+
+/* The remembered certificate with these bytes, made (with its fingerprint) when new; NULL when out of memory or past MAX_SAME_KEY. */
 static cert_entry_t *known_certificate(tls_pool_t *p, const uint8_t *der, size_t n) {
   if (!p->certs && !(p->certs = calloc(CERT_SLOTS, sizeof *p->certs))) return NULL;
   /* (the last bytes lie in the signature, which differs between certificates; memcmp confirms) */
   uint32_t h = (0x811c9dc5u ^ (uint32_t)n) * 0x01000193u;
   for (size_t i = n > 24 ? n - 24 : 0; i < n; i++) h = (h ^ der[i]) * 0x01000193u;
-  for (uint32_t i = h & (CERT_SLOTS - 1);; i = (i + 1) & (CERT_SLOTS - 1)) {
+  uint32_t i = h & (CERT_SLOTS - 1);
+  for (int same_key = 0;; i = (i + 1) & (CERT_SLOTS - 1)) {
     cert_entry_t *e = &p->certs[i];
     if (!e->der) break;
-    if (e->hash == h && e->n == n && memcmp(e->der, der, n) == 0) return e;
+    if (e->hash != h || e->n != n) continue;
+    if (memcmp(e->der, der, n) == 0) return e;
+    if (++same_key >= MAX_SAME_KEY) return NULL;
   }
-  uint32_t i = h & (CERT_SLOTS - 1);
-  while (p->certs[i].der) i = (i + 1) & (CERT_SLOTS - 1);
   cert_entry_t *e = &p->certs[i];
   if (!(e->der = malloc(n ? n : 1))) return NULL;
   memcpy(e->der, der, n);
@@ -424,7 +428,9 @@ static int client_ext(tls_analyzer_t *a, const uint8_t *b, uint32_t type, uint32
  */
 static int prints_of(const tls_analyzer_t *a, int type, const uint8_t *b, uint32_t n, hello_prints_t *out) {
   const tls_ahead_t *h = a->ahead;
-  if (h && h->kind == type && b >= a->in && b + n <= a->in + a->in_len && a->in_at + (b - a->in) == h->start && a->in_at + (b - a->in) + n == h->end) {
+  /* (the reader's descriptor names these bytes; what this reads of them besides is checked here, whoever made it) */
+  if (h && h->kind == type && b >= a->in && b + n <= a->in + a->in_len && a->in_at + (b - a->in) == h->start && a->in_at + (b - a->in) + n == h->end &&
+      hello_fixed_part(type, b, n)) {
     memcpy(out->ja3, h->ja3, sizeof out->ja3);
     if (type == HELLO_CLIENT) memcpy(out->ja4, h->ja4, sizeof out->ja4);
     return type;

@@ -40,7 +40,8 @@ export abstract class NativeWithHandover<J extends AppAnalyzer> implements AppAn
       this.follow();
       return;
     }
-    if (this.done) return;
+    // (closed: the final metadata call was made, and nothing comes after it)
+    if (this.done || this.h === 0) return;
     // (a time the native analyzer cannot hold, past 1677 to 2262, goes with its connection to JavaScript)
     const r = tsNs >= MIN_I64 && tsNs <= MAX_I64 ? this.nativeData(dir, buf, start, end, tsNs) : HANDOVER;
     if (r & HANDOVER) {
@@ -57,8 +58,9 @@ export abstract class NativeWithHandover<J extends AppAnalyzer> implements AppAn
       this.follow();
       return;
     }
-    if (this.done || !(bytes > 0)) return;
-    const r = this.nativeGap(dir, bytes);
+    if (this.done || this.h === 0 || !(bytes > 0)) return;
+    // (a gap of part of a byte, which no TCP stream has, is the JavaScript analyzer's to count)
+    const r = Number.isInteger(bytes) ? this.nativeGap(dir, bytes) : HANDOVER;
     if (r & HANDOVER) {
       this.handOver().gap(dir, bytes);
       this.follow();

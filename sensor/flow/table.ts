@@ -629,6 +629,8 @@ export class FlowTable implements TcpHost {
         this.weird(c, W_APP_EXCEPTION);
       }
       this.appEvents.current = null;
+      // The final call is the analyzer's end (a native one is closed by it): what arrives after the record is not analyzed.
+      if (!interim) c.appState = APP_NONE;
       if (app?.tls !== undefined && this.policy !== undefined) this.tlsSeen.set(c, { gen: c.gen, tls: app.tls });
     }
     const origBytes = isTcp ? c.o.tcpSize(c.r) : c.o.bytes;

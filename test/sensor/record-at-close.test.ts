@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { AppAnalyzer } from '../../sensor/app/analyzer.js';
 import { Pipeline } from '../../sensor/pipeline.js';
 import type { ConnRecord } from '../../sensor/record.js';
 import { TcpTalk, type Frame } from './support/frames.js';
@@ -32,6 +33,31 @@ const handshake = (t: TcpTalk): TcpTalk => t.c('S').s('SA').c('A');
 const comparable = (r: ConnRecord) => ({ ...r, uid: undefined });
 
 describe("flow records written when a TCP close completes (recordAt 'close')", () => {
+  it('gives the analyzer nothing after its final metadata call (a native one is closed by it)', () => {
+    const after: string[] = [];
+    let ended = false;
+    const analyzer: AppAnalyzer = {
+      service: 'test',
+      done: false,
+      deliver: () => void (ended && after.push('deliver')),
+      gap: () => void (ended && after.push('gap')),
+      metadata: (final) => void (final && (ended = true)) as undefined,
+    };
+    const t = handshake(new TcpTalk()).c('PA', 10).s('PA', 20).c('R');
+    t.s('PA', 30).s('PA', 40); // (the peer's data after the reset: stragglers, counted, not analyzed)
+    const records: ConnRecord[] = [];
+    const pipeline = new Pipeline({ outputs: [{ record: (r) => records.push(r) }], analyzers: () => analyzer, flows: { uidSeed: 7, recordAt: 'close' } });
+    for (const f of t.frames) {
+      const [sec, nsec] = timeOf(f);
+      pipeline.packet(f.data, 0, f.data.length, f.data.length, sec, nsec, 1);
+    }
+    pipeline.finish();
+    expect(ended).toBe(true);
+    expect(records.filter((r) => !r.interim)).toHaveLength(1);
+    expect(after).toEqual([]);
+    expect(pipeline.table.stats.afterRecord).toBeGreaterThan(0);
+  });
+
   it('writes the record at the ACK of the last FIN, identical to the one written after the close delay', () => {
     const t = handshake(new TcpTalk()).c('PA', 10).s('PA', 20).c('FA').s('FA');
     const beforeLastAck = t.frames.length;

@@ -1,6 +1,7 @@
 // Certificates built field by field in DER (X.690), for the TLS and X.509 tests: no
 // signature is made or checked, since the parsers read only what is logged.
 
+import { createHash } from 'node:crypto';
 import { be24 } from './helpers.js';
 
 export function tlv(tag: number, content: number[]): number[] {
@@ -48,6 +49,8 @@ export interface CertSpec {
   extensions?: number[][];
   /** Bytes after the certificate's SEQUENCE. */
   trailing?: number[];
+  /** The signature's bytes; by default 70 made from the rest (different certificates end differently, as signed ones do). */
+  signature?: number[];
 }
 
 export function certDer(c: CertSpec): Uint8Array {
@@ -59,7 +62,8 @@ export function certDer(c: CertSpec): Uint8Array {
     ...version, ...tlv(0x02, c.serial ?? [1]), ...alg, ...(c.issuer ?? name([[['2.5.4.6', 0x13, 'VN']], CN('Chot Test CA')])), ...validity,
     ...(c.subject ?? name([CN('leaf.example')])), ...(c.spki ?? EC_P256_SPKI), ...exts,
   ]);
-  return Uint8Array.from([...tlv(0x30, [...tbs, ...alg, ...tlv(0x03, [0, ...new Array(70).fill(9)])]), ...(c.trailing ?? [])]);
+  const signature = c.signature ?? [...createHash('sha512').update(Uint8Array.from(tbs)).digest().subarray(0, 64), 9, 9, 9, 9, 9, 9];
+  return Uint8Array.from([...tlv(0x30, [...tbs, ...alg, ...tlv(0x03, [0, ...signature])]), ...(c.trailing ?? [])]);
 }
 
 export function extension(oid: string, value: number[], critical = false): number[] {
@@ -76,9 +80,10 @@ export function basicConstraints(ca?: boolean, pathLen?: number[]): number[] {
 }
 
 /** The simple leaf the TLS tests use: a CN (UTF-8), DNS names, a serial. */
-export function der(o: { cn: string; sans?: string[]; serial: number }): Uint8Array {
+export function der(o: { cn: string; sans?: string[]; serial: number; signature?: number[] }): Uint8Array {
   const sans = o.sans ?? [];
   return certDer({
+    signature: o.signature,
     serial: [(o.serial >> 16) & 0x7f, (o.serial >> 8) & 0xff, o.serial & 0xff],
     subject: name([[['2.5.4.6', 0x13, 'VN']], CN(o.cn)]),
     extensions: sans.length === 0 ? undefined : [sanExt(sans.map((s) => [0x82, s]))],

@@ -15,6 +15,7 @@ import { sslLog, SSL_FIELDS, x509Log, X509_FIELDS } from '../../../sensor/app/tl
 import { NativeTlsAnalyzer } from '../../../sensor/app/tls/native-analyzer.js';
 import { ZeekLogWriter, ZeekRowWriter } from '../../../sensor/output/zeek-log.js';
 import { alpnExt, be16, be24, bytes, cat, clientHelloBody, ext, handshake, mutate, record, rng, serverHelloBody, sniExt, splits, u16list, Weirds } from './helpers.js';
+import { D_HELLO, D_HELLO_END, D_HELLO_START, HELLO_CLIENT, HELLO_SERVER, STRIDE } from '../../../sensor/decode/predecoded.js';
 import { certificateList, der } from './der-builder.js';
 import { makePki, pemToDer } from './pki.js';
 import { ALERT, APP, CCS, clientHello12, HS, mutual12, tls13, type Flights } from './samples.js';
@@ -160,6 +161,16 @@ describe('the native TLS analyzer', () => {
     expect(decoded.js - decoded0.js).toBeGreaterThanOrEqual(3);
   });
 
+  it('certificates made to share their cache key (length and signature tail): eight are kept, each compared whole; past that, handed over', () => {
+    const flight = (cert: Uint8Array): Flights => [
+      [0, record(HS, handshake(1, clientHelloBody({ ciphers: [0xc02f], extensions: [sniExt('collide.example')] })))],
+      [1, record(HS, [...handshake(2, serverHelloBody({ cipher: 0xc02f })), ...certificateList([cert])])],
+    ];
+    const kept = Array.from({ length: 100 }, (_, i) => same(flight(der({ cn: 'collide.example', serial: 500_000 + i, signature: new Array(70).fill(9) }))));
+    expect(kept.filter((k) => k)).toHaveLength(8);
+    expect(kept.slice(8).every((k) => !k)).toBe(true);
+  });
+
   it('remembers at most 4,096 certificates and then starts over, giving the same rows', () => {
     for (let i = 0; i < 4200; i += 7) {
       const chain = Array.from({ length: 7 }, (_, k) => der({ cn: `host${i + k}.example`, serial: 10_000 + i + k }));
@@ -262,6 +273,25 @@ describe('the native TLS analyzer', () => {
     expect(native).toBeGreaterThan(rounds / 10);
     expect(native).toBeLessThan(rounds * 0.9);
   }, 120_000);
+
+  it('takes the reader\'s fingerprints only for a hello whose fixed part holds: a descriptor never makes it read past the bytes', () => {
+    const a = addon!;
+    for (const [kind, body] of [
+      [HELLO_CLIENT, [3, 3, ...new Array(32).fill(1), 200, 1, 2]], // a session id of 200 bytes in a 40-byte hello
+      [HELLO_CLIENT, [3, 3, ...new Array(32).fill(1), 0, 0x7f, 0xff, 0]], // cipher suites past the end
+      [HELLO_SERVER, [3, 3, ...new Array(32).fill(1), 33, ...new Array(33).fill(0)]], // a session id over 32
+    ] as Array<[number, number[]]>) {
+      const rec = record(HS, handshake(kind, body));
+      const desc = new Int32Array(STRIDE);
+      desc[D_HELLO] = kind;
+      desc[D_HELLO_START] = 9;
+      desc[D_HELLO_END] = rec.length;
+      const h = a.tlsNew();
+      if (kind === HELLO_SERVER) expect(a.tlsData(h, 0, record(HS, ch13()), 0, record(HS, ch13()).length, T0)).toBe(1);
+      expect(a.tlsData(h, kind === HELLO_SERVER ? 1 : 0, rec, 0, rec.length, T0, desc, 0)).toBe(4);
+      a.tlsRecorded(h);
+    }
+  });
 
   it('refuses a closed handle and bad arguments with what is wrong', () => {
     const a = addon!;
