@@ -59,15 +59,7 @@ static int children(const uint8_t *b, const tlv_t *p, size_t max, tlv_t *out, si
   return 1;
 }
 
-static void put_dec(char *o, size_t *len, uint64_t v) {
-  char d[24];
-  int n = 0;
-  do {
-    d[n++] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  while (n) o[(*len)++] = d[--n];
-}
+static void put_dec(char *o, size_t *len, uint64_t v) { *len += dec_digits(o + *len, v); }
 
 /* der.ts oid(): the dotted text (NUL-terminated, in o[OID_TEXT]); 0 when an arc would pass what a JavaScript number holds exactly. */
 static int oid_text(const uint8_t *b, const tlv_t *t, char *o) {

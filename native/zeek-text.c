@@ -38,15 +38,21 @@ void zb_mem(zbuf_t *b, const void *s, size_t n) {
 
 void zb_cstr(zbuf_t *b, const char *s) { zb_mem(b, s, strlen(s)); }
 
-void zb_uint(zbuf_t *b, uint64_t v) {
-  char d[24];
-  int n = 0;
+size_t dec_digits(char *o, uint64_t v) {
+  char d[20];
+  size_t n = 0, k = 0;
   do {
     d[n++] = (char)('0' + v % 10);
     v /= 10;
   } while (v);
-  if (!zb_reserve(b, (size_t)n)) return;
-  while (n) b->p[b->len++] = (uint8_t)d[--n];
+  while (n) o[k++] = d[--n];
+  return k;
+}
+
+void zb_uint(zbuf_t *b, uint64_t v) {
+  char d[20];
+  size_t n = dec_digits(d, v);
+  zb_mem(b, d, n);
 }
 
 /* LineBuffer.num for a safe integer. */

@@ -30,6 +30,8 @@ void zb_mem(zbuf_t *b, const void *s, size_t n);
 void zb_cstr(zbuf_t *b, const char *s);
 /* A non-negative integer's digits. */
 void zb_uint(zbuf_t *b, uint64_t v);
+/* The same digits into o (room for 20), returning how many. */
+size_t dec_digits(char *o, uint64_t v);
 /* A time column from ns since the epoch (ZeekRowWriter.time). */
 void zb_time(zbuf_t *b, int64_t ns);
 /* A time column from ms since the epoch, as zb_time(ms * 10^6) without its overflow (certificates' validity, to year 9999). */
