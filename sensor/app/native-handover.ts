@@ -42,7 +42,7 @@ export abstract class NativeWithHandover<J extends AppAnalyzer> implements AppAn
     }
     // (closed: the final metadata call was made, and nothing comes after it)
     if (this.done || this.h === 0) return;
-    // (a time the native analyzer cannot hold, past 1677 to 2262, goes with its connection to JavaScript)
+    // (a time the native analyzer cannot hold, outside 1677 to 2262, goes with its connection to JavaScript)
     const r = tsNs >= MIN_I64 && tsNs <= MAX_I64 ? this.nativeData(dir, buf, start, end, tsNs) : HANDOVER;
     if (r & HANDOVER) {
       this.handOver().deliver(dir, buf, start, end, tsNs);
