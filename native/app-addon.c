@@ -29,9 +29,13 @@
  *       input that caused it (see tls.h); closes the handle
  *
  *   httpNew() -> handle
- *   httpData(handle, dir, bytes, start, end, tsNs) -> flags (HTTP_CONFIRMED 1, HTTP_DONE 2, HTTP_HANDOVER 4)
- *   httpGap(handle, dir, bytes) -> flags
- *   httpRows(handle, final) -> http.log rows (as dnsRows' rows) | undefined, or null when the
+ *   httpShared(out: Float64Array of 3): after each HTTP call, out[0] and out[1] are the bytes of each
+ *       direction that are body only from there (the caller may count them itself, see http.h), out[2]
+ *       1 when the call took the counted bytes it brought, 0 when it handed over first
+ *   httpData(handle, dir, bytes, start, end, tsNs, counted?, countedDir?) -> flags (HTTP_CONFIRMED 1,
+ *       HTTP_DONE 2, HTTP_HANDOVER 4); counted bytes of countedDir are taken as body before the data
+ *   httpGap(handle, dir, bytes, counted?, countedDir?) -> flags
+ *   httpRows(handle, final, counted?, countedDir?) -> http.log rows (as dnsRows' rows) | undefined, or null when the
  *       analyzer handed over there (see http.h); a final call that does not hand over closes the handle
  *   httpRecorded(handle) -> Buffer, as tlsRecorded
  *
@@ -65,6 +69,9 @@ typedef struct {
   napi_env env;
   /* Leaf certificates decoded natively, and by the JavaScript decoder. */
   double certs_native, certs_js;
+  /* httpShared's array: after each HTTP call, the bytes of each direction the caller may count itself, and whether it had counted ones taken. */
+  double *http_shared;
+  napi_ref http_shared_ref;
 } instance_t;
 
 #define APP_WEIRD_NAME(name) #name,
@@ -78,6 +85,7 @@ static void instance_free(napi_env env, void *data, void *hint) {
   tls_pool_free(in->tls);
   http_pool_free(in->http);
   if (in->cert_decoder) napi_delete_reference(env, in->cert_decoder);
+  if (in->http_shared_ref) napi_delete_reference(env, in->http_shared_ref);
   free(in->weirds.codes);
   zb_free(&in->out);
   free(in);
@@ -339,6 +347,7 @@ static napi_value js_tls_cert_decoder(napi_env env, napi_callback_info info) {
   if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_typeof(env, argv[0], &type) != napi_ok || type != napi_function)
     return fail(env, "tlsCertDecoder(decode): a function");
   if (in->cert_decoder) napi_delete_reference(env, in->cert_decoder);
+  if (in->http_shared_ref) napi_delete_reference(env, in->http_shared_ref);
   napi_create_reference(env, argv[0], 1, &in->cert_decoder);
   tls_cert_decoder(in->tls, decode_cert, in);
   return NULL;
@@ -551,46 +560,102 @@ static napi_value js_http_new(napi_env env, napi_callback_info info) {
   return handle;
 }
 
+/* httpShared(out: Float64Array of 3): where the HTTP calls say what the caller may count itself (see http.h). */
+static napi_value js_http_shared(napi_env env, napi_callback_info info) {
+  size_t argc = 1, len;
+  napi_value argv[1];
+  napi_typedarray_type type;
+  void *data;
+  instance_t *in = instance(env);
+  if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_typedarray_info(env, argv[0], &type, &len, &data, NULL, NULL) != napi_ok ||
+      type != napi_float64_array || len < 3)
+    return fail(env, "httpShared(out: Float64Array of 3)");
+  if (in->http_shared_ref) napi_delete_reference(env, in->http_shared_ref);
+  napi_create_reference(env, argv[0], 1, &in->http_shared_ref);
+  in->http_shared = data;
+  return NULL;
+}
+
+/* The counted body bytes a call brings (its arguments at `at`: count, direction), taken before its own input: 1 taken (or none), 0 not (handed over), -1 a handle not open, -2 bad arguments. */
+static int take_counted(napi_env env, instance_t *in, uint32_t h, napi_value *argv, size_t argc, size_t at) {
+  double n = 0;
+  int32_t dir = 0;
+  if (argc < at + 2) return 1;
+  if (napi_get_value_double(env, argv[at], &n) != napi_ok || napi_get_value_int32(env, argv[at + 1], &dir) != napi_ok) return -2;
+  if (!(n > 0)) return 1;
+  if ((dir != 0 && dir != 1) || n > 2147483648.0 || n != (double)(uint32_t)n) return -2;
+  return http_counted(in->http, h, dir, (uint32_t)n);
+}
+
+/* After a call on handle h: what may be counted next, and whether the counted bytes were taken. */
+static void report_skippable(instance_t *in, uint32_t h, int taken) {
+  if (!in->http_shared) return;
+  http_skippable(in->http, h, in->http_shared);
+  in->http_shared[2] = taken;
+}
+
 static napi_value js_http_data(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
+  size_t argc = 8;
+  napi_value argv[8];
   data_args_t a;
   instance_t *in = instance(env);
   if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || !data_args(env, argv, argc, &a))
-    return fail(env, "httpData(handle, dir: 0 or 1, bytes: Uint8Array, start, end, tsNs: bigint)");
+    return fail(env, "httpData(handle, dir: 0 or 1, bytes: Uint8Array, start, end, tsNs: bigint, counted?, countedDir?)");
   if (!a.fits64) return fail(env, "httpData: tsNs outside 64 bits (the caller hands such a connection over)");
-  int flags = http_data(in->http, a.h, a.dir, a.b, a.n, (int64_t)a.ts);
-  return flags < 0 ? closed_http(env) : int_value(env, flags);
+  int taken = take_counted(env, in, a.h, argv, argc, 6);
+  if (taken == -2) return fail(env, "httpData(..., counted: a whole number of bytes to 2^31, countedDir: 0 or 1)");
+  if (taken < 0) return closed_http(env);
+  int flags = taken ? http_data(in->http, a.h, a.dir, a.b, a.n, (int64_t)a.ts) : HTTP_HANDOVER;
+  if (flags < 0) return closed_http(env);
+  report_skippable(in, a.h, taken);
+  return int_value(env, flags);
 }
 
 static napi_value js_http_gap(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
   uint32_t h;
   int32_t dir;
   double bytes;
   instance_t *in = instance(env);
-  if (!in || !gap_args(env, info, &h, &dir, &bytes)) return fail(env, "httpGap(handle, dir: 0 or 1, bytes)");
+  if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 || napi_get_value_uint32(env, argv[0], &h) != napi_ok ||
+      napi_get_value_int32(env, argv[1], &dir) != napi_ok || (dir != 0 && dir != 1) || napi_get_value_double(env, argv[2], &bytes) != napi_ok)
+    return fail(env, "httpGap(handle, dir: 0 or 1, bytes, counted?, countedDir?)");
+  int taken = take_counted(env, in, h, argv, argc, 3);
+  if (taken == -2) return fail(env, "httpGap(..., counted: a whole number of bytes to 2^31, countedDir: 0 or 1)");
+  if (taken < 0) return closed_http(env);
   /* (bodies are counted exactly, to 15 digits: the size is passed whole, and one past 32 bits hands over) */
-  int flags = http_gap(in->http, h, dir, !(bytes > 0) ? 0 : bytes >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)bytes);
-  return flags < 0 ? closed_http(env) : int_value(env, flags);
+  int flags = taken ? http_gap(in->http, h, dir, !(bytes > 0) ? 0 : bytes >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)bytes) : HTTP_HANDOVER;
+  if (flags < 0) return closed_http(env);
+  report_skippable(in, h, taken);
+  return int_value(env, flags);
 }
 
 static napi_value js_http_rows(napi_env env, napi_callback_info info) {
-  napi_value out;
+  size_t argc = 4;
+  napi_value argv[4], out;
   uint32_t h;
   bool final = false;
   instance_t *in = instance(env);
-  if (!in || !rows_args(env, info, &h, &final)) return fail(env, "httpRows(handle, final: boolean)");
+  if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || napi_get_value_uint32(env, argv[0], &h) != napi_ok ||
+      napi_get_value_bool(env, argv[1], &final) != napi_ok)
+    return fail(env, "httpRows(handle, final: boolean, counted?, countedDir?)");
+  int taken = take_counted(env, in, h, argv, argc, 2);
+  if (taken == -2) return fail(env, "httpRows(..., counted: a whole number of bytes to 2^31, countedDir: 0 or 1)");
+  if (taken < 0) return closed_http(env);
   in->out.len = 0;
   in->out.failed = 0;
-  long n = http_rows(in->http, h, final, &in->out);
+  long n = taken ? http_rows(in->http, h, final, &in->out) : -2;
   if (n == -1) return closed_http(env);
   if (in->out.failed) {
     napi_throw_error(env, "ENOMEM", "httpRows: out of memory");
     return NULL;
   }
+  if (in->http_shared) in->http_shared[2] = taken; /* (a final call closes the handle: nothing more to count) */
   if (n == -2) napi_get_null(env, &out); /* handed over: the caller replays httpRecorded */
   else if (n == 0) napi_get_undefined(env, &out);
   else if (napi_create_string_latin1(env, (const char *)in->out.p, in->out.len, &out) != napi_ok) return fail(env, "httpRows: cannot make the rows");
+  if (!final && n >= 0) report_skippable(in, h, taken);
   return out;
 }
 
@@ -618,7 +683,7 @@ static napi_value init(napi_env env, napi_value exports) {
   } fns[] = {
     { "dnsNew", js_dns_new }, { "dnsData", js_dns_data }, { "dnsGap", js_dns_gap }, { "dnsRows", js_dns_rows },
     { "tlsNames", js_tls_names }, { "tlsCertDecoder", js_tls_cert_decoder }, { "tlsNew", js_tls_new }, { "tlsData", js_tls_data }, { "tlsGap", js_tls_gap }, { "tlsRow", js_tls_row }, { "tlsRecorded", js_tls_recorded }, { "x509Decode", js_x509_decode }, { "certStats", js_cert_stats }, { "replayBudget", js_replay_budget },
-    { "httpNew", js_http_new }, { "httpData", js_http_data }, { "httpGap", js_http_gap }, { "httpRows", js_http_rows }, { "httpRecorded", js_http_recorded },
+    { "httpNew", js_http_new }, { "httpData", js_http_data }, { "httpGap", js_http_gap }, { "httpRows", js_http_rows }, { "httpRecorded", js_http_recorded }, { "httpShared", js_http_shared },
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

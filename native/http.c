@@ -752,6 +752,51 @@ int http_data(http_pool_t *p, uint32_t h, int dir, const uint8_t *b, size_t n, i
   return flags_of(a);
 }
 
+/* The most counted bytes one call takes: an entry's length is 32 bits. */
+#define MAX_COUNTED ((uint32_t)1 << 31)
+
+int http_counted(http_pool_t *p, uint32_t h, int dir, uint32_t n) {
+  http_analyzer_t *a = get(p, h);
+  if (!a) return -1;
+  if (a->handover) return 0;
+  if (a->done || n == 0) return 1; /* (the JavaScript analyzer takes nothing once done either) */
+  dir &= 1;
+  reader_t *r = &a->rd[dir];
+  int counted = r->state == S_BODY || r->state == S_CHUNK_DATA;
+  if (n > MAX_COUNTED || !(r->state == S_CLOSE || (counted && n <= r->remaining))) {
+    a->handover = 1; /* (more than http_skippable allowed: not the caller's to count) */
+    return 0;
+  }
+  /* Recorded first: what the body's end then sets off (a finished transaction, a drop) the replay sets off too. */
+  p->skips.n = 0;
+  if (!skips_add(&p->skips, 0, n)) {
+    a->handover = 1;
+    return 0;
+  }
+  record_data(p, a, dir, a->ts, NULL, n);
+  if (a->handover) return 0;
+  body(a, dir, n);
+  if (counted) {
+    r->remaining -= n;
+    if (r->remaining == 0) {
+      if (r->state == S_BODY) end_message(a, dir);
+      else r->state = S_CHUNK_END;
+    }
+  }
+  return 1;
+}
+
+void http_skippable(http_pool_t *p, uint32_t h, double out[2]) {
+  http_analyzer_t *a = get(p, h);
+  for (int d = 0; d < 2; d++) {
+    out[d] = 0;
+    if (!a || a->done || a->handover) continue;
+    const reader_t *r = &a->rd[d];
+    if (r->state == S_BODY || r->state == S_CHUNK_DATA) out[d] = (double)(r->remaining < MAX_COUNTED ? r->remaining : MAX_COUNTED);
+    else if (r->state == S_CLOSE) out[d] = MAX_COUNTED;
+  }
+}
+
 /* MessageReader.gap(): inside a counted body the bytes are skipped; elsewhere, handed over (http_content_gap). */
 int http_gap(http_pool_t *p, uint32_t h, int dir, uint64_t bytes) {
   http_analyzer_t *a = get(p, h);

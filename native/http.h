@@ -44,6 +44,15 @@ long http_rows(http_pool_t *p, uint32_t h, int final, zbuf_t *out);
  * http_rows call that was not final. Closes the analyzer.
  */
 int http_recorded(http_pool_t *p, uint32_t h, zbuf_t *out);
+/*
+ * Body bytes of one direction that the caller counted instead of delivering (as many as
+ * http_skippable allowed, at most 2^31): taken as the body they are, and recorded as one
+ * delivery skipped whole. 1 when taken; 0 when the analyzer hands over first (then the
+ * caller gives them to the JavaScript analyzer itself); -1 for a handle not open.
+ */
+int http_counted(http_pool_t *p, uint32_t h, int dir, uint32_t n);
+/* How many bytes of each direction are body only from here on (a counted length, or the rest of a body to the close: 2^31): the caller may count those itself. */
+void http_skippable(http_pool_t *p, uint32_t h, double out[2]);
 /* As tls_replay_budget. */
 void http_replay_budget(http_pool_t *p, size_t max, size_t *used);
 

@@ -43,13 +43,19 @@ export interface AppAnalyzersAddon {
   /** After HANDOVER: what the analyzer was given before the input that caused it; closes the handle. */
   tlsRecorded(h: NativeHandle): Uint8Array;
   httpNew(): NativeHandle;
-  httpData(h: NativeHandle, dir: number, bytes: Uint8Array, start: number, end: number, tsNs: bigint): number;
-  httpGap(h: NativeHandle, dir: number, bytes: number): number;
+  /**
+   * After each HTTP call, out[0] and out[1]: the bytes of each direction that are body only from
+   * there, which the caller may count itself and bring to its next call (counted, countedDir);
+   * out[2]: 1 when the call took the counted bytes it brought, 0 when it handed over first.
+   */
+  httpShared(out: Float64Array): void;
+  httpData(h: NativeHandle, dir: number, bytes: Uint8Array, start: number, end: number, tsNs: bigint, counted?: number, countedDir?: number): number;
+  httpGap(h: NativeHandle, dir: number, bytes: number, counted?: number, countedDir?: number): number;
   /**
    * The http.log rows of the transactions finished since the last call (as dnsRows'); null
    * when the analyzer handed over there instead. A final call that does not closes the handle.
    */
-  httpRows(h: NativeHandle, final: boolean): string | undefined | null;
+  httpRows(h: NativeHandle, final: boolean, counted?: number, countedDir?: number): string | undefined | null;
   /** As tlsRecorded. */
   httpRecorded(h: NativeHandle): Uint8Array;
 }
@@ -59,6 +65,9 @@ export const CONFIRMED = 1;
 export const DONE = 2;
 /** The native analyzer leaves the connection to the JavaScript one (TLS, HTTP). */
 export const HANDOVER = 4;
+
+/** The addon's httpShared array (one per thread, as the addon's instance is). */
+export const HTTP_SHARED = new Float64Array(3);
 
 let loaded: Loaded<AppAnalyzersAddon> | undefined;
 
@@ -71,12 +80,13 @@ export function appAnalyzersAddon(paths?: readonly string[]): Loaded<AppAnalyzer
 
 function check(l: Loaded<AppAnalyzersAddon>): Loaded<AppAnalyzersAddon> {
   if (!('addon' in l)) return l;
-  if (typeof l.addon.httpNew !== 'function') return { error: 'the application analyzers addon is older than this code: rebuild it (npm run build)' };
+  if (typeof l.addon.httpShared !== 'function') return { error: 'the application analyzers addon is older than this code: rebuild it (npm run build)' };
   const unknown = l.addon.weirdNames.filter((n) => !(APP_WEIRDS as readonly string[]).includes(n));
   if (unknown.length > 0) return { error: `the application analyzers addon reports weirds this code does not know (${unknown.join(', ')}): rebuild it (npm run build)` };
   const { ciphers, curves } = nameTables();
   l.addon.tlsNames(ciphers[0], ciphers[1], curves[0], curves[1]);
   l.addon.tlsCertDecoder(decodeForNative);
+  l.addon.httpShared(HTTP_SHARED);
   return l;
 }
 

@@ -266,6 +266,30 @@ describe('the native HTTP analyzer', () => {
     expect(a.replayBudget()).toEqual(base);
   });
 
+  it('body segments the native analyzer only counts are counted by its wrapper and brought to the next call; when that call hands over first, the JavaScript analyzer gets them', () => {
+    const seg = (n: number, fill = 0x41): Step => ({ data: [1, new Uint8Array(n).fill(fill)] });
+    const before = nativeHttpStats.counted;
+    const head = 'HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n' + 'b'.repeat(100);
+    const conv: Conversation = [[0, get()], [1, head], ...Array.from({ length: 10 }, () => seg(490)), [0, get('/next')], [1, ok()]];
+    expect(same(conv, 2)).toBe(true);
+    expect(nativeHttpStats.counted - before).toBe(4900);
+    // Counted up to a body's end and on past it in one delivery; chunks; to the close; gaps among them; a metadata call between.
+    expect(same([[0, get() + get('/2')], [1, 'HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n'], seg(600), { gap: [1, 100] }, { meta: false }, { data: [1, bytes('x'.repeat(300), ok())] }], 2)).toBe(true);
+    expect(same([[0, get()], [1, 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n'], seg(500), seg(524), [1, '\r\n0\r\n\r\n']], 1)).toBe(true);
+    expect(same([[0, get()], [1, 'HTTP/1.0 200 OK\r\n\r\n'], seg(1000), { gap: [1, 5000] }, seg(1000), { meta: false }, seg(10)], 1)).toBe(true);
+    // Counted in one direction while the other sends: brought to the other's call first.
+    expect(same([[0, 'POST /u HTTP/1.1\r\nContent-Length: 3000\r\n\r\n'], { data: [0, new Uint8Array(1000)] }, [1, 'HTTP/1.1 100 Continue\r\n\r\n'], { data: [0, new Uint8Array(2000)] }, [1, ok()]], 1)).toBe(true);
+    // No room left to record the counted bytes when they are brought: handed over, and the JavaScript analyzer is given them.
+    const a = addon!;
+    const used = a.replayBudget().http;
+    try {
+      a.replayBudget(used + 84 + 67 + 10);
+      expect(same(conv, 2)).toBe(false);
+    } finally {
+      a.replayBudget(64 * 1024 * 1024);
+    }
+  });
+
   // CHOT_NATIVE_HTTP_FUZZ=<rounds> runs a longer one.
   const rounds = Number(process.env.CHOT_NATIVE_HTTP_FUZZ ?? 6_000);
   it(`fuzz: ${rounds.toLocaleString('en')} mutated and cut conversations give the reference rows and weirds`, () => {
@@ -309,11 +333,13 @@ describe('the native HTTP analyzer', () => {
     expect(() => a.httpGap(h, 0, 5)).toThrow('not an open HTTP analyzer handle');
     expect(() => a.httpRecorded(987_654)).toThrow('not an open HTTP analyzer handle');
     const h2 = a.httpNew();
-    expect(() => a.httpData(h2, 0, 'GET' as unknown as Uint8Array, 0, 3, T0)).toThrow('httpData(handle, dir: 0 or 1, bytes: Uint8Array, start, end, tsNs: bigint)');
-    expect(() => a.httpGap(h2, 0, 'x' as unknown as number)).toThrow('httpGap(handle, dir: 0 or 1, bytes)');
-    expect(() => a.httpRows(h2, 'yes' as unknown as boolean)).toThrow('httpRows(handle, final: boolean)');
+    expect(() => a.httpData(h2, 0, 'GET' as unknown as Uint8Array, 0, 3, T0)).toThrow('httpData(handle, dir: 0 or 1, bytes: Uint8Array, start, end, tsNs: bigint, counted?, countedDir?)');
+    expect(() => a.httpGap(h2, 0, 'x' as unknown as number)).toThrow('httpGap(handle, dir: 0 or 1, bytes, counted?, countedDir?)');
+    expect(() => a.httpRows(h2, 'yes' as unknown as boolean)).toThrow('httpRows(handle, final: boolean, counted?, countedDir?)');
     expect(() => a.httpData(h2, 2, req, 0, req.length, T0)).toThrow('dir: 0 or 1');
-    expect(() => a.httpGap(h2, -1, 5)).toThrow('httpGap(handle, dir: 0 or 1, bytes)');
+    expect(() => a.httpGap(h2, -1, 5)).toThrow('httpGap(handle, dir: 0 or 1, bytes, counted?, countedDir?)');
+    expect(() => a.httpData(h2, 0, bytes(get()), 0, 5, T0, 1.5, 0)).toThrow('counted: a whole number of bytes to 2^31, countedDir: 0 or 1');
+    expect(() => a.httpRows(h2, false, 10, 2)).toThrow('counted: a whole number of bytes to 2^31, countedDir: 0 or 1');
     // Ranges are clamped as GuardedAnalyzer clamps them: a negative end is an empty delivery.
     expect(a.httpData(h2, 0, req, 0, -1, T0)).toBe(0);
     expect(a.httpData(h2, 0, req, -5, 10_000, T0)).toBe(1);
