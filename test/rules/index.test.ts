@@ -71,20 +71,18 @@ describe('the rule index: cost follows the rules that could match', () => {
     expect(evals).toEqual({ list: 1, cidr: 2, suffix: 1, big: 1, small: 1, has: 1, neg: 7 });
   });
 
-  it('keeps the per-record cost flat as non-matching rules grow', () => {
-    const time = (n: number): number => {
+  it('keeps the per-record work flat as non-matching rules grow (its time is bench/rules.bench.mjs\'s, not a unit test\'s)', () => {
+    const evaluations = (n: number): number => {
       const rules: string[] = [];
       for (let p = 0; p < n; p++) rules.push(rule(`r${p}`, `destination.port: ${30000 + p}`));
       const set = setOf(rules.join('') || rule('none', 'destination.port: 1'));
       const m = new StatelessMatcher();
       const records = Array.from({ length: 2000 }, (_, i) => conn({ 'destination.port': 443, 'source.port': 40000 + i }));
-      for (let w = 0; w < 20; w++) m.matchConn(set, records, CTX);
-      const t0 = performance.now();
-      for (let w = 0; w < 100; w++) m.matchConn(set, records, CTX);
-      return performance.now() - t0;
+      expect(m.matchConn(set, records, CTX).length).toBe(0);
+      return set.rules.reduce((a, r) => a + r.matchers.reduce((b, x) => b + x.evaluations, 0), 0);
     };
-    const few = time(10);
-    const many = time(5000);
-    expect(many).toBeLessThan(few * 3 + 20);
+    // Not one of the rules is evaluated, however many there are: the index answers for all of them at once.
+    expect(evaluations(10)).toBe(0);
+    expect(evaluations(5000)).toBe(0);
   });
 });

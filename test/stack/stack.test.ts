@@ -11,8 +11,9 @@ import { runChot } from '../support/chot.js';
 // stack or the one other test files share.
 // Per run, so two runs on one machine (developers, CI) never stop each other's stack.
 const stateDir = `/var/lib/chot/test-stack-lifecycle-${process.pid}`;
-const esPort = 39200 + (process.pid % 50);
-const redisPort = 36379 + (process.pid % 50);
+// (below the kernel's ephemeral range, 32768 and up, where a client connection's own port could take one; Elasticsearch's transport port is the HTTP port + 100)
+const esPort = 24200 + (process.pid % 50);
+const redisPort = 25379 + (process.pid % 50);
 const portArgs = ['--state-dir', stateDir, '--es-port', String(esPort), '--redis-port', String(redisPort)];
 
 interface StackYaml {
