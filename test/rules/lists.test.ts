@@ -35,13 +35,11 @@ describe('named lists', () => {
       }
     }
     lines.push('2001:db8::/32', 'not-an-address', '10.0.0.0/40');
-    const t0 = performance.now();
+    // (how fast it loads and answers is bench/rules.bench.mjs's to measure, with a list this size: not a unit test's)
     const list = parseList('feed', 'ip', 'feed.ip', lines.join('\n'));
-    const loadMs = performance.now() - t0;
     expect(list.entries).toBe(500_001);
     expect(list.skippedCount).toBe(2);
     expect(list.skipped.map((s) => s.line)).toEqual([500_004, 500_005]);
-    expect(loadMs).toBeLessThan(5000);
     const set = list.data as IpSet;
     for (const m of members.slice(0, 1000)) expect(set.hasV4(m)).toBe(true);
     expect(set.has('2001:db8:1::5')).toBe(true);
@@ -58,12 +56,16 @@ describe('named lists', () => {
       checked++;
     }
     expect(checked).toBe(200_000);
-    const t1 = performance.now();
+    // Every member found; of the neighbours (the last bit flipped), those the model holds.
     let hits = 0;
-    for (let i = 0; i < 1_000_000; i++) if (set.hasV4(members[i % members.length]! ^ (i & 1))) hits++;
-    const perLookupNs = ((performance.now() - t1) * 1e6) / 1_000_000;
-    expect(hits).toBeGreaterThan(200_000);
-    expect(perLookupNs).toBeLessThan(1000);
+    let want = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const a = (members[i % members.length]! ^ (i & 1)) >>> 0;
+      if (set.hasV4(a)) hits++;
+      if (singles.has(a) || blocks.has(formatV4(a & 0xffffff00))) want++;
+    }
+    expect(hits).toBe(want);
+    expect(hits).toBeGreaterThanOrEqual(50_000);
   });
 
   it('merges overlapping and adjacent ranges', () => {
