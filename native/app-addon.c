@@ -163,19 +163,31 @@ static int data_args(napi_env env, napi_value *argv, size_t argc, data_args_t *a
   return 1;
 }
 
+/* A new analyzer's handle for JavaScript, or (0: its pool could not grow) the error. */
+static napi_value handle_value(napi_env env, uint32_t h, const char *what) {
+  napi_value out;
+  if (!h) {
+    napi_throw_error(env, "ENOMEM", what);
+    return NULL;
+  }
+  napi_create_uint32(env, h, &out);
+  return out;
+}
+
+/* The one argument of a call that takes a handle. */
+static int handle_arg(napi_env env, napi_callback_info info, uint32_t *h) {
+  size_t argc = 1;
+  napi_value argv[1];
+  return napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 1 && napi_get_value_uint32(env, argv[0], h) == napi_ok;
+}
+
 static napi_value js_dns_new(napi_env env, napi_callback_info info) {
   size_t argc = 1;
-  napi_value argv[1], handle;
+  napi_value argv[1];
   bool tcp = false;
   instance_t *in = instance(env);
   if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_value_bool(env, argv[0], &tcp) != napi_ok) return fail(env, "dnsNew(tcp): a boolean");
-  uint32_t h = dns_open(in->dns, tcp);
-  if (!h) {
-    napi_throw_error(env, "ENOMEM", "dnsNew: out of memory");
-    return NULL;
-  }
-  napi_create_uint32(env, h, &handle);
-  return handle;
+  return handle_value(env, dns_open(in->dns, tcp), "dnsNew: out of memory");
 }
 
 static napi_value closed(napi_env env) { return fail(env, "not an open DNS analyzer handle"); }
@@ -426,14 +438,7 @@ static napi_value js_cert_stats(napi_env env, napi_callback_info info) {
 static napi_value js_tls_new(napi_env env, napi_callback_info info) {
   (void)info;
   instance_t *in = instance(env);
-  napi_value handle;
-  uint32_t h = in ? tls_open(in->tls) : 0;
-  if (!h) {
-    napi_throw_error(env, "ENOMEM", "tlsNew: out of memory");
-    return NULL;
-  }
-  napi_create_uint32(env, h, &handle);
-  return handle;
+  return handle_value(env, in ? tls_open(in->tls) : 0, "tlsNew: out of memory");
 }
 
 static napi_value int_value(napi_env env, int v) {
@@ -534,11 +539,9 @@ static napi_value js_tls_row(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_tls_recorded(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   uint32_t h;
   instance_t *in = instance(env);
-  if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_value_uint32(env, argv[0], &h) != napi_ok) return fail(env, "tlsRecorded(handle)");
+  if (!in || !handle_arg(env, info, &h)) return fail(env, "tlsRecorded(handle)");
   in->out.len = 0;
   in->out.failed = 0;
   if (tls_recorded(in->tls, h, &in->out) < 0) return closed_tls(env);
@@ -550,14 +553,7 @@ static napi_value closed_http(napi_env env) { return fail(env, "not an open HTTP
 static napi_value js_http_new(napi_env env, napi_callback_info info) {
   (void)info;
   instance_t *in = instance(env);
-  napi_value handle;
-  uint32_t h = in ? http_open(in->http) : 0;
-  if (!h) {
-    napi_throw_error(env, "ENOMEM", "httpNew: out of memory");
-    return NULL;
-  }
-  napi_create_uint32(env, h, &handle);
-  return handle;
+  return handle_value(env, in ? http_open(in->http) : 0, "httpNew: out of memory");
 }
 
 /* httpShared(out: Float64Array of 3): where the HTTP calls say what the caller may count itself (see http.h). */
@@ -651,20 +647,18 @@ static napi_value js_http_rows(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "ENOMEM", "httpRows: out of memory");
     return NULL;
   }
-  if (in->http_shared) in->http_shared[2] = taken; /* (a final call closes the handle: nothing more to count) */
+  /* (after a final call or a handover, nothing more to count: the handle is closed, or handed over) */
+  report_skippable(in, h, taken);
   if (n == -2) napi_get_null(env, &out); /* handed over: the caller replays httpRecorded */
   else if (n == 0) napi_get_undefined(env, &out);
   else if (napi_create_string_latin1(env, (const char *)in->out.p, in->out.len, &out) != napi_ok) return fail(env, "httpRows: cannot make the rows");
-  if (!final && n >= 0) report_skippable(in, h, taken);
   return out;
 }
 
 static napi_value js_http_recorded(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   uint32_t h;
   instance_t *in = instance(env);
-  if (!in || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_value_uint32(env, argv[0], &h) != napi_ok) return fail(env, "httpRecorded(handle)");
+  if (!in || !handle_arg(env, info, &h)) return fail(env, "httpRecorded(handle)");
   in->out.len = 0;
   in->out.failed = 0;
   if (http_recorded(in->http, h, &in->out) < 0) return closed_http(env);

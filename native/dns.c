@@ -390,10 +390,6 @@ typedef struct {
   size_t answer_units;
 } dns_tx_t;
 
-typedef struct {
-  uint8_t *buf;
-  size_t len, cap;
-} carry_t;
 
 /*
  * One connection's analyzer. Analyzers live in a pool and are reused, buffers and all,
@@ -406,7 +402,7 @@ typedef struct {
   zbuf_t text; /* pending queries' names */
   zbuf_t rows; /* finished transactions, as rows */
   size_t n_rows, rows_bytes;
-  carry_t carry[2];
+  zbuf_t carry[2]; /* a TCP message split across deliveries, at most MAX_TCP_MESSAGE bytes */
 } dns_analyzer_t;
 
 struct dns_pool {
@@ -421,8 +417,8 @@ static void release_buffers(dns_analyzer_t *a) {
   free(a->pending);
   zb_free(&a->text);
   zb_free(&a->rows);
-  free(a->carry[0].buf);
-  free(a->carry[1].buf);
+  zb_free(&a->carry[0]);
+  zb_free(&a->carry[1]);
 }
 
 void dns_pool_free(dns_pool_t *p) {
@@ -474,8 +470,7 @@ static void close_analyzer(dns_pool_t *p, uint32_t h) {
   for (int d = 0; d < 2; d++) {
     a->carry[d].len = 0;
     if (a->carry[d].cap > KEEP_BYTES) {
-      free(a->carry[d].buf);
-      a->carry[d] = (carry_t){ 0 };
+      zb_free(&a->carry[d]);
     }
   }
   slots_give(&p->slots, h - 1);
@@ -686,22 +681,6 @@ static void framed(dns_analyzer_t *a, dns_msg_t *msg, const uint8_t *m, size_t n
   message(a, msg, m + 2, n - 2, ts, w);
 }
 
-static int carry_append(carry_t *c, const uint8_t *b, size_t n) {
-  if (c->len + n > MAX_TCP_MESSAGE) return 0;
-  if (c->len + n > c->cap) {
-    size_t cap = c->cap ? c->cap * 2 : 256;
-    while (cap < c->len + n) cap *= 2;
-    if (cap > MAX_TCP_MESSAGE) cap = MAX_TCP_MESSAGE;
-    uint8_t *p = realloc(c->buf, cap);
-    if (!p) return 0;
-    c->buf = p;
-    c->cap = cap;
-  }
-  memcpy(c->buf + c->len, b, n);
-  c->len += n;
-  return 1;
-}
-
 int dns_data(dns_pool_t *p, uint32_t h, int dir, const uint8_t *b, size_t n, ns128_t ts, weirds_t *w) {
   dns_analyzer_t *a = get(p, h);
   if (!a) return -1;
@@ -712,24 +691,24 @@ int dns_data(dns_pool_t *p, uint32_t h, int dir, const uint8_t *b, size_t n, ns1
   }
   dir &= 1;
   if (a->lost[dir]) return flags_of(a);
-  carry_t *c = &a->carry[dir];
+  zbuf_t *c = &a->carry[dir];
   size_t off = 0;
   while (off < n && !a->done) {
     if (c->len > 0) {
       /* Complete the carried message with just the bytes it lacks, then go on in place. */
-      size_t need = c->len < 2 ? 2 - c->len : 2 + (size_t)u16(c->buf) - c->len;
+      size_t need = c->len < 2 ? 2 - c->len : 2 + (size_t)u16(c->p) - c->len;
       size_t take = need < n - off ? need : n - off;
-      if (!carry_append(c, b + off, take)) return flags_of(a);
+      if (!zb_append_max(c, b + off, take, MAX_TCP_MESSAGE)) return flags_of(a);
       off += take;
-      if (c->len >= 2 && c->len == 2 + (size_t)u16(c->buf)) {
+      if (c->len >= 2 && c->len == 2 + (size_t)u16(c->p)) {
         size_t len = c->len;
         c->len = 0;
-        framed(a, &p->msg, c->buf, len, ts, w);
+        framed(a, &p->msg, c->p, len, ts, w);
       }
       continue;
     }
     if (n - off < 2 || off + 2 + u16(b + off) > n) {
-      carry_append(c, b + off, n - off); /* less than one message: at most 65537 bytes, always fits */
+      zb_append_max(c, b + off, n - off, MAX_TCP_MESSAGE); /* less than one message: at most 65537 bytes, always fits */
       return flags_of(a);
     }
     size_t len = 2 + (size_t)u16(b + off);

@@ -52,8 +52,7 @@ typedef struct {
   int state;
   uint64_t remaining;
   int headers;
-  uint8_t *carry; /* a line split across deliveries, at most MAX_LINE bytes */
-  uint32_t carry_len, carry_cap;
+  zbuf_t carry; /* a line split across deliveries, at most MAX_LINE bytes */
 } reader_t;
 
 typedef struct {
@@ -110,8 +109,8 @@ void http_replay_budget(http_pool_t *p, size_t max, size_t *used) {
 static void free_buffers(http_analyzer_t *a) {
   zb_free(&a->recorded);
   zb_free(&a->rows);
-  free(a->rd[0].carry);
-  free(a->rd[1].carry);
+  zb_free(&a->rd[0].carry);
+  zb_free(&a->rd[1].carry);
   for (size_t i = 0; i < a->n_slots; i++) zb_free(&a->slots[i].text);
   free(a->slots);
 }
@@ -138,7 +137,7 @@ uint32_t http_open(http_pool_t *p) {
     a->rd[d].state = S_START;
     a->rd[d].remaining = 0;
     a->rd[d].headers = 0;
-    a->rd[d].carry_len = 0;
+    a->rd[d].carry.len = 0;
   }
   for (size_t k = 0; k < a->n_slots; k++) a->slots[k].live = 0;
   a->req_tx = a->resp_tx = -1;
@@ -161,11 +160,7 @@ static void close_analyzer(http_pool_t *p, uint32_t h) {
   shrink(&a->rows);
   for (size_t k = 0; k < a->n_slots; k++) shrink(&a->slots[k].text);
   for (int d = 0; d < 2; d++)
-    if (a->rd[d].carry_cap > KEEP_BYTES) {
-      free(a->rd[d].carry);
-      a->rd[d].carry = NULL;
-      a->rd[d].carry_cap = 0;
-    }
+    if (a->rd[d].carry.cap > KEEP_BYTES) zb_free(&a->rd[d].carry);
   slots_give(&p->slots, h - 1);
 }
 
@@ -651,31 +646,17 @@ static size_t next_line(http_analyzer_t *a, int dir, const uint8_t *b, size_t of
   reader_t *r = &a->rd[dir];
   const uint8_t *lf = memchr(b + off, '\n', n - off);
   size_t stop = lf ? (size_t)(lf - b) : n;
-  if (r->carry_len + (stop - off) > MAX_LINE) {
-    a->handover = 1; /* (a line too long: its weird, and its truncation, are the JavaScript analyzer's) */
+  /* (a line too long, or no memory for it: its weird, and its truncation, are the JavaScript analyzer's) */
+  if (r->carry.len + (stop - off) > MAX_LINE || ((!lf || r->carry.len > 0) && !zb_append_max(&r->carry, b + off, stop - off, MAX_LINE))) {
+    a->handover = 1;
     return n;
   }
-  if (!lf || r->carry_len > 0) {
-    if (r->carry_len + (stop - off) > r->carry_cap) {
-      uint32_t cap = r->carry_cap ? r->carry_cap * 2 : 512;
-      while (cap < r->carry_len + (stop - off)) cap *= 2;
-      uint8_t *c = realloc(r->carry, cap);
-      if (!c) {
-        a->handover = 1;
-        return n;
-      }
-      r->carry = c;
-      r->carry_cap = cap;
-    }
-    memcpy(r->carry + r->carry_len, b + off, stop - off);
-    r->carry_len += (uint32_t)(stop - off);
-  }
   if (!lf) return n;
-  if (r->carry_len > 0) {
-    size_t e = r->carry_len;
-    if (e > 0 && r->carry[e - 1] == '\r') e--;
-    r->carry_len = 0;
-    on_line(a, dir, r->carry, e);
+  if (r->carry.len > 0) {
+    size_t e = r->carry.len;
+    if (e > 0 && r->carry.p[e - 1] == '\r') e--;
+    r->carry.len = 0;
+    on_line(a, dir, r->carry.p, e);
   } else {
     size_t e = stop;
     if (e > off && b[e - 1] == '\r') e--;

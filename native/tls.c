@@ -43,8 +43,7 @@ typedef struct {
   uint8_t h[5];
   int header_len, body, first;
   uint32_t remaining;
-  uint8_t *carry; /* a handshake message split across deliveries: at most 4 + MAX_HANDSHAKE bytes */
-  uint32_t carry_len, carry_cap;
+  zbuf_t carry; /* a handshake message split across deliveries: at most 4 + MAX_HANDSHAKE bytes */
 } side_t;
 
 /* What the ssl.log and x509.log rows show of one side's Certificate message, written. */
@@ -197,8 +196,8 @@ void tls_pool_free(tls_pool_t *p) {
     free_certs_bufs(&p->a[i].certs[1]);
     zb_free(&p->a[i].recorded);
     zb_free(&p->a[i].text);
-    free(p->a[i].side[0].carry);
-    free(p->a[i].side[1].carry);
+    zb_free(&p->a[i].side[0].carry);
+    zb_free(&p->a[i].side[1].carry);
   }
   free(p->a);
   slots_free(&p->slots);
@@ -245,7 +244,8 @@ uint32_t tls_open(tls_pool_t *p) {
   for (int d = 0; d < 2; d++) {
     side_t *s = &a->side[d];
     s->header_len = s->body = 0;
-    s->remaining = s->carry_len = 0;
+    s->remaining = 0;
+    s->carry.len = 0;
     s->first = 1;
   }
   a->version = a->cipher = a->curve = -1;
@@ -271,11 +271,7 @@ static void close_analyzer(tls_pool_t *p, uint32_t h) {
   replay_clear(&a->recorded, &p->budget);
   shrink(a);
   for (int d = 0; d < 2; d++)
-    if (a->side[d].carry_cap > 4096) {
-      free(a->side[d].carry);
-      a->side[d].carry = NULL;
-      a->side[d].carry_cap = 0;
-    }
+    if (a->side[d].carry.cap > 4096) zb_free(&a->side[d].carry);
   slots_give(&p->slots, h - 1);
 }
 
@@ -710,43 +706,31 @@ static void message(tls_pool_t *p, tls_analyzer_t *a, int dir, uint32_t type, co
 
 /* ------------------------------------------------------------------ framing (handshake.ts, record.ts) */
 
-static int carry_append(side_t *s, const uint8_t *b, uint32_t n) {
-  if (s->carry_len + n > 4 + MAX_HANDSHAKE) return 0;
-  if (s->carry_len + n > s->carry_cap) {
-    uint32_t cap = s->carry_cap ? s->carry_cap * 2 : 256;
-    while (cap < s->carry_len + n) cap *= 2;
-    uint8_t *c = realloc(s->carry, cap);
-    if (!c) return 0;
-    s->carry = c;
-    s->carry_cap = cap;
-  }
-  memcpy(s->carry + s->carry_len, b, n);
-  s->carry_len += n;
-  return 1;
-}
+static int carry_append(side_t *s, const uint8_t *b, uint32_t n) { return zb_append_max(&s->carry, b, n, 4 + MAX_HANDSHAKE); }
 
 /* HandshakeReader.feed() (a message too large for it is handed over: its weird is the JavaScript analyzer's) */
 static void handshake_bytes(tls_pool_t *p, tls_analyzer_t *a, int dir, const uint8_t *b, uint32_t n) {
   side_t *s = &a->side[dir];
   uint32_t off = 0;
   while (off < n && !a->handover) {
-    if (s->carry_len > 0) {
-      uint32_t need = s->carry_len < 4 ? 4 - s->carry_len : 4 + u24(s->carry + 1) - s->carry_len;
+    if (s->carry.len > 0) {
+      uint32_t held = (uint32_t)s->carry.len;
+      uint32_t need = held < 4 ? 4 - held : 4 + u24(s->carry.p + 1) - held;
       uint32_t k = min32(need, n - off);
       if (!carry_append(s, b + off, k)) {
         a->handover = 1;
         return;
       }
       off += k;
-      if (s->carry_len < 4) continue;
-      uint32_t len = u24(s->carry + 1);
+      if (s->carry.len < 4) continue;
+      uint32_t len = u24(s->carry.p + 1);
       if (len > MAX_HANDSHAKE) {
         a->handover = 1;
         return;
       }
-      if (s->carry_len == 4 + len) {
-        s->carry_len = 0;
-        message(p, a, dir, s->carry[0], s->carry + 4, len);
+      if (s->carry.len == 4 + len) {
+        s->carry.len = 0;
+        message(p, a, dir, s->carry.p[0], s->carry.p + 4, len);
       }
       continue;
     }

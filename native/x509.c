@@ -282,11 +282,6 @@ static int decode_name(const uint8_t *b, const tlv_t *name, dn_t *d) {
   return ok;
 }
 
-static int64_t floor_div(int64_t a, int64_t d) {
-  int64_t q = a / d;
-  return (a % d != 0 && (a < 0) != (d < 0)) ? q - 1 : q;
-}
-
 /* Days from 1970-01-01 to the first of month m (1..12) of year y (proleptic Gregorian). */
 static int64_t days_from_civil(int64_t y, int64_t m) {
   y -= m <= 2;

@@ -36,6 +36,14 @@ void zb_mem(zbuf_t *b, const void *s, size_t n) {
   }
 }
 
+int zb_append_max(zbuf_t *b, const void *s, size_t n, size_t max) {
+  if (b->len + n > max) return 0;
+  zb_mem(b, s, n);
+  if (!b->failed) return 1;
+  b->failed = 0;
+  return 0;
+}
+
 void zb_cstr(zbuf_t *b, const char *s) { zb_mem(b, s, strlen(s)); }
 
 size_t dec_digits(char *o, uint64_t v) {
@@ -81,11 +89,6 @@ static void zb_sec_us(zbuf_t *b, int64_t sec, int64_t us) {
   int n = snprintf(d, sizeof d, "%lld", (long long)us);
   for (int i = n; i < 6; i++) zb_byte(b, '0');
   zb_mem(b, d, (size_t)n);
-}
-
-static int64_t floor_div(int64_t a, int64_t d) {
-  int64_t q = a / d;
-  return (a % d != 0 && (a < 0) != (d < 0)) ? q - 1 : q;
 }
 
 void zb_time(zbuf_t *b, int64_t ns) {
@@ -179,8 +182,8 @@ void us_ascii(ustr_t *s, const char *a) {
 }
 
 void us_uint(ustr_t *s, uint64_t v) {
-  char d[24];
-  snprintf(d, sizeof d, "%llu", (unsigned long long)v);
+  char d[21];
+  d[dec_digits(d, v)] = 0;
   us_ascii(s, d);
 }
 

@@ -27,7 +27,15 @@ static inline void zb_byte(zbuf_t *b, uint8_t c) {
   if (zb_reserve(b, 1)) b->p[b->len++] = c;
 }
 void zb_mem(zbuf_t *b, const void *s, size_t n);
+/* zb_mem while the buffer stays within max bytes: 0, appending nothing, past it or out of memory (the buffer stays usable). */
+int zb_append_max(zbuf_t *b, const void *s, size_t n, size_t max);
 void zb_cstr(zbuf_t *b, const char *s);
+/* a / d rounded down (C's division rounds towards zero). */
+static inline int64_t floor_div(int64_t a, int64_t d) {
+  int64_t q = a / d;
+  return (a % d != 0 && (a < 0) != (d < 0)) ? q - 1 : q;
+}
+
 /* A non-negative integer's digits. */
 void zb_uint(zbuf_t *b, uint64_t v);
 /* The same digits into o (room for 20), returning how many. */

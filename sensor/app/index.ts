@@ -69,10 +69,9 @@ export function zeekLogAnalyzers(): { factory: AnalyzerFactory; native: string[]
   const loaded = appAnalyzersAddon();
   if (!('addon' in loaded)) return { factory: createAppAnalyzer, native: [] };
   const { addon } = loaded;
-  const names = addon.weirdNames;
   return {
     factory: factory({
-      dns: (proto, events) => new NativeDnsAnalyzer(addon, names, proto, events),
+      dns: (proto, events) => new NativeDnsAnalyzer(addon, proto, events),
       tls: (events) => new NativeTlsAnalyzer(addon, events),
       http: (events) => new NativeHttpAnalyzer(addon, events),
     }),

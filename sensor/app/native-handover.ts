@@ -115,6 +115,11 @@ const HEADER = 18;
 /** What a long skipped entry is replayed in: zeros, never written to. */
 const ZEROS = new Uint8Array(64 * 1024);
 
+/** Gives `js` n bytes of zeros in one direction (bytes it only counts), in pieces of ZEROS. */
+export function deliverZeros(js: AppAnalyzer, dir: Direction, n: number, ts: bigint): void {
+  for (let at = 0; at < n; at += ZEROS.length) js.deliver(dir, ZEROS, 0, Math.min(ZEROS.length, n - at), ts);
+}
+
 /**
  * Gives `js` what a replay log holds, in order: each delivery again (its skipped runs as
  * zeros: the native analyzer only counted them), each gap, and each metadata call that was
@@ -141,7 +146,7 @@ export function replay(rec: Uint8Array, js: AppAnalyzer): void {
     if (kind !== DATA) throw new Error(`replay log: an entry of unknown kind ${kind} at ${off - HEADER}`);
     if (runs === 1 && len > ZEROS.length && v.getUint32(off, true) === 0 && v.getUint32(off + 4, true) === len) {
       // Skipped whole and long (an HTTP body, up to 4 GB in one entry): given in pieces, not as one buffer of zeros.
-      for (let at = 0; at < len; at += ZEROS.length) js.deliver(dir, ZEROS, 0, Math.min(ZEROS.length, len - at), ts);
+      deliverZeros(js, dir, len, ts);
       off += 8;
       continue;
     }

@@ -6,7 +6,7 @@
  * holds them to it). Optional: without the addon, the JavaScript analyzers run.
  */
 import { addonPaths, loadAddon, type Loaded } from '../capture/addon.js';
-import { APP_WEIRDS, type AppWeird } from './events.js';
+import { APP_WEIRDS } from './events.js';
 import { nameTables } from './tls/consts.js';
 import { decodeForNative, type NativeCert } from './tls/native-certs.js';
 
@@ -88,9 +88,4 @@ function check(l: Loaded<AppAnalyzersAddon>): Loaded<AppAnalyzersAddon> {
   l.addon.tlsCertDecoder(decodeForNative);
   l.addon.httpShared(HTTP_SHARED);
   return l;
-}
-
-/** The weird names of an addon, by number. */
-export function weirdNamesOf(addon: AppAnalyzersAddon): readonly AppWeird[] {
-  return addon.weirdNames as AppWeird[];
 }

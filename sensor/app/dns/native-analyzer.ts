@@ -9,6 +9,7 @@ import { DnsAnalyzer } from './analyzer.js';
 
 /** Times the native analyzer holds (native/app-addon.c's DNS_MAX_NS): 2^52 seconds either side of 1970. */
 const MAX_NS = 2n ** 52n * 1_000_000_000n;
+const MIN_NS = -MAX_NS;
 
 export class NativeDnsAnalyzer implements AppAnalyzer {
   service: string | undefined = undefined;
@@ -21,7 +22,6 @@ export class NativeDnsAnalyzer implements AppAnalyzer {
 
   constructor(
     private readonly addon: AppAnalyzersAddon,
-    private readonly weirdNames: readonly string[],
     private readonly proto: 'udp' | 'tcp',
     private readonly events: AppEvents,
   ) {
@@ -36,7 +36,7 @@ export class NativeDnsAnalyzer implements AppAnalyzer {
       return;
     }
     if (this.done || this.closed) return;
-    if (tsNs > MAX_NS || tsNs < -MAX_NS) return this.pastNativeTime(dir, buf, start, end, tsNs);
+    if (tsNs > MAX_NS || tsNs < MIN_NS) return this.pastNativeTime(dir, buf, start, end, tsNs);
     this.delivered = true;
     // (the addon clamps the range as GuardedAnalyzer does)
     this.after(this.addon.dnsData(this.h, dir, buf, start, end, tsNs));
@@ -90,6 +90,7 @@ export class NativeDnsAnalyzer implements AppAnalyzer {
   }
 
   private weirds(r: readonly unknown[]): void {
-    for (let i = 1; i < r.length; i++) this.events.weird(this.weirdNames[r[i] as number]!);
+    const names = this.addon.weirdNames;
+    for (let i = 1; i < r.length; i++) this.events.weird(names[r[i] as number]!);
   }
 }

@@ -8,13 +8,10 @@
 import type { AppMetadata, Direction } from '../analyzer.js';
 import type { AppEvents } from '../events.js';
 import { HTTP_SHARED, type AppAnalyzersAddon } from '../native.js';
-import { NativeWithHandover, type HandoverStats } from '../native-handover.js';
+import { deliverZeros, NativeWithHandover, type HandoverStats } from '../native-handover.js';
 import { HttpAnalyzer } from './analyzer.js';
 
 export const nativeHttpStats: HandoverStats & { counted: number } = { native: 0, handedOver: 0, counted: 0 };
-
-/** What a long run of counted bytes is given to the JavaScript analyzer in, on a handover: zeros, never written to. */
-const ZEROS = new Uint8Array(64 * 1024);
 
 export class NativeHttpAnalyzer extends NativeWithHandover<HttpAnalyzer> {
   /**
@@ -93,7 +90,7 @@ export class NativeHttpAnalyzer extends NativeWithHandover<HttpAnalyzer> {
   /** The JavaScript analyzer, given what was recorded, then the counted bytes the native one did not take. */
   protected override handOver(): HttpAnalyzer {
     const js = super.handOver();
-    for (let left = this.counted; left > 0; left -= ZEROS.length) js.deliver(this.countedDir as Direction, ZEROS, 0, Math.min(left, ZEROS.length), 0n);
+    deliverZeros(js, this.countedDir as Direction, this.counted, 0n);
     this.counted = 0;
     this.skip0 = this.skip1 = 0;
     return js;
@@ -103,10 +100,9 @@ export class NativeHttpAnalyzer extends NativeWithHandover<HttpAnalyzer> {
     if (this.js) return this.js.metadata(final);
     if (this.h === 0) return undefined;
     const rows = this.addon.httpRows(this.h, final, this.counted, this.countedDir);
-    if (HTTP_SHARED[2] === 1) this.counted = 0;
-    if (!final) this.afterCall();
+    this.afterCall();
     if (rows === null) {
-      // Finishing overflowed what the native analyzer keeps: the JavaScript one counts the drop.
+      // Handed over here (finishing dropped rows, or no room to record): the JavaScript analyzer answers.
       const js = this.handOver();
       const m = js.metadata(final);
       this.follow();

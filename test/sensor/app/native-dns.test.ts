@@ -68,7 +68,7 @@ function both(proto: 'udp' | 'tcp', steps: Step[]): { js: Outcome; native: Outco
   const wj = new Weirds();
   const wn = new Weirds();
   const js = outcome(new DnsAnalyzer(proto, wj), wj, steps);
-  const native = outcome(new NativeDnsAnalyzer(addon!, addon!.weirdNames, proto, wn), wn, steps);
+  const native = outcome(new NativeDnsAnalyzer(addon!, proto, wn), wn, steps);
   return { js, native };
 }
 
@@ -297,7 +297,7 @@ describe('the native DNS analyzer', () => {
 
   it('the unanswered query of the last test reached its row with the final call', () => {
     const w = new Weirds();
-    const o = outcome(new NativeDnsAnalyzer(addon!, addon!.weirdNames, 'udp', w), w, udp([ask(77)]));
+    const o = outcome(new NativeDnsAnalyzer(addon!, 'udp', w), w, udp([ask(77)]));
     expect(rowsOf(o)).toHaveLength(1);
     expect(w.names).toEqual(['dns_unmatched_msg']);
   });
