@@ -92,10 +92,10 @@ function chotRead(extra, label) {
   const out = join(work, `out-${label}`);
   rmSync(out, { recursive: true, force: true });
   const code = `import { readCapture } from ${JSON.stringify(distCli)};
-const [file, out, app, reader, workers, checksums] = process.argv.slice(1);
-const p = await readCapture(file, { format: 'zeek', out, app: app === 'app', interim: '60', maxFlows: '1000000', reader, checksums: checksums === 'on', workers, quiet: true });
+const [file, out, app, reader, workers, checksums, flows] = process.argv.slice(1);
+const p = await readCapture(file, { format: 'zeek', out, app: app === 'app', interim: '60', maxFlows: '1000000', reader, checksums: checksums === 'on', workers, flows, quiet: true });
 process.stdout.write(JSON.stringify({ records: p.table.stats.records, packets: p.stats.packets, workerCpu: p.workerCpuSec }));`;
-  const r = timed(process.execPath, ['--input-type=module', '-e', code, capture, out, extra.app ? 'app' : 'noapp', extra.reader ?? 'chot', String(extra.workers ?? 1), extra.checksums === false ? 'off' : 'on']);
+  const r = timed(process.execPath, ['--input-type=module', '-e', code, capture, out, extra.app ? 'app' : 'noapp', extra.reader ?? 'chot', String(extra.workers ?? 1), extra.checksums === false ? 'off' : 'on', extra.flows ?? 'native']);
   const info = JSON.parse(r.stdout);
   const logs = readdirSync(out).filter((f) => f.endsWith('.log'));
   return { ...r, flows: info.records, workerCpu: info.workerCpu, note: logs.join(' ') };
@@ -244,7 +244,10 @@ const twoRun = best(() => chotRead({ app: true, workers: 2 }, 'app2'));
 measure('chot sensor read --workers 2: the same, two worker threads', twoRun);
 const warmRun = best(() => chotWarm('warm'));
 measure('chot sensor read, app analyzers, one thread, second pass in one process (steady state: JIT warm)', warmRun);
-measure('chot sensor read --no-app: conn.log + weird.log', best(() => chotRead({ app: false }, 'noapp')));
+const noAppRun = best(() => chotRead({ app: false }, 'noapp'));
+measure('chot sensor read --no-app: conn.log + weird.log (the flow table in C, native/flow-table.c)', noAppRun);
+const noAppJsRun = best(() => chotRead({ app: false, flows: 'js' }, 'noappjs'));
+measure('chot sensor read --no-app --flows js: the same with the flow table in JavaScript', noAppJsRun);
 measure('chot sensor read --no-app --reader libpcap', best(() => chotRead({ app: false, reader: 'libpcap' }, 'libpcap')));
 let soft;
 if (ensureDebian('softflowd', 'softflowd')) {
@@ -275,11 +278,13 @@ const rows = measured.map(({ name, r }) =>
 );
 
 // ------------------------------------------------------------------ memory: one million concurrent flows
-const memCode = (checksums) => `import { Pipeline } from ${JSON.stringify(join(root, 'dist', 'sensor', 'pipeline.js'))};
+const memCode = (checksums, native = false) => `import { Pipeline } from ${JSON.stringify(join(root, 'dist', 'sensor', 'pipeline.js'))};
 const N = 1_000_000;
 // Transport checksums unchecked, as \`sensor run\` has them by default; checked, the SYNs (which carry
 // none) are a flood of bad checksums: every connection then holds a weird.
-const pipe = new Pipeline({ outputs: [{ record() {} }], decoder: { verifyTransportChecksums: ${checksums} }, flows: { maxFlows: N + 1000, interimSec: 0 } });
+// native: the flow table in C (an output that takes conn.log rows as bytes lets the pipeline use it).
+const pipe = new Pipeline({ outputs: [{ record() {}, connRows() {} }], nativeFlows: ${native}, decoder: { verifyTransportChecksums: ${checksums} }, flows: { maxFlows: N + 1000, interimSec: 0 } });
+if ((pipe.native !== undefined) !== ${native}) throw new Error('the flow table is not the one asked for');
 const f = new Uint8Array(14 + 20 + 20);
 f[12] = 0x08; f[14] = 0x45; f[16] = 0; f[17] = 40; f[22] = 64; f[23] = 6; f[26] = 10; f[30] = 10; f[31] = 9; f[33] = 1;
 const tcp = 34; f[tcp + 2] = 0x01; f[tcp + 3] = 0xbb; f[tcp + 12] = 0x50; f[tcp + 13] = 0x02;
@@ -299,6 +304,7 @@ peak = Math.max(peak, m.rss);
 process.stdout.write(JSON.stringify({ flows: pipe.table.size, rss: m.rss, peak, heap: m.heapUsed }));`;
 const memInfo = JSON.parse(timed(process.execPath, ['--expose-gc', '--input-type=module', '-e', memCode(false)]).stdout);
 const memFlood = JSON.parse(timed(process.execPath, ['--expose-gc', '--input-type=module', '-e', memCode(true)]).stdout);
+const memNative = JSON.parse(timed(process.execPath, ['--expose-gc', '--input-type=module', '-e', memCode(false, true)]).stdout);
 
 // ------------------------------------------------------------------ live: drop-free rate on a veth
 // The sensor captures with cap on one end of a veth pair while tcpreplay sends a capture into the
@@ -394,7 +400,7 @@ lines.push(`\`bench/sensor.bench.mjs\`, ${new Date().toISOString().slice(0, 10)}
 lines.push('');
 lines.push(table(rows));
 lines.push('');
-lines.push(`Peak memory with one million concurrent flows (a million distinct TCP connections open at once in one flow table): RSS ${Math.round(memInfo.peak / 1048576)} MB (heap ${Math.round(memInfo.heap / 1048576)} MB), ${memInfo.flows.toLocaleString('en')} flows live; target under 1 GB. The same with transport checksums checked, every packet's checksum bad (a flood of anomalies, a weird held by every connection): RSS ${Math.round(memFlood.peak / 1048576)} MB (heap ${Math.round(memFlood.heap / 1048576)} MB).`);
+lines.push(`Peak memory with one million concurrent flows (a million distinct TCP connections open at once in one flow table): RSS ${Math.round(memInfo.peak / 1048576)} MB (heap ${Math.round(memInfo.heap / 1048576)} MB), ${memInfo.flows.toLocaleString('en')} flows live; target under 1 GB. The same with transport checksums checked, every packet's checksum bad (a flood of anomalies, a weird held by every connection): RSS ${Math.round(memFlood.peak / 1048576)} MB (heap ${Math.round(memFlood.heap / 1048576)} MB). The flow table in C (what \`sensor read --no-app\` uses), the same million: RSS ${Math.round(memNative.peak / 1048576)} MB.`);
 lines.push('');
 if (live) {
   const clean = live.filter((r) => r.captured >= r.sent);

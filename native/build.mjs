@@ -8,6 +8,8 @@
 //                       fingerprinting, on a thread of its own
 //   app-analyzers.node  application analyzers that write their Zeek log rows themselves
 //                       (`sensor read --format zeek`; DNS, and TLS handshakes and HTTP/1.x on their common paths)
+//   flow-core.node      the flow table of sensor/flow/ in C, with its TCP analysis and conn.log rows
+//                       (`sensor read --format zeek --no-app`)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -16,8 +18,9 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const addons = [
   { name: 'packet-stats', flags: ['-O2'], without: 'the sensor will not report kernel drops' },
-  { name: 'capture-decode', sources: ['capture-decode.c', 'tls-hello.c', 'digest.c'], flags: ['-O3', '-pthread'], without: '`sensor read` will decode every packet in JavaScript (slower)' },
+  { name: 'capture-decode', sources: ['capture-decode.c', 'tls-hello.c', 'digest.c'], headers: ['descriptor.h'], flags: ['-O3', '-pthread'], without: '`sensor read` will decode every packet in JavaScript (slower)' },
   // (-ffp-contract=off: intervals are computed in doubles exactly as JavaScript computes them, never fused)
+  { name: 'flow-core', sources: ['flow-core.c', 'flow-table.c', 'flow-tcp.c', 'flow-history.c', 'flow-reasm.c', 'digest.c', 'zeek-text.c'], headers: ['flow-conn.h', 'descriptor.h'], flags: ['-O2', '-ffp-contract=off'], libs: ['-lm'], without: '`sensor read --no-app` will run the JavaScript flow table (slower)' },
   { name: 'app-analyzers', sources: ['app-addon.c', 'dns.c', 'tls.c', 'tls-hello.c', 'x509.c', 'http.c', 'digest.c', 'replay-log.c', 'slots.c', 'zeek-text.c'], flags: ['-O2', '-ffp-contract=off'], libs: ['-lm'], without: '`sensor read` will run every application analyzer in JavaScript (slower)' },
 ];
 
@@ -28,7 +31,7 @@ for (const addon of addons) {
   const sources = (addon.sources ?? [`${addon.name}.c`]).map((f) => join(here, f));
   const target = join(here, 'build', `${addon.name}.node`);
   // Rebuilt when any of its sources or the headers beside them is newer.
-  const inputs = [...sources, ...sources.map((f) => f.replace(/\.c$/, '.h')).filter((h) => existsSync(h))];
+  const inputs = [...sources, ...sources.map((f) => f.replace(/\.c$/, '.h')).filter((h) => existsSync(h)), ...(addon.headers ?? []).map((f) => join(here, f))];
   const built = existsSync(target) ? statSync(target).mtimeMs : -1;
   if (inputs.every((f) => built >= statSync(f).mtimeMs)) continue;
   if (!include) {

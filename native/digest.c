@@ -15,7 +15,7 @@ static inline uint32_t rotr(uint32_t x, int c) { return (x >> c) | (x << (32 - c
  */
 typedef void (*block_fn)(uint32_t *h, const uint8_t *p);
 
-static void digest_hex(const uint8_t *m, size_t n, uint32_t *h, int words, block_fn block, int big_endian, char *hex) {
+static void digest(const uint8_t *m, size_t n, uint32_t *h, block_fn block, int big_endian) {
   size_t i = 0;
   for (; i + 64 <= n; i += 64) block(h, m + i);
   uint8_t tail[128];
@@ -28,6 +28,10 @@ static void digest_hex(const uint8_t *m, size_t n, uint32_t *h, int words, block
   for (int k = 0; k < 8; k++) tail[big_endian ? len - 1 - k : len - 8 + k] = (uint8_t)(bits >> (8 * k));
   block(h, tail);
   if (len == 128) block(h, tail + 64);
+}
+
+static void digest_hex(const uint8_t *m, size_t n, uint32_t *h, int words, block_fn block, int big_endian, char *hex) {
+  digest(m, n, h, block, big_endian);
   for (int k = 0; k < 4 * words; k++) {
     int shift = big_endian ? 24 - 8 * (k % 4) : 8 * (k % 4);
     uint8_t v = (uint8_t)(h[k / 4] >> shift);
@@ -140,4 +144,37 @@ void sha256_hex(const uint8_t *m, size_t n, char hex[64]) {
   /* The first 32 bits of the fractional parts of the square roots of the first 8 primes. */
   uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
   digest_hex(m, n, h, 8, sha256_block, 1, hex);
+}
+
+/* ------------------------------------------------------------------ SHA-1 */
+
+static void sha1_block(uint32_t *h, const uint8_t *p) {
+  uint32_t w[80];
+  for (int i = 0; i < 16; i++) w[i] = ((uint32_t)p[4 * i] << 24) | ((uint32_t)p[4 * i + 1] << 16) | ((uint32_t)p[4 * i + 2] << 8) | p[4 * i + 3];
+  for (int i = 16; i < 80; i++) w[i] = rotl(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+  uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+  for (int i = 0; i < 80; i++) {
+    uint32_t f, k;
+    if (i < 20) f = (b & c) | (~b & d), k = 0x5a827999;
+    else if (i < 40) f = b ^ c ^ d, k = 0x6ed9eba1;
+    else if (i < 60) f = (b & c) | (b & d) | (c & d), k = 0x8f1bbcdc;
+    else f = b ^ c ^ d, k = 0xca62c1d6;
+    uint32_t t = rotl(a, 5) + f + e + k + w[i];
+    e = d;
+    d = c;
+    c = rotl(b, 30);
+    b = a;
+    a = t;
+  }
+  h[0] += a;
+  h[1] += b;
+  h[2] += c;
+  h[3] += d;
+  h[4] += e;
+}
+
+void sha1(const uint8_t *m, size_t n, uint8_t out[20]) {
+  uint32_t h[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0};
+  digest(m, n, h, sha1_block, 1);
+  for (int k = 0; k < 20; k++) out[k] = (uint8_t)(h[k / 4] >> (24 - 8 * (k % 4)));
 }

@@ -112,6 +112,8 @@ void zb_time128(zbuf_t *b, ns128_t ns) {
 
 void zb_interval(zbuf_t *b, int64_t ns) { zb_interval_d(b, (double)ns); }
 
+void zb_time_parts(zbuf_t *b, double sec, double nsec) { zb_sec_us(b, (int64_t)sec, (int64_t)floor(nsec / 1000)); }
+
 void zb_interval_d(zbuf_t *b, double n) {
   /* In doubles, as the writer computes it from Number(ns). */
   double sec = floor(n / 1e9);

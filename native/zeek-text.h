@@ -52,6 +52,8 @@ typedef __int128 ns128_t;
 void zb_time128(zbuf_t *b, ns128_t ns);
 /* An interval column from ns as a double (Number(ns) of the exact BigInt: a correctly rounded conversion). */
 void zb_interval_d(zbuf_t *b, double n);
+/* LineBuffer.time(sec, nsec) for whole seconds (a safe integer) and ns as doubles (the flow table's times). */
+void zb_time_parts(zbuf_t *b, double sec, double nsec);
 /* A string field, or with in_set a list element (LineBuffer.zeek), from UTF-16 code units. */
 void zb_zeek_units(zbuf_t *b, const uint16_t *u, size_t n, int in_set);
 

@@ -53,6 +53,7 @@ export function registerSensorCommands(program: Command): Command {
     .option('--reader <reader>', 'chot: our block reader, pcap frames decoded ahead on a thread of their own when the native addon is built (fastest); js: our block reader, all in JavaScript; libpcap: through the pcap module', 'chot')
     .option('--no-checksums', 'verify no checksums (like zeek -C): neither IPv4 headers nor TCP/UDP segments, which are verified by default')
     .option('--analyzers <impl>', 'native: for the Zeek logs, the application analyzers built in C where the addon is (DNS; TLS and HTTP on their common paths), which write their rows themselves; js: every analyzer in JavaScript (ndjson always)', 'native')
+    .option('--flows <impl>', 'native: without the application analyzers (--no-app), the flow table in C where its addon is, which writes conn.log itself; js: the flow table in JavaScript', 'native')
     .option('--workers <n>', 'worker threads sharing the connections by a symmetric hash of the IP addresses (records as with one; row order differs)', '1')
     .option('-q, --quiet', 'no summary on standard error')
     .action(async (file: string, o: ReadOptions) => {

@@ -10,8 +10,8 @@ import { DECODE_DROP, DECODE_FLOW, DECODE_TUNNEL, Packet } from './decode/packet
 import { armPrints, armed as printsArmed, disarmPrints } from './app/tls/prints-ahead.js';
 import { D_HELLO, fillPacket, HELLO_NONE, type AheadSettings } from './decode/predecoded.js';
 import { weirdId, weirdName, WeirdCounters } from './decode/weird.js';
-import type { Conn } from './flow/conn.js';
-import { FlowTable, type ConnWeird, type FlowOutput, type FlowTableOptions } from './flow/table.js';
+import { flowCoreAddon, IO_BASE_SEC, IO_BYTES, IO_CUR_NSEC, IO_CUR_SEC, IO_DECODED, IO_FRAGS_PENDING, IO_LAST_NOW, IO_LAST_SWEEP, IO_PACKETS, IO_RECEIVED, IO_STOP, IO_TRUNCATED, NativeFlowTable, STOP_SWEEP } from './flow/native-table.js';
+import { FlowTable, type ConnWeird, type FlowOutput, type FlowTableOptions, type FlowTableStats } from './flow/table.js';
 import type { PopulationDataPolicyChecker } from './policy/population-data.js';
 import type { ConnRecord } from './record.js';
 
@@ -21,6 +21,8 @@ const W_INTERNAL = weirdId('internal_error');
 /** Where records (and weird rows) go: conn.log, NDJSON, the uplink, a test's array... */
 export interface RecordOutput {
   record(r: ConnRecord): void;
+  /** conn.log rows as bytes (the native flow table's records): an output that takes them lets the pipeline use it. */
+  connRows?(rows: Uint8Array, count: number): void;
   connWeird?(w: ConnWeird): void;
   packetWeird?(name: string, tsSec: number, tsNsec: number): void;
   close?(): void;
@@ -32,6 +34,23 @@ export interface PipelineOptions {
   analyzers?: AnalyzerFactory;
   policy?: PopulationDataPolicyChecker;
   outputs: RecordOutput[];
+  /**
+   * Use the flow table in C (sensor/flow/native-table.ts) where it can serve: its addon is
+   * built, no application analyzers and no policy, and every output takes conn.log rows as
+   * bytes. Otherwise (and by default) the JavaScript FlowTable.
+   */
+  nativeFlows?: boolean;
+}
+
+/** What the pipeline needs of a flow table: FlowTable's, or the native one's. A tunnel's contents name their parent by what process() returned. */
+interface PacketTable {
+  baseSec: number;
+  readonly nextDue: number;
+  readonly stats: FlowTableStats;
+  readonly size: number;
+  process(p: Packet, parent: object | null): object;
+  tick(now: number): void;
+  flush(): void;
 }
 
 export class PipelineStats {
@@ -46,7 +65,9 @@ export class PipelineStats {
 export class Pipeline implements PacketSink {
   readonly weirds = new WeirdCounters();
   readonly decoder: Decoder;
-  readonly table: FlowTable;
+  readonly table: PacketTable;
+  /** The native table when it is the one in use (nativeBlock() then takes the native reader's blocks). */
+  readonly native: NativeFlowTable | undefined;
   readonly stats = new PipelineStats();
   private readonly p = new Packet();
   private readonly outputs: RecordOutput[];
@@ -75,7 +96,21 @@ export class Pipeline implements PacketSink {
               for (const o of outs) o.connWeird?.(w);
             },
           };
-    this.table = new FlowTable(this.weirds, fanout, { ...opts.flows, analyzers: opts.analyzers, policy: opts.policy });
+    const core = opts.nativeFlows === true && opts.analyzers === undefined && (opts.policy === undefined || opts.policy.empty) && outs.every((o) => o.connRows !== undefined) ? flowCoreAddon() : undefined;
+    if (core !== undefined && 'addon' in core) {
+      this.native = new NativeFlowTable(
+        core.addon,
+        this.weirds,
+        {
+          connRows: (rows, n) => {
+            for (const o of outs) o.connRows!(rows, n);
+          },
+          connWeird: fanout.connWeird,
+        },
+        opts.flows,
+      );
+      this.table = this.native;
+    } else this.table = new FlowTable(this.weirds, fanout, { ...opts.flows, analyzers: opts.analyzers, policy: opts.policy });
     if (outs.some((o) => o.packetWeird !== undefined)) {
       this.weirds.sink = {
         onWeird: (id: number) => {
@@ -115,6 +150,53 @@ export class Pipeline implements PacketSink {
       this.stats.internalErrors++;
       this.weirds.inc(W_INTERNAL);
     }
+  }
+
+  /**
+   * Packets of a block the native reader decoded ahead, from index from on, through the
+   * native table with no call per packet: accounted as predecoded() accounts them. Stops
+   * at the first packet that is JavaScript's and returns its index (the caller gives it to
+   * predecoded() or packet(), and goes on after it); or at count.
+   * counts[0, 3) gains the packets received, cut short and decoded.
+   */
+  nativeBlock(data: Uint8Array, desc: Int32Array, from: number, count: number, mult: number, counts: Float64Array): number {
+    const t = this.native!;
+    const io = t.io;
+    const st = this.stats;
+    io[IO_BASE_SEC] = this.baseSec;
+    io[IO_LAST_NOW] = this.lastNow;
+    io[IO_LAST_SWEEP] = this.lastSweep;
+    io[IO_CUR_SEC] = this.curSec;
+    io[IO_CUR_NSEC] = this.curNsec;
+    io[IO_PACKETS] = st.packets;
+    io[IO_BYTES] = st.bytes;
+    io[IO_RECEIVED] = 0;
+    io[IO_TRUNCATED] = 0;
+    io[IO_DECODED] = 0;
+    let k = from;
+    for (;;) {
+      io[IO_FRAGS_PENDING] = this.decoder.frags.size > 0 ? 1 : 0;
+      k = t.block(data, desc, k, count, mult);
+      this.clockFrom(io);
+      if (io[IO_STOP] !== STOP_SWEEP) break;
+      // (weirds of expired fragments are rows of their own, at the time of the packet that expired them)
+      this.decoder.frags.expire(this.lastNow);
+    }
+    counts[0]! += io[IO_RECEIVED]!;
+    counts[1]! += io[IO_TRUNCATED]!;
+    counts[2]! += io[IO_DECODED]!;
+    return k;
+  }
+
+  /** The clock and counters as the native table left them. */
+  private clockFrom(io: Float64Array): void {
+    if (this.baseSec < 0 && io[IO_BASE_SEC]! >= 0) this.baseSec = io[IO_BASE_SEC]!;
+    this.lastNow = io[IO_LAST_NOW]!;
+    this.lastSweep = io[IO_LAST_SWEEP]!;
+    this.curSec = io[IO_CUR_SEC]!;
+    this.curNsec = io[IO_CUR_NSEC]!;
+    this.stats.packets = io[IO_PACKETS]!;
+    this.stats.bytes = io[IO_BYTES]!;
   }
 
   /** The decoder settings a reader decoding ahead must use (see predecoded()). */
@@ -163,7 +245,7 @@ export class Pipeline implements PacketSink {
       st.undecoded++;
       table.tick(now);
     } else {
-      let parent: Conn | null = null;
+      let parent: object | null = null;
       while (r === DECODE_TUNNEL) {
         parent = table.process(p, parent);
         r = this.decoder.decodeInner(p);

@@ -27,6 +27,7 @@ export interface ReadOptions {
   checksums: boolean;
   workers?: string;
   analyzers?: string;
+  flows?: string;
   quiet?: boolean;
 }
 
@@ -44,6 +45,8 @@ export interface ReadSettings {
   workers: number;
   /** native: the analyzers built in C where the addon is, for the Zeek logs; js: all in JavaScript (ndjson always). */
   analyzers: 'native' | 'js';
+  /** native: the flow table in C where it serves (Zeek logs, one thread, no application analyzers); js: FlowTable. */
+  flows: 'native' | 'js';
 }
 
 /** What a read reports: the pipeline's counters (summed over the workers). */
@@ -71,6 +74,8 @@ export function readSettings(o: ReadOptions): ReadSettings {
   if (o.format !== 'zeek' && o.format !== 'ndjson') throw new UsageError(`--format: expected zeek or ndjson, got "${o.format}"`);
   const analyzers = o.analyzers ?? 'native';
   if (analyzers !== 'native' && analyzers !== 'js') throw new UsageError(`--analyzers: expected native or js, got "${analyzers}"`);
+  const flows = o.flows ?? 'native';
+  if (flows !== 'native' && flows !== 'js') throw new UsageError(`--flows: expected native or js, got "${flows}"`);
   if (o.reader !== 'chot' && o.reader !== 'js' && o.reader !== 'libpcap') throw new UsageError(`--reader: expected chot, js or libpcap, got "${o.reader}"`);
   return {
     format: o.format,
@@ -83,6 +88,7 @@ export function readSettings(o: ReadOptions): ReadSettings {
     checksums: o.checksums,
     workers: intOption('--workers', o.workers ?? '1', 1, 64),
     analyzers,
+    flows,
   };
 }
 
@@ -116,6 +122,8 @@ export async function createReadPipeline(s: ReadSettings, streams?: RowStreamOpe
     analyzers: app.factory,
     decoder: { verifyIpChecksum: s.checksums, verifyTransportChecksums: s.checksums },
     flows: { interimSec: s.interimSec, maxFlows: s.maxFlows, recordAt: s.recordAt },
+    // (a worker's pipeline also sees the packets of the others go by: passBy is the JavaScript table's)
+    nativeFlows: s.flows === 'native' && streams === undefined && s.format === 'zeek',
   });
 }
 

@@ -40,6 +40,9 @@ interface CaptureDecodeAddon {
 export interface PredecodedSink extends PacketSink {
   aheadSettings(): AheadSettings;
   predecoded(buf: Uint8Array, desc: Int32Array, at: number, wirelen: number, tsSec: number, tsNsec: number): void;
+  /** Present when the sink takes whole blocks (Pipeline with the native flow table): see Pipeline.nativeBlock. */
+  readonly native?: object;
+  nativeBlock?(data: Uint8Array, desc: Int32Array, from: number, count: number, mult: number, counts: Float64Array): number;
 }
 
 function takesPredecoded(sink: PacketSink): sink is PredecodedSink {
@@ -143,9 +146,37 @@ export class NativeFileReader implements PacketSource {
     }
   }
 
+  /** The packet (or bad record) whose descriptor is at desc[at...], to the sink as predecoded() or packet() takes it. */
+  private one(sink: PredecodedSink, data: Buffer, desc: Int32Array, at: number, mult: number): void {
+    const kind = desc[at + D_KIND]!;
+    if (kind === KIND_BAD) {
+      this.bad++;
+      return;
+    }
+    const caplen = desc[at + D_CAPLEN]!;
+    const wirelen = desc[at + D_WIRELEN]! >>> 0;
+    this.received++;
+    if (wirelen > caplen) this.truncated++;
+    let sec = desc[at + D_SEC]! >>> 0;
+    let nsec = (desc[at + D_FRAC]! >>> 0) * mult;
+    const raw = desc[at + D_TSRAW]!;
+    if (raw !== 0) {
+      // A pcapng resolution the addon leaves to FileReader's exact arithmetic (binary, or finer than 1 ns).
+      const t = pcapngTime(sec, desc[at + D_FRAC]! >>> 0, resolution(raw & 0xff));
+      sec = t.sec;
+      nsec = t.nsec;
+    }
+    if (kind === KIND_DECODED) {
+      this.decoded++;
+      sink.predecoded(data, desc, at, wirelen, sec, nsec);
+    } else sink.packet(data, desc[at + D_OFF]!, caplen, wirelen, sec, nsec, desc[at + D_LINK]!);
+  }
+
   private readNative(a: CaptureDecodeAddon, h: object, slots: Slot[], sink: PredecodedSink, layout: CaptureLayout): void {
     // pcap: fractions in µs or ns as the file says; pcapng: converted to ns by the addon (or raw, see D_TSRAW).
     const mult = layout.nanoseconds ? 1 : 1000;
+    const block = sink.native !== undefined && sink.nativeBlock !== undefined ? sink : undefined;
+    const counts = new Float64Array(3);
     let stats: NativeStats;
     try {
       while (!this.stopped) {
@@ -153,33 +184,19 @@ export class NativeFileReader implements PacketSource {
         if (i < 0) break;
         const { data, desc } = slots[i]!;
         const n = a.count(h, i);
-        for (let k = 0, at = 0; k < n && !this.stopped; k++, at += STRIDE) {
-          const kind = desc[at + D_KIND]!;
-          if (kind === KIND_BAD) {
-            this.bad++;
-            continue;
+        if (block !== undefined) {
+          // Whole runs of the block through the sink's native table; the packets it leaves go one at a time.
+          for (let k = 0; k < n && !this.stopped; ) {
+            k = block.nativeBlock!(data, desc, k, n, mult, counts);
+            if (k < n) this.one(sink, data, desc, k++ * STRIDE, mult);
           }
-          const caplen = desc[at + D_CAPLEN]!;
-          const wirelen = desc[at + D_WIRELEN]! >>> 0;
-          this.received++;
-          if (wirelen > caplen) this.truncated++;
-          let sec = desc[at + D_SEC]! >>> 0;
-          let nsec = (desc[at + D_FRAC]! >>> 0) * mult;
-          const raw = desc[at + D_TSRAW]!;
-          if (raw !== 0) {
-            // A pcapng resolution the addon leaves to FileReader's exact arithmetic (binary, or finer than 1 ns).
-            const t = pcapngTime(sec, desc[at + D_FRAC]! >>> 0, resolution(raw & 0xff));
-            sec = t.sec;
-            nsec = t.nsec;
-          }
-          if (kind === KIND_DECODED) {
-            this.decoded++;
-            sink.predecoded(data, desc, at, wirelen, sec, nsec);
-          } else sink.packet(data, desc[at + D_OFF]!, caplen, wirelen, sec, nsec, desc[at + D_LINK]!);
-        }
+        } else for (let k = 0, at = 0; k < n && !this.stopped; k++, at += STRIDE) this.one(sink, data, desc, at, mult);
         a.release(h, i);
       }
     } finally {
+      this.received += counts[0]!;
+      this.truncated += counts[1]!;
+      this.decoded += counts[2]!;
       a.close(h);
       stats = a.stats(h);
       this.bytesRead += stats.bytes;

@@ -15,34 +15,34 @@ export const D_SEC = 4;
 export const D_FRAC = 5;
 const D_END = 6;
 const D_ETHERTYPE = 7;
-const D_VLAN0 = 8;
-const D_VLAN1 = 9;
+export const D_VLAN0 = 8;
+export const D_VLAN1 = 9;
 const D_VLANS = 10;
-const D_MPLS_COUNT = 11;
-const D_MPLS0 = 12;
+export const D_MPLS_COUNT = 11;
+export const D_MPLS0 = 12;
 export const D_IPV = 20;
 const D_IP_OFF = 21;
 const D_IP_HLEN = 22;
-const D_IP_LEN = 23;
-const D_PROTO = 24;
+export const D_IP_LEN = 23;
+export const D_PROTO = 24;
 const D_TTL = 25;
 /** The eight 32-bit address words, source then destination (IPv4: 0, 0, 0xffff, address). */
 export const D_S0 = 26;
 const D_L4_OFF = 34;
 const D_L4_LEN = 35;
-const D_SPORT = 36;
-const D_DPORT = 37;
-const D_FLAGS = 38;
-const D_SEQ = 39;
-const D_ACK = 40;
-const D_WIN = 41;
+export const D_SPORT = 36;
+export const D_DPORT = 37;
+export const D_FLAGS = 38;
+export const D_SEQ = 39;
+export const D_ACK = 40;
+export const D_WIN = 41;
 const D_THLEN = 42;
 const D_ULEN = 43;
-const D_ICMP_TYPE = 44;
-const D_ICMP_CODE = 45;
-const D_PAY_OFF = 46;
-const D_PAY_LEN = 47;
-const D_PAY_CAP = 48;
+export const D_ICMP_TYPE = 44;
+export const D_ICMP_CODE = 45;
+export const D_PAY_OFF = 46;
+export const D_PAY_LEN = 47;
+export const D_PAY_CAP = 48;
 const D_PPPOE = 49;
 /** The frame's link type (pcapng: its interface's). */
 export const D_LINK = 50;
@@ -69,6 +69,9 @@ export interface AheadSettings {
   /** Fingerprint the TLS hellos that start segments (D_HELLO): only worth it when the app analyzers run. */
   helloPrints: boolean;
 }
+
+/** A packet the JavaScript decoders decoded, handed to the native flow core (sensor/flow/native-table.ts): 1 when its transport checksum failed. */
+export const D_L4_BAD = 74;
 
 /** Int32 fields per descriptor. */
 export const STRIDE = 80;

@@ -48,6 +48,12 @@ export class WeirdCounters {
     this.counts[id]! += 1;
   }
 
+  /** Counts n occurrences counted elsewhere (the native flow core's), without notifying the sink. */
+  add(id: number, n: number): void {
+    if (id >= this.counts.length) this.grow(id);
+    this.counts[id]! += n;
+  }
+
   get(name: string): number {
     const id = ids.get(name);
     return id === undefined || id >= this.counts.length ? 0 : this.counts[id]!;

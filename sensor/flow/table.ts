@@ -253,6 +253,8 @@ export class FlowTable implements TcpHost {
         this.finish(victim, false);
       }
     }
+    // The parents' uids before taking a pooled object: the parent may be the connection just evicted, whose object that is.
+    const parentUids = parent === null ? null : parent.parentUids === null ? [this.uidOf(parent)] : [this.uidOf(parent), ...parent.parentUids];
     const c = this.pool.pop() ?? new Conn(this.arena);
     c.reset();
     c.live = true;
@@ -274,7 +276,7 @@ export class FlowTable implements TcpHost {
     c.last = now;
     c.vlan = p.vlan0;
     c.innerVlan = p.vlan1;
-    if (parent !== null) c.parentUids = parent.parentUids === null ? [this.uidOf(parent)] : [this.uidOf(parent), ...parent.parentUids];
+    c.parentUids = parentUids;
     if (this.factory === undefined || (p.proto !== 6 && p.proto !== 17)) c.appState = APP_NONE;
     // Zeek's guess at who the server is when the first packet is not a clean SYN: the likely server port.
     let flip = false;

@@ -51,6 +51,30 @@ export class LineBuffer {
     }
   }
 
+  /**
+   * Whole lines written elsewhere (the native flow core's conn.log rows), between lines:
+   * copied in, or, when they are most of a block, handed to the sink as they are, after
+   * the lines before them.
+   */
+  lines(src: Uint8Array): void {
+    if (this.pos !== this.lineStart) {
+      // Text written whole, ending in a newline (a log's header lines), is complete lines too.
+      if (this.buf[this.pos - 1] !== NL) throw new Error('LineBuffer.lines: a line is being written');
+      this.lineStart = this.pos;
+    }
+    if (src.length >= this.buf.length >> 1) {
+      if (this.pos > 0) this.sink(this.buf.subarray(0, this.pos));
+      this.pos = 0;
+      this.lineStart = 0;
+      if (src.length > 0) this.sink(src);
+      return;
+    }
+    this.room(src.length);
+    this.buf.set(src, this.pos);
+    this.pos += src.length;
+    this.lineStart = this.pos;
+  }
+
   /** Ends the current line. */
   endLine(): void {
     if (this.pos >= this.buf.length) this.room(1);

@@ -48,6 +48,11 @@ export class ZeekDirOutput implements RecordOutput {
     if (r.app !== undefined && this.app !== undefined) this.app.record(r);
   }
 
+  /** conn.log rows the native flow core formatted (sensor/flow/native-table.ts). */
+  connRows(rows: Uint8Array, count: number): void {
+    this.conn.log.rawRows(rows, count);
+  }
+
   connWeird(w: ConnWeird): void {
     this.weird.connWeird(w);
   }

@@ -206,6 +206,12 @@ export class ZeekLogWriter {
     this.out.endLine();
   }
 
+  /** count rows already formatted as bytes, each ending in a newline (the native flow core's). */
+  rawRows(rows: Uint8Array, count: number): void {
+    this.out.lines(rows);
+    this.rows += count;
+  }
+
   /** A row already formatted (fields joined by tabs, escaped). */
   line(text: string): void {
     this.out.text(text);

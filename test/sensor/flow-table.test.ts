@@ -73,6 +73,26 @@ describe('the bounded flow table', () => {
     expect(res.finals.filter((r) => r.evicted).length).toBe(500);
     expect(res.finals.filter((r) => r.evicted).every((r) => r.origP < 20500)).toBe(true);
   });
+
+  it('names the right parent when making room ends the tunnel the new connection came out of', () => {
+    // Fifteen established TCP connections (5 min timers) and a GRE tunnel (1 min): the tunnel is due first,
+    // so the connection inside it, when the table is full, evicts its own parent.
+    const frames: Frame[] = [];
+    for (let i = 0; i < 15; i++) frames.push(...new TcpTalk({ cport: 30000 + i, t0: i * 0.01 }).c('S').s('SA').c('A').frames);
+    const inner = (port: number) => ipv4('192.168.0.1', '192.168.0.2', 17, udpDatagram(port, 53, bytes(10)));
+    const gre = (t: number, port: number): Frame => ({ ts: t, data: ether(ipv4('10.9.0.1', '10.9.0.2', 47, Uint8Array.from([0, 0, 0x08, 0x00, ...inner(port)]))) });
+    frames.push(gre(10, 5000), gre(11, 5001)); // (after the attempt timers moved the TCP connections to their 5 min list)
+    const res = runFrames(frames, { flows: { maxFlows: 16 } });
+    const tunnel = res.finals.filter((r) => r.ipProto === 47);
+    const contents = res.finals.filter((r) => r.origH === '192.168.0.1');
+    expect(tunnel.length).toBeGreaterThan(0);
+    expect(contents.map((r) => r.origP).sort()).toEqual([5000, 5001]);
+    for (const r of contents) {
+      expect(r.tunnelParents).toHaveLength(1);
+      expect(tunnel.map((t) => t.uid)).toContain(r.tunnelParents[0]);
+      expect(r.tunnelParents[0]).not.toBe(r.uid);
+    }
+  });
 });
 
 /** A stand-in analyzer reporting a TLS handshake with or without a client certificate. */

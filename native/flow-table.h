@@ -1,0 +1,81 @@
+/*
+ * The flow table in C: sensor/flow/table.ts's connections, timers, interim records and
+ * records, for `sensor read --format zeek` without application analyzers. Its records
+ * are conn.log rows, written as sensor/output/conn-log.ts writes them; its weirds go to
+ * the host as they happen, for weird.log and the weird counters.
+ */
+#ifndef CHOT_FLOW_TABLE_H
+#define CHOT_FLOW_TABLE_H
+
+#include <stdint.h>
+
+#include "flow-conn.h"
+#include "zeek-text.h"
+
+/* Timeout lists (sensor/flow/timeouts.ts). */
+enum { LIST_TCP, LIST_UDP, LIST_ICMP, LIST_OTHER, LIST_ATTEMPT, LIST_CLOSED, LIST_COUNT };
+
+/* Connection weirds beyond the TCP analysis's (flow-conn.h numbers those from 0). */
+enum { FW_bad_TCP_checksum = FW_COUNT, FW_bad_UDP_checksum, FW_bad_ICMP_checksum, FW_ALL };
+const char *flow_table_weird_name(int weird);
+
+typedef struct {
+  int64_t max_flows;
+  double delay_ns[LIST_COUNT];
+  double interim_ns; /* 0: no interim records */
+  int record_at_close;
+  int community_id;
+  uint32_t community_seed;
+  uint32_t uid_seed; /* the JavaScript table's uidState at its start (odd) */
+} flow_config_t;
+
+/* A decoded packet (the native reader's descriptor, or a Packet the JavaScript decoders filled). */
+typedef struct {
+  int proto, ip_version;
+  uint32_t s[4], d[4];
+  uint32_t sport, dport;
+  uint32_t icmp_type, icmp_code;
+  uint32_t flags, seq, ack, win;
+  uint32_t ip_len, pay_len, pay_cap;
+  const uint8_t *pay;
+  int32_t vlan0, vlan1;
+  int mpls_count;
+  const int32_t *mpls; /* up to 8 */
+  int l4_bad;
+  double now;
+} flow_pkt_t;
+
+typedef struct conn conn_t;
+typedef struct flow_table flow_table_t;
+
+/* What the table tells its host: a weird.log row for a connection (the first of each name per connection). */
+typedef struct {
+  void *ctx;
+  void (*conn_weird)(void *ctx, const char *name, double ts_sec, double ts_nsec, const char *uid, const char *orig_h, uint32_t orig_p, const char *resp_h, uint32_t resp_p);
+} flow_events_t;
+
+typedef struct {
+  double created, expired, evicted, reused, records, interims, after_record;
+} flow_stats_t;
+
+flow_table_t *flow_table_new(const flow_config_t *cfg, flow_events_t ev);
+void flow_table_free(flow_table_t *t);
+void flow_table_set_base(flow_table_t *t, double base_sec);
+/* Accounts one packet (p->now: ns after the base) to its connection, made if need be; parent: the tunnel it came out of. */
+conn_t *flow_table_process(flow_table_t *t, const flow_pkt_t *p, conn_t *parent);
+/* Lets time pass: the timers due at now. */
+void flow_table_tick(flow_table_t *t, double now);
+double flow_table_next_due(const flow_table_t *t);
+/* Ends every connection (end of input), in order of their start. */
+void flow_table_flush(flow_table_t *t);
+/* conn.log rows made so far (complete lines); the host takes them and empties the buffer. */
+zbuf_t *flow_table_rows(flow_table_t *t);
+const flow_stats_t *flow_table_stats(const flow_table_t *t);
+/* Every occurrence of each weird (FW_*), since the start. */
+const double *flow_table_weird_counts(const flow_table_t *t);
+int64_t flow_table_size(const flow_table_t *t);
+/* A live connection's handle and generation, for a tunnel's contents to name it as parent; and back. */
+uint32_t flow_conn_handle(const flow_table_t *t, const conn_t *c, uint32_t *gen);
+conn_t *flow_conn_by_handle(const flow_table_t *t, uint32_t handle, uint32_t gen);
+
+#endif
