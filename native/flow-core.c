@@ -9,6 +9,7 @@
  * analysis, with the state after each one as text, which
  * test/sensor/flow-native-tcp.test.ts compares with the JavaScript analysis's.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,15 +185,23 @@ enum { STOP_JS = 0, STOP_SWEEP = 1, STOP_END = 2 };
 typedef struct {
   flow_table_t *t;
   napi_env env; /* of the call in progress */
-  napi_ref on_weird;
+  napi_ref on_weird, on_deliver, on_gap, on_metadata;
   double rows_taken;
   double *io;
+  /* The buffer of the call in progress (a block's data, or one packet's), whose bytes JavaScript holds already; the packet in hand's payload and descriptor offset. */
+  const uint8_t *cur_base;
+  size_t cur_len;
+  const uint8_t *cur_pay;
+  uint32_t cur_pay_len;
+  int32_t cur_at;
 } core_t;
 
 static void core_free(napi_env env, void *data, void *hint) {
   (void)hint;
   core_t *c = data;
-  if (c->on_weird) napi_delete_reference(env, c->on_weird);
+  napi_ref refs[] = { c->on_weird, c->on_deliver, c->on_gap, c->on_metadata };
+  for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++)
+    if (refs[i]) napi_delete_reference(env, refs[i]);
   flow_table_free(c->t);
   free(c);
 }
@@ -215,6 +224,92 @@ static void on_conn_weird(void *ctx, const char *name, double ts_sec, double ts_
   napi_call_function(env, undef, fn, 8, argv, &ret);
 }
 
+static napi_value callback(core_t *c, napi_ref ref) {
+  napi_value fn;
+  return ref && napi_get_reference_value(c->env, ref, &fn) == napi_ok ? fn : NULL;
+}
+
+/* A JavaScript callback's number result, or dflt when it threw or gave none (the callbacks catch their own errors: native-table.ts). */
+static int call_int(core_t *c, napi_value fn, size_t argc, napi_value *argv, int dflt) {
+  napi_value undef, ret;
+  int32_t v;
+  napi_get_undefined(c->env, &undef);
+  if (napi_call_function(c->env, undef, fn, argc, argv, &ret) != napi_ok || napi_get_value_int32(c->env, ret, &v) != napi_ok) return dflt;
+  return v;
+}
+
+/* deliver(handle, gen, dir, buf (null: the call's own buffer), off, len, at (the packet's descriptor offset, or -1), now, base, proto, respP, origP): the APP_* state after it. */
+static int on_deliver(void *ctx, conn_t *conn, int dir, const uint8_t *data, uint32_t len) {
+  core_t *c = ctx;
+  napi_env env = c->env;
+  napi_value fn = callback(c, c->on_deliver), argv[12];
+  if (!fn) return APP_NONE;
+  uint32_t gen, op, rp;
+  int proto;
+  uint32_t handle = flow_conn_handle(c->t, conn, &gen);
+  flow_conn_ports(conn, &proto, &op, &rp);
+  napi_create_uint32(env, handle, &argv[0]);
+  napi_create_uint32(env, gen, &argv[1]);
+  napi_create_int32(env, dir, &argv[2]);
+  size_t off = 0;
+  if (c->cur_base && data >= c->cur_base && data + len <= c->cur_base + c->cur_len) {
+    napi_get_null(env, &argv[3]);
+    off = (size_t)(data - c->cur_base);
+  } else {
+    /* (bytes kept while a hole was open: a copy of its own) */
+    void *copy;
+    if (napi_create_buffer_copy(env, len, data, &copy, &argv[3]) != napi_ok) return APP_NONE;
+  }
+  napi_create_double(env, (double)off, &argv[4]);
+  napi_create_uint32(env, len, &argv[5]);
+  int at = c->cur_pay && data >= c->cur_pay && data + len <= c->cur_pay + c->cur_pay_len ? c->cur_at : -1;
+  napi_create_int32(env, at, &argv[6]);
+  napi_create_double(env, flow_table_now(c->t), &argv[7]);
+  napi_create_double(env, flow_table_base(c->t), &argv[8]);
+  napi_create_int32(env, proto, &argv[9]);
+  napi_create_uint32(env, rp, &argv[10]);
+  napi_create_uint32(env, op, &argv[11]);
+  return call_int(c, fn, 12, argv, APP_NONE);
+}
+
+/* gap(handle, gen, dir, len): the APP_* state after it. */
+static int on_gap(void *ctx, conn_t *conn, int dir, int64_t len) {
+  core_t *c = ctx;
+  napi_env env = c->env;
+  napi_value fn = callback(c, c->on_gap), argv[4];
+  if (!fn) return APP_NONE;
+  uint32_t gen;
+  napi_create_uint32(env, flow_conn_handle(c->t, conn, &gen), &argv[0]);
+  napi_create_uint32(env, gen, &argv[1]);
+  napi_create_int32(env, dir, &argv[2]);
+  napi_create_double(env, (double)len, &argv[3]);
+  return call_int(c, fn, 4, argv, APP_NONE);
+}
+
+/* metadata(handle, gen, final, uid, origH, origP, respH, respP): the service column's text (escaped), or undefined for none. */
+static void on_metadata(void *ctx, conn_t *conn, int final, const char *uid, const char *orig_h, uint32_t orig_p, const char *resp_h, uint32_t resp_p, zbuf_t *service) {
+  core_t *c = ctx;
+  napi_env env = c->env;
+  napi_value fn = callback(c, c->on_metadata), argv[8], undef, ret;
+  if (!fn) return;
+  uint32_t gen;
+  napi_create_uint32(env, flow_conn_handle(c->t, conn, &gen), &argv[0]);
+  napi_create_uint32(env, gen, &argv[1]);
+  napi_get_boolean(env, final, &argv[2]);
+  napi_create_string_latin1(env, uid, NAPI_AUTO_LENGTH, &argv[3]);
+  napi_create_string_latin1(env, orig_h, NAPI_AUTO_LENGTH, &argv[4]);
+  napi_create_uint32(env, orig_p, &argv[5]);
+  napi_create_string_latin1(env, resp_h, NAPI_AUTO_LENGTH, &argv[6]);
+  napi_create_uint32(env, resp_p, &argv[7]);
+  napi_get_undefined(env, &undef);
+  napi_valuetype vt;
+  size_t n;
+  if (napi_call_function(env, undef, fn, 8, argv, &ret) != napi_ok || napi_typeof(env, ret, &vt) != napi_ok || vt != napi_string) return;
+  if (napi_get_value_string_utf8(env, ret, NULL, 0, &n) != napi_ok || !zb_reserve(service, n + 1)) return;
+  napi_get_value_string_utf8(env, ret, (char *)service->p + service->len, n + 1, &n);
+  service->len += n;
+}
+
 static double num_prop(napi_env env, napi_value o, const char *name, double dflt) {
   napi_value v;
   double d;
@@ -224,14 +319,17 @@ static double num_prop(napi_env env, napi_value o, const char *name, double dflt
   return d;
 }
 
-/* tableNew({ maxFlows, delays: [6 × s], interimSec, recordAtClose, communityId, communitySeed, uidSeed }, onConnWeird, io: Float64Array) */
+/* tableNew({ maxFlows, delays: [6 × s], interimSec, recordAtClose, communityId, communitySeed, uidSeed, app }, { connWeird, deliver, gap, metadata }, io: Float64Array) */
 static napi_value js_table_new(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3], delays;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) return fail(env, "tableNew(config, onConnWeird, io)");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) return fail(env, "tableNew(config, callbacks, io)");
   napi_valuetype vt;
   if (napi_typeof(env, argv[0], &vt) != napi_ok || vt != napi_object) return fail(env, "tableNew: config must be an object");
-  if (napi_typeof(env, argv[1], &vt) != napi_ok || vt != napi_function) return fail(env, "tableNew: onConnWeird must be a function");
+  napi_value fns[4];
+  const char *fn_names[4] = { "connWeird", "deliver", "gap", "metadata" };
+  for (int i = 0; i < 4; i++)
+    if (napi_get_named_property(env, argv[1], fn_names[i], &fns[i]) != napi_ok || napi_typeof(env, fns[i], &vt) != napi_ok || vt != napi_function) return fail(env, "tableNew: callbacks must have the functions connWeird, deliver, gap and metadata");
   napi_typedarray_type ty;
   size_t n_io;
   void *io;
@@ -252,19 +350,23 @@ static napi_value js_table_new(napi_env env, napi_callback_info info) {
   cfg.community_id = num_prop(env, argv[0], "communityId", 1) != 0;
   cfg.community_seed = (uint32_t)num_prop(env, argv[0], "communitySeed", 0);
   cfg.uid_seed = (uint32_t)(int64_t)num_prop(env, argv[0], "uidSeed", 1);
+  cfg.app = num_prop(env, argv[0], "app", 0) != 0;
   core_t *c = calloc(1, sizeof *c);
   if (!c) {
     napi_throw_error(env, "ENOMEM", "tableNew: out of memory");
     return NULL;
   }
   c->io = io;
-  c->t = flow_table_new(&cfg, (flow_events_t){ c, on_conn_weird });
+  c->t = flow_table_new(&cfg, (flow_events_t){ c, on_conn_weird, on_deliver, on_gap, on_metadata });
   if (!c->t) {
     free(c);
     napi_throw_error(env, "ENOMEM", "tableNew: out of memory");
     return NULL;
   }
-  napi_create_reference(env, argv[1], 1, &c->on_weird);
+  napi_create_reference(env, fns[0], 1, &c->on_weird);
+  napi_create_reference(env, fns[1], 1, &c->on_deliver);
+  napi_create_reference(env, fns[2], 1, &c->on_gap);
+  napi_create_reference(env, fns[3], 1, &c->on_metadata);
   napi_value ext;
   /* The io array is kept alive by the JavaScript object that holds both. */
   if (napi_create_external(env, c, core_free, NULL, &ext) != napi_ok) {
@@ -341,6 +443,8 @@ static napi_value js_table_block(napi_env env, napi_callback_info info) {
   flow_pkt_t p;
   uint32_t k = from;
   io[IO_STOP] = STOP_END;
+  c->cur_base = data;
+  c->cur_len = data_len;
   for (; k < count; k++) {
     const int32_t *d = (const int32_t *)desc + (size_t)k * D_STRIDE;
     if (d[D_KIND] != KIND_DECODED || d[D_TSRAW] != 0) {
@@ -370,6 +474,9 @@ static napi_value js_table_block(napi_env env, napi_callback_info info) {
     io[IO_CUR_NSEC] = nsec;
     packet_from(&p, d, data, data_len);
     p.now = now;
+    c->cur_pay = p.pay;
+    c->cur_pay_len = p.pay_cap;
+    c->cur_at = (int32_t)(k * D_STRIDE);
     flow_table_process(c->t, &p, NULL);
     if (now - io[IO_LAST_SWEEP] > 1e9) {
       io[IO_LAST_SWEEP] = now;
@@ -380,6 +487,7 @@ static napi_value js_table_block(napi_env env, napi_callback_info info) {
       }
     }
   }
+  c->cur_base = c->cur_pay = NULL;
   note_rows(c);
   napi_value r;
   napi_create_uint32(env, k, &r);
@@ -408,7 +516,11 @@ static napi_value js_table_one(napi_env env, napi_callback_info info) {
   p.l4_bad = d[D_L4_BAD] != 0;
   p.now = now;
   conn_t *parent = parent_handle >= 0 ? flow_conn_by_handle(c->t, (uint32_t)parent_handle, parent_gen) : NULL;
+  c->cur_base = buf;
+  c->cur_len = buf_len;
+  c->cur_pay = NULL; /* (its hello, if any, the pipeline armed already) */
   conn_t *conn = flow_table_process(c->t, &p, parent);
+  c->cur_base = NULL;
   note_rows(c);
   int32_t handle = -1;
   if (conn) {
@@ -483,6 +595,38 @@ static napi_value js_table_rows(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* tableIdentity(h, handle, gen): [uid, origH, origP, respH, respP, tsSec, tsNsec] of a live connection at the time in hand (an application weird's row), or undefined. */
+static napi_value js_table_identity(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], out, v;
+  uint32_t handle, gen;
+  core_t *c;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 || !(c = core_arg(env, argv[0])) || napi_get_value_uint32(env, argv[1], &handle) != napi_ok || napi_get_value_uint32(env, argv[2], &gen) != napi_ok) return fail(env, "tableIdentity(h, handle, gen)");
+  conn_t *conn = flow_conn_by_handle(c->t, handle, gen);
+  if (!conn) return NULL;
+  char oh[48], rh[48];
+  const char *uid;
+  uint32_t op, rp;
+  flow_conn_identity(c->t, conn, &uid, oh, &op, rh, &rp);
+  double now = flow_table_now(c->t), sec = floor(now / 1e9);
+  napi_create_array_with_length(env, 7, &out);
+  napi_create_string_latin1(env, uid, NAPI_AUTO_LENGTH, &v);
+  napi_set_element(env, out, 0, v);
+  napi_create_string_latin1(env, oh, NAPI_AUTO_LENGTH, &v);
+  napi_set_element(env, out, 1, v);
+  napi_create_uint32(env, op, &v);
+  napi_set_element(env, out, 2, v);
+  napi_create_string_latin1(env, rh, NAPI_AUTO_LENGTH, &v);
+  napi_set_element(env, out, 3, v);
+  napi_create_uint32(env, rp, &v);
+  napi_set_element(env, out, 4, v);
+  napi_create_double(env, flow_table_base(c->t) + sec, &v);
+  napi_set_element(env, out, 5, v);
+  napi_create_double(env, now - sec * 1e9, &v);
+  napi_set_element(env, out, 6, v);
+  return out;
+}
+
 static void set_num(napi_env env, napi_value o, const char *name, double v) {
   napi_value x;
   napi_create_double(env, v, &x);
@@ -518,7 +662,7 @@ static napi_value init(napi_env env, napi_value exports) {
     napi_callback fn;
   } fns[] = {
     { "tcpReplay", js_tcp_replay }, { "tableNew", js_table_new }, { "tableBlock", js_table_block }, { "tableOne", js_table_one }, { "tableBase", js_table_base },
-    { "tableTick", js_table_tick }, { "tableFlush", js_table_flush }, { "tableRows", js_table_rows }, { "tableStats", js_table_stats },
+    { "tableTick", js_table_tick }, { "tableFlush", js_table_flush }, { "tableRows", js_table_rows }, { "tableStats", js_table_stats }, { "tableIdentity", js_table_identity },
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

@@ -35,6 +35,8 @@ struct conn {
   char *parents; /* the tunnel parents' uids, innermost first, joined by ',' (NULL: none) */
   char uid[17];
   uint64_t weirds_logged; /* a bit per FW_* */
+  int app_state; /* APP_* */
+  int has_app; /* the host made an analyzer for it */
 };
 
 typedef struct {
@@ -400,7 +402,19 @@ static void row(flow_table_t *t, conn_t *c, int interim) {
   col_uint(b, f->rp);
   zb_byte(b, '\t');
   zb_cstr(b, transport(f->proto));
-  zb_cstr(b, "\t-\t");
+  zb_byte(b, '\t');
+  size_t service_at = b->len;
+  if (c->has_app && t->ev.metadata) {
+    char oh[48], rh[48];
+    const char *uid;
+    uint32_t op, rp;
+    flow_conn_identity(t, c, &uid, oh, &op, rh, &rp);
+    t->ev.metadata(t->ev.ctx, c, !interim, uid, oh, op, rh, rp, b);
+    /* The final call is the analyzer's end: what arrives after the record is not analyzed. */
+    if (!interim) c->app_state = APP_NONE;
+  }
+  if (b->len == service_at) zb_byte(b, '-');
+  zb_byte(b, '\t');
   double duration = f->last - f->start;
   if (duration > 0) {
     zb_interval_d(b, duration);
@@ -444,6 +458,23 @@ static void row(flow_table_t *t, conn_t *c, int interim) {
 
 /* ------------------------------------------------------------------ weirds and the TCP analysis's host */
 
+void flow_conn_identity(flow_table_t *t, conn_t *c, const char **uid, char orig_h[48], uint32_t *orig_p, char resp_h[48], uint32_t *resp_p) {
+  *uid = uid_of(t, c);
+  orig_h[format_addr(orig_h, c->f.oa, c->f.ip_version == 4)] = 0;
+  resp_h[format_addr(resp_h, c->f.ra, c->f.ip_version == 4)] = 0;
+  *orig_p = c->f.op;
+  *resp_p = c->f.rp;
+}
+
+void flow_conn_ports(const conn_t *c, int *proto, uint32_t *orig_p, uint32_t *resp_p) {
+  *proto = c->f.proto;
+  *orig_p = c->f.op;
+  *resp_p = c->f.rp;
+}
+
+double flow_table_now(const flow_table_t *t) { return t->now_ns; }
+double flow_table_base(const flow_table_t *t) { return t->base_sec; }
+
 static void conn_weird(flow_table_t *t, conn_t *c, int id) {
   t->weird_counts[id] += 1;
   uint64_t bit = 1ull << id;
@@ -451,10 +482,11 @@ static void conn_weird(flow_table_t *t, conn_t *c, int id) {
   c->weirds_logged |= bit;
   if (!t->ev.conn_weird) return;
   char oh[48], rh[48];
-  oh[format_addr(oh, c->f.oa, c->f.ip_version == 4)] = 0;
-  rh[format_addr(rh, c->f.ra, c->f.ip_version == 4)] = 0;
+  const char *uid;
+  uint32_t op, rp;
+  flow_conn_identity(t, c, &uid, oh, &op, rh, &rp);
   double sec = floor(t->now_ns / 1e9);
-  t->ev.conn_weird(t->ev.ctx, flow_table_weird_name(id), t->base_sec + sec, t->now_ns - sec * 1e9, uid_of(t, c), oh, c->f.op, rh, c->f.rp);
+  t->ev.conn_weird(t->ev.ctx, flow_table_weird_name(id), t->base_sec + sec, t->now_ns - sec * 1e9, uid, oh, op, rh, rp);
 }
 
 static flow_table_t *table_of(flow_host_t *h) { return (flow_table_t *)((char *)h - offsetof(flow_table_t, host)); }
@@ -476,17 +508,27 @@ static void h_attempt(flow_host_t *h, flow_conn_t *f) {
   if (c->deadline < t->next_check) t->next_check = c->deadline;
 }
 
-static int h_wants(flow_host_t *h, flow_conn_t *f) {
-  (void)h;
-  (void)f;
-  return 0;
-}
+static int h_wants(flow_host_t *h, flow_conn_t *f) { return conn_of(f)->app_state != APP_NONE && table_of(h)->cfg.app; }
 
 static void h_deliver(flow_host_t *h, flow_conn_t *f, flow_ep_t *ep, const uint8_t *data, uint32_t len) {
-  (void)h, (void)f, (void)ep, (void)data, (void)len;
+  flow_table_t *t = table_of(h);
+  conn_t *c = conn_of(f);
+  if (len == 0 || c->app_state == APP_NONE || !t->ev.deliver) return;
+  c->app_state = t->ev.deliver(t->ev.ctx, c, ep == flow_orig(f) ? 0 : 1, data, len);
+  if (c->app_state != APP_NONE) c->has_app = 1;
 }
 
-static void h_gap(flow_host_t *h, flow_conn_t *f, flow_ep_t *ep, int64_t len) { (void)h, (void)f, (void)ep, (void)len; }
+static void h_gap(flow_host_t *h, flow_conn_t *f, flow_ep_t *ep, int64_t len) {
+  flow_table_t *t = table_of(h);
+  conn_t *c = conn_of(f);
+  if (!c->has_app) {
+    /* No analyzer chose this stream yet: with a hole at its start, content detection cannot work. */
+    if (c->app_state == APP_UNDECIDED) c->app_state = APP_NONE;
+    return;
+  }
+  if (c->app_state == APP_NONE || !t->ev.gap) return;
+  c->app_state = t->ev.gap(t->ev.ctx, c, ep == flow_orig(f) ? 0 : 1, len);
+}
 
 /* ------------------------------------------------------------------ the table */
 
@@ -694,6 +736,7 @@ static conn_t *create(flow_table_t *t, const flow_pkt_t *p, uint32_t h, uint32_t
   c->vlan = p->vlan0;
   c->inner_vlan = p->vlan1;
   c->parents = parents;
+  c->app_state = t->cfg.app && (p->proto == 6 || p->proto == 17) ? APP_UNDECIDED : APP_NONE;
   int flip = 0;
   if (p->proto == 6) {
     uint32_t fl = p->flags;
@@ -860,7 +903,10 @@ conn_t *flow_table_process(flow_table_t *t, const flow_pkt_t *p, conn_t *parent)
   } else {
     f->last = p->now;
     ep->bytes += p->pay_len;
-    if (proto == 17) flow_check_history(f, ep, HIST_UDP_DATA, 'D');
+    if (proto == 17) {
+      flow_check_history(f, ep, HIST_UDP_DATA, 'D');
+      if (p->pay_cap > 0 && t->cfg.app && c->app_state != APP_NONE) h_deliver(&t->host, f, ep, p->pay, p->pay_cap);
+    }
   }
   if (c->list >= 0) list_touch(t, c);
   if (c->interim_lapsed) resume_interims(t, c, p->now);

@@ -27,7 +27,11 @@ typedef struct {
   int community_id;
   uint32_t community_seed;
   uint32_t uid_seed; /* the JavaScript table's uidState at its start (odd) */
+  int app; /* application analyzers run (in the host): TCP and UDP payload goes to it */
 } flow_config_t;
+
+/* A connection's application analysis (FlowTable's APP_*). */
+enum { APP_UNDECIDED, APP_ACTIVE, APP_NONE };
 
 /* A decoded packet (the native reader's descriptor, or a Packet the JavaScript decoders filled). */
 typedef struct {
@@ -48,10 +52,18 @@ typedef struct {
 typedef struct conn conn_t;
 typedef struct flow_table flow_table_t;
 
-/* What the table tells its host: a weird.log row for a connection (the first of each name per connection). */
+/*
+ * What the table tells its host: a weird.log row for a connection (the first of each
+ * name per connection); and, with config.app, a connection's payload in order, its gaps,
+ * and its records, for the application analyzers the host runs. deliver and gap return
+ * the connection's APP_* state after them; metadata writes the service column's text.
+ */
 typedef struct {
   void *ctx;
   void (*conn_weird)(void *ctx, const char *name, double ts_sec, double ts_nsec, const char *uid, const char *orig_h, uint32_t orig_p, const char *resp_h, uint32_t resp_p);
+  int (*deliver)(void *ctx, conn_t *c, int dir, const uint8_t *data, uint32_t len);
+  int (*gap)(void *ctx, conn_t *c, int dir, int64_t len);
+  void (*metadata)(void *ctx, conn_t *c, int final, const char *uid, const char *orig_h, uint32_t orig_p, const char *resp_h, uint32_t resp_p, zbuf_t *service);
 } flow_events_t;
 
 typedef struct {
@@ -77,5 +89,11 @@ int64_t flow_table_size(const flow_table_t *t);
 /* A live connection's handle and generation, for a tunnel's contents to name it as parent; and back. */
 uint32_t flow_conn_handle(const flow_table_t *t, const conn_t *c, uint32_t *gen);
 conn_t *flow_conn_by_handle(const flow_table_t *t, uint32_t handle, uint32_t gen);
+/* The connection's uid (made now if it has none), addresses, ports and protocol numbers, as a weird.log row and an analyzer's factory want them. */
+void flow_conn_identity(flow_table_t *t, conn_t *c, const char **uid, char orig_h[48], uint32_t *orig_p, char resp_h[48], uint32_t *resp_p);
+void flow_conn_ports(const conn_t *c, int *proto, uint32_t *orig_p, uint32_t *resp_p);
+/* The time of the packet in hand (ns after the base) and the base (s). */
+double flow_table_now(const flow_table_t *t);
+double flow_table_base(const flow_table_t *t);
 
 #endif

@@ -13,6 +13,7 @@ import { weirdId, weirdName, WeirdCounters } from './decode/weird.js';
 import { flowCoreAddon, IO_BASE_SEC, IO_BYTES, IO_CUR_NSEC, IO_CUR_SEC, IO_DECODED, IO_FRAGS_PENDING, IO_LAST_NOW, IO_LAST_SWEEP, IO_PACKETS, IO_RECEIVED, IO_STOP, IO_TRUNCATED, NativeFlowTable, STOP_SWEEP } from './flow/native-table.js';
 import { FlowTable, type ConnWeird, type FlowOutput, type FlowTableOptions, type FlowTableStats } from './flow/table.js';
 import type { PopulationDataPolicyChecker } from './policy/population-data.js';
+import type { AppLogRecord } from './output/zeek-dir.js';
 import type { ConnRecord } from './record.js';
 
 const W_TIME_BACKWARDS = weirdId('non_monotonic_timestamp');
@@ -21,8 +22,9 @@ const W_INTERNAL = weirdId('internal_error');
 /** Where records (and weird rows) go: conn.log, NDJSON, the uplink, a test's array... */
 export interface RecordOutput {
   record(r: ConnRecord): void;
-  /** conn.log rows as bytes (the native flow table's records): an output that takes them lets the pipeline use it. */
+  /** conn.log rows as bytes (the native flow table's records): an output that takes them (and appRecord, with analyzers) lets the pipeline use it. */
   connRows?(rows: Uint8Array, count: number): void;
+  appRecord?(r: AppLogRecord): void;
   connWeird?(w: ConnWeird): void;
   packetWeird?(name: string, tsSec: number, tsNsec: number): void;
   close?(): void;
@@ -36,8 +38,8 @@ export interface PipelineOptions {
   outputs: RecordOutput[];
   /**
    * Use the flow table in C (sensor/flow/native-table.ts) where it can serve: its addon is
-   * built, no application analyzers and no policy, and every output takes conn.log rows as
-   * bytes. Otherwise (and by default) the JavaScript FlowTable.
+   * built, no policy, and every output takes conn.log rows as bytes (and application
+   * records, with analyzers). Otherwise (and by default) the JavaScript FlowTable.
    */
   nativeFlows?: boolean;
 }
@@ -96,7 +98,8 @@ export class Pipeline implements PacketSink {
               for (const o of outs) o.connWeird?.(w);
             },
           };
-    const core = opts.nativeFlows === true && opts.analyzers === undefined && (opts.policy === undefined || opts.policy.empty) && outs.every((o) => o.connRows !== undefined) ? flowCoreAddon() : undefined;
+    const core =
+      opts.nativeFlows === true && (opts.policy === undefined || opts.policy.empty) && outs.every((o) => o.connRows !== undefined && (opts.analyzers === undefined || o.appRecord !== undefined)) ? flowCoreAddon() : undefined;
     if (core !== undefined && 'addon' in core) {
       this.native = new NativeFlowTable(
         core.addon,
@@ -106,8 +109,11 @@ export class Pipeline implements PacketSink {
             for (const o of outs) o.connRows!(rows, n);
           },
           connWeird: fanout.connWeird,
+          appRecord: (r) => {
+            for (const o of outs) o.appRecord!(r);
+          },
         },
-        opts.flows,
+        { ...opts.flows, analyzers: opts.analyzers },
       );
       this.table = this.native;
     } else this.table = new FlowTable(this.weirds, fanout, { ...opts.flows, analyzers: opts.analyzers, policy: opts.policy });

@@ -1,17 +1,23 @@
 /**
  * The flow table in C (native/flow-table.c and the TCP analysis beside it), for
- * `sensor read --format zeek` without application analyzers: the same connections,
- * timers and records as FlowTable, whose conn.log rows it writes itself. Packets the
- * native reader decoded go through it a block at a time (Pipeline.nativeBlock); packets
- * the JavaScript decoders took (tunnels, fragments, bad checksums, anything unusual)
- * come one at a time through process(), as they come to FlowTable.
+ * `sensor read --format zeek`: the same connections, timers and records as FlowTable,
+ * whose conn.log rows it writes itself. Packets the native reader decoded go through it
+ * a block at a time (Pipeline.nativeBlock); packets the JavaScript decoders took
+ * (tunnels, fragments, bad checksums, anything unusual) come one at a time through
+ * process(), as they come to FlowTable. The application analyzers stay here: the table
+ * calls back with each connection's payload in order, its gaps and its records, and
+ * this file does with them what FlowTable does.
  */
+import type { AnalyzerFactory, AppAnalyzer, AppEvents, AppMetadata, Direction } from '../app/analyzer.js';
+import { armPrints, armed as printsArmed, disarmPrints } from '../app/tls/prints-ahead.js';
 import { addonPaths, loadAddon, type Loaded } from '../capture/addon.js';
 import type { Packet } from '../decode/packet.js';
 import {
-  D_ACK, D_DPORT, D_FLAGS, D_ICMP_CODE, D_ICMP_TYPE, D_IP_LEN, D_IPV, D_L4_BAD, D_MPLS0, D_MPLS_COUNT, D_PAY_CAP, D_PAY_LEN, D_PAY_OFF, D_PROTO, D_S0, D_SEQ, D_SPORT, D_VLAN0, D_VLAN1, D_WIN, STRIDE,
+  D_ACK, D_DPORT, D_FLAGS, D_HELLO, D_ICMP_CODE, HELLO_NONE, D_ICMP_TYPE, D_IP_LEN, D_IPV, D_L4_BAD, D_MPLS0, D_MPLS_COUNT, D_PAY_CAP, D_PAY_LEN, D_PAY_OFF, D_PROTO, D_S0, D_SEQ, D_SPORT, D_VLAN0, D_VLAN1, D_WIN, STRIDE,
 } from '../decode/predecoded.js';
-import { weirdId, type WeirdCounters } from '../decode/weird.js';
+import { weirdId, weirdName as weirdNameOf, type WeirdCounters } from '../decode/weird.js';
+import { escapeZeek } from '../output/zeek-log.js';
+import { APP_ACTIVE, APP_NONE } from './conn.js';
 import { FlowTableStats, type ConnWeird, type FlowTableOptions } from './table.js';
 import { ZEEK_TIMEOUTS } from './timeouts.js';
 
@@ -32,7 +38,7 @@ type Handle = object;
 interface FlowCoreAddon {
   ioCount: number;
   stride: number;
-  tableNew(config: object, onConnWeird: (...a: [string, number, number, string, string, number, string, number]) => void, io: Float64Array): Handle;
+  tableNew(config: object, callbacks: NativeCallbacks, io: Float64Array): Handle;
   tableBlock(h: Handle, data: Uint8Array, desc: Int32Array, from: number, count: number, mult: number): number;
   tableOne(h: Handle, desc: Int32Array, buf: Uint8Array, now: number, parentHandle: number, parentGen: number): number;
   tableBase(h: Handle, baseSec: number): void;
@@ -40,6 +46,32 @@ interface FlowCoreAddon {
   tableFlush(h: Handle): void;
   tableRows(h: Handle): Buffer;
   tableStats(h: Handle): NativeTableStats;
+  tableIdentity(h: Handle, handle: number, gen: number): [string, string, number, string, number, number, number] | undefined;
+}
+
+interface NativeCallbacks {
+  connWeird(name: string, tsSec: number, tsNsec: number, uid: string, origH: string, origP: number, respH: string, respP: number): void;
+  deliver(handle: number, gen: number, dir: Direction, buf: Buffer | null, off: number, len: number, at: number, now: number, base: number, proto: number, respP: number, origP: number): number;
+  gap(handle: number, gen: number, dir: Direction, len: number): number;
+  metadata(handle: number, gen: number, final: boolean, uid: string, origH: string, origP: number, respH: string, respP: number): string | undefined;
+}
+
+/** A connection's application analyzer, kept by the connection's handle (the C table's connections have no JavaScript object). */
+interface AppEntry {
+  gen: number;
+  a: AppAnalyzer | null;
+  /** Application weirds already in weird.log for the connection (each name once, as FlowTable logs them). */
+  logged: Set<string> | null;
+}
+
+/** The connection's identity, for an application log's rows. */
+export interface AppRecord {
+  uid: string;
+  origH: string;
+  origP: number;
+  respH: string;
+  respP: number;
+  app: AppMetadata;
 }
 
 /** The state shared with the C side (flow-core.c's IO_*). */
@@ -74,7 +106,11 @@ export function flowCoreAddon(): Loaded<FlowCoreAddon> {
 export interface NativeRowsOutput {
   connRows(rows: Uint8Array, count: number): void;
   connWeird?(w: ConnWeird): void;
+  /** The application logs' rows of a record (with analyzers). */
+  appRecord?(r: AppRecord): void;
 }
+
+const W_APP_EXCEPTION = weirdId('app_analyzer_exception');
 
 /** A connection of the native table, as a tunnel's contents name their parent. */
 export interface NativeConn {
@@ -90,13 +126,31 @@ export class NativeFlowTable {
   private base = 0;
   /** Weird counts already added to the pipeline's counters. */
   private readonly merged = new Map<string, number>();
+  private readonly apps: (AppEntry | undefined)[] = [];
+  /** The buffer of the call in progress: a block's data, or one packet's (the C table gives offsets into it). */
+  private buf: Uint8Array = new Uint8Array(0);
+  private desc: Int32Array | null = null;
+  private current: AppEntry | null = null;
+  private currentHandle = -1;
+  private readonly events: AppEvents;
+  private ts = 0n;
+  private tsFor = NaN;
+  private tsBase = 0n;
+  private tsBaseSec = NaN;
 
   constructor(
     private readonly addon: FlowCoreAddon,
     private readonly wc: WeirdCounters,
     private readonly out: NativeRowsOutput,
-    opts: Omit<FlowTableOptions, 'analyzers' | 'policy'> = {},
+    opts: Omit<FlowTableOptions, 'policy'> = {},
   ) {
+    const factory = opts.analyzers;
+    const self = this;
+    this.events = {
+      weird(name: string): void {
+        self.appWeird(name);
+      },
+    };
     const t = { ...ZEEK_TIMEOUTS, ...opts.timeouts };
     this.io[IO_BASE_SEC] = -1;
     this.h = addon.tableNew(
@@ -109,16 +163,127 @@ export class NativeFlowTable {
         communitySeed: opts.communityIdSeed ?? 0,
         // As FlowTable draws it.
         uidSeed: (opts.uidSeed ?? Math.floor(Math.random() * 0x7fffffff)) | 1,
+        app: factory === undefined ? 0 : 1,
       },
-      (name, tsSec, tsNsec, uid, origH, origP, respH, respP) => {
-        try {
-          this.out.connWeird?.({ tsSec, tsNsec, uid, origH, origP, respH, respP, name });
-        } catch {
-          this.wc.inc(weirdId('internal_error'));
-        }
+      {
+        connWeird: (name, tsSec, tsNsec, uid, origH, origP, respH, respP) => {
+          try {
+            this.out.connWeird?.({ tsSec, tsNsec, uid, origH, origP, respH, respP, name });
+          } catch {
+            this.wc.inc(weirdId('internal_error'));
+          }
+        },
+        deliver: (handle, gen, dir, buf, off, len, at, now, base, proto, respP, origP) => this.deliver(factory, handle, gen, dir, buf, off, len, at, now, base, proto, respP, origP),
+        gap: (handle, gen, dir, len) => this.gap(handle, gen, dir, len),
+        metadata: (handle, gen, final, uid, origH, origP, respH, respP) => this.metadata(handle, gen, final, uid, origH, origP, respH, respP),
       },
       this.io,
     );
+  }
+
+  // ------------------------------------------------------------------ application analyzers (as FlowTable.deliver, gap and makeRecord)
+
+  private entry(handle: number, gen: number): AppEntry {
+    let e = this.apps[handle];
+    if (e === undefined || e.gen !== gen) {
+      e = { gen, a: null, logged: null };
+      this.apps[handle] = e;
+    }
+    return e;
+  }
+
+  private deliver(factory: AnalyzerFactory | undefined, handle: number, gen: number, dir: Direction, buf: Buffer | null, off: number, len: number, at: number, now: number, base: number, proto: number, respP: number, origP: number): number {
+    const e = this.entry(handle, gen);
+    const b = buf ?? this.buf;
+    // A hello the reader fingerprinted, offered for this packet's bytes only (as Pipeline.predecoded offers it).
+    const arm = at >= 0 && this.desc !== null && this.desc[at + D_HELLO] !== HELLO_NONE;
+    if (arm) armPrints(b, this.desc!, at);
+    try {
+      let a = e.a;
+      if (a === null) {
+        a = factory?.(proto as 6 | 17, respP, origP, dir, b, off, off + len, this.events) ?? null;
+        if (a === null) return APP_NONE;
+        e.a = a;
+      }
+      this.current = e;
+      this.currentHandle = handle;
+      try {
+        a.deliver(dir, b, off, off + len, this.tsNs(now, base));
+      } catch {
+        // An analyzer bug must never stop the sensor: counted, and the connection analyzed no further.
+        this.appWeird(W_APP_EXCEPTION);
+        return APP_NONE;
+      }
+      return a.done ? APP_NONE : APP_ACTIVE;
+    } finally {
+      this.current = null;
+      if (arm || printsArmed) disarmPrints();
+    }
+  }
+
+  private gap(handle: number, gen: number, dir: Direction, len: number): number {
+    const e = this.apps[handle];
+    if (e === undefined || e.gen !== gen || e.a === null) return APP_NONE;
+    this.current = e;
+    this.currentHandle = handle;
+    try {
+      e.a.gap(dir, len);
+    } catch {
+      this.appWeird(W_APP_EXCEPTION);
+      return APP_NONE;
+    } finally {
+      this.current = null;
+    }
+    return e.a.done ? APP_NONE : APP_ACTIVE;
+  }
+
+  private metadata(handle: number, gen: number, final: boolean, uid: string, origH: string, origP: number, respH: string, respP: number): string | undefined {
+    const e = this.apps[handle];
+    if (e === undefined || e.gen !== gen || e.a === null) return undefined;
+    const a = e.a;
+    let app: AppMetadata | undefined;
+    this.current = e;
+    this.currentHandle = handle;
+    try {
+      app = a.metadata(final);
+    } catch {
+      this.appWeird(W_APP_EXCEPTION);
+    }
+    this.current = null;
+    if (app !== undefined) this.out.appRecord?.({ uid, origH, origP, respH, respP, app });
+    if (final) this.apps[handle] = undefined;
+    const service = a.service;
+    return service === undefined ? undefined : escapeZeek(service);
+  }
+
+  /** An application analyzer's weird: counted, and a weird.log row the first time for its connection (FlowTable.weird). */
+  private appWeird(name: string | number): void {
+    const id = typeof name === 'number' ? name : weirdId(name);
+    const e = this.current;
+    const who = e === null ? undefined : this.addon.tableIdentity(this.h, this.currentHandle, e.gen);
+    if (e === null || who === undefined) {
+      this.wc.inc(id);
+      return;
+    }
+    this.wc.count(id);
+    const key = typeof name === 'number' ? String(id) : name;
+    if (e.logged?.has(key)) return;
+    (e.logged ??= new Set()).add(key);
+    const [uid, origH, origP, respH, respP, tsSec, tsNsec] = who;
+    this.out.connWeird?.({ tsSec, tsNsec, uid, origH, origP, respH, respP, name: typeof name === 'number' ? weirdNameOf(id) : name });
+  }
+
+  /** The packet's absolute time for the analyzers (a BigInt, made once per packet: FlowTable.tsNs). */
+  private tsNs(now: number, base: number): bigint {
+    if (this.tsFor !== now || this.tsBaseSec !== base) {
+      if (this.tsBaseSec !== base) {
+        this.tsBaseSec = base;
+        this.tsBase = BigInt(base) * 1_000_000_000n;
+      }
+      this.tsFor = now;
+      this.ts = this.tsBase + BigInt(now);
+    }
+    return this.ts;
   }
 
   get baseSec(): number {
@@ -146,7 +311,10 @@ export class NativeFlowTable {
 
   /** The packets of a block the native reader decoded, from index from on, until one is JavaScript's (io[IO_STOP] says why it stopped). */
   block(data: Uint8Array, desc: Int32Array, from: number, count: number, mult: number): number {
+    this.buf = data;
+    this.desc = desc;
     const k = this.addon.tableBlock(this.h, data, desc, from, count, mult);
+    this.desc = null;
     this.takeRows();
     return k;
   }
@@ -182,6 +350,7 @@ export class NativeFlowTable {
     d[D_MPLS_COUNT] = labels;
     for (let i = 0; i < labels; i++) d[D_MPLS0 + i] = p.mpls[i]!;
     d[D_L4_BAD] = p.l4Bad ? 1 : 0;
+    this.buf = p.buf;
     const handle = this.addon.tableOne(this.h, d, p.buf, p.now, parent === null ? -1 : parent.handle, parent === null ? 0 : parent.gen);
     this.takeRows();
     return { handle, gen: this.io[IO_GEN]! };

@@ -10,8 +10,7 @@ import { httpLog } from '../app/http/log.js';
 import type { AppLog } from '../app/log-common.js';
 import { sshLog } from '../app/ssh/log.js';
 import { sslLog, x509Log } from '../app/tls/log.js';
-import type { ConnRecord } from '../record.js';
-import type { AppLogSet, RowStreamOpener } from './zeek-dir.js';
+import type { AppLogRecord, AppLogSet, RowStreamOpener } from './zeek-dir.js';
 import { ZeekLogWriter, ZeekRowWriter } from './zeek-log.js';
 
 export function createAppLogs(dir: string, streams?: RowStreamOpener): AppLogSet {
@@ -24,7 +23,7 @@ export function createAppLogs(dir: string, streams?: RowStreamOpener): AppLogSet
   const ssh = rowsOf(sshLog as AppLog<never>);
   const byPath = { dns, http, ssl };
   return {
-    record(r: ConnRecord): void {
+    record(r: AppLogRecord): void {
       const m = r.app;
       if (m === undefined) return;
       // In the order of appLogRows (sensor/app/logs.ts).

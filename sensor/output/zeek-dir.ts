@@ -5,6 +5,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AppMetadata } from '../app/analyzer.js';
+import type { ConnIds } from '../app/log-common.js';
 import type { ConnWeird } from '../flow/table.js';
 import type { RecordOutput } from '../pipeline.js';
 import type { ConnRecord } from '../record.js';
@@ -13,8 +15,11 @@ import { WeirdLogWriter } from './weird-log.js';
 import type { RowStream } from './zeek-log.js';
 
 /** The application logs: given each final connection record (with its app metadata), they write their rows. */
+/** What an application log's rows need of a record: the connection's identity and its metadata. */
+export type AppLogRecord = ConnIds & { readonly app?: AppMetadata };
+
 export interface AppLogSet {
-  record(r: ConnRecord): void;
+  record(r: AppLogRecord): void;
   close(): void;
 }
 
@@ -46,6 +51,11 @@ export class ZeekDirOutput implements RecordOutput {
     this.conn.write(r);
     // Metadata drains: what an interim record carries is not repeated by the final one, so both go to the app logs.
     if (r.app !== undefined && this.app !== undefined) this.app.record(r);
+  }
+
+  /** The application logs' rows of a record whose conn.log row the native flow table wrote. */
+  appRecord(r: AppLogRecord): void {
+    this.app?.record(r);
   }
 
   /** conn.log rows the native flow core formatted (sensor/flow/native-table.ts). */

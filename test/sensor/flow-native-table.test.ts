@@ -12,8 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeCapture } from '../../lab/traffic/generate.js';
+import { createAppAnalyzer, zeekLogAnalyzers } from '../../sensor/app/index.js';
 import { NativeFileReader } from '../../sensor/capture/native-reader.js';
 import { flowCoreAddon } from '../../sensor/flow/native-table.js';
+import { createAppLogs } from '../../sensor/output/app-logs.js';
 import { ZeekDirOutput } from '../../sensor/output/zeek-dir.js';
 import { Pipeline, type PipelineOptions } from '../../sensor/pipeline.js';
 import { createReadPipeline, readSettings } from '../../sensor/read.js';
@@ -31,12 +33,17 @@ interface Reading {
   native: boolean;
 }
 
-/** A capture read into Zeek logs with the native table or the JavaScript one; the logs without their #open/#close times. */
-function zeekRead(file: string, flows: 'native' | 'js', o: PipelineOptions['flows'] & { checksums?: boolean } = {}): Reading {
+type ReadOpts = PipelineOptions['flows'] & { checksums?: boolean; analyzers?: 'native' | 'js' };
+
+const LOGS = ['conn.log', 'weird.log', 'dns.log', 'ssl.log', 'x509.log', 'http.log', 'ssh.log'];
+
+/** A capture read into Zeek logs with the native table or the JavaScript one (and application analyzers, if asked); the logs without their #open/#close times. */
+function zeekRead(file: string, flows: 'native' | 'js', o: ReadOpts = {}): Reading {
   const out = join(dir, `out-${runs++}`);
-  const { checksums, ...flowOpts } = o;
+  const { checksums, analyzers, ...flowOpts } = o;
   const pipeline = new Pipeline({
-    outputs: [new ZeekDirOutput(out)],
+    outputs: [new ZeekDirOutput(out, analyzers === undefined ? undefined : createAppLogs)],
+    analyzers: analyzers === undefined ? undefined : analyzers === 'native' ? zeekLogAnalyzers().factory : createAppAnalyzer,
     nativeFlows: flows === 'native',
     flows: { uidSeed: 11, ...flowOpts },
     decoder: { verifyIpChecksum: checksums !== false, verifyTransportChecksums: checksums !== false },
@@ -46,7 +53,7 @@ function zeekRead(file: string, flows: 'native' | 'js', o: PipelineOptions['flow
   pipeline.finish();
   expect(reader.mode).toBe('native');
   const logs: Record<string, string> = {};
-  for (const f of ['conn.log', 'weird.log']) {
+  for (const f of LOGS) {
     const path = join(out, f);
     logs[f] = existsSync(path) ? readFileSync(path, 'utf8').replace(/^#(open|close)\t.*\n/gm, '') : '(none)';
   }
@@ -59,7 +66,7 @@ function zeekRead(file: string, flows: 'native' | 'js', o: PipelineOptions['flow
 }
 
 /** Reads the capture both ways and holds them to the same logs and counters; returns the JavaScript table's reading. */
-function same(file: string, o: PipelineOptions['flows'] & { checksums?: boolean } = {}): Reading {
+function same(file: string, o: ReadOpts = {}): Reading {
   const js = zeekRead(file, 'js', o);
   const native = zeekRead(file, 'native', o);
   expect(js.native).toBe(false);
@@ -175,11 +182,29 @@ describe('native flow table', () => {
     expect(rows(same(file, { maxFlows: 200_000 }), 'conn.log')).toHaveLength(250_000);
   });
 
-  it.runIf('addon' in loaded)('serves `sensor read` where it can: Zeek logs on one thread without application analyzers', async () => {
+  it.runIf('addon' in loaded)('gives the application analyzers (native and JavaScript) the same payload, gaps and records: all seven logs the same', async () => {
+    const file = join(dir, 'apps.pcap');
+    await writeCapture(file, { seed: 45, packets: 60_000 });
+    for (const analyzers of ['native', 'js'] as const) {
+      const r = same(file, { analyzers });
+      for (const log of ['dns.log', 'ssl.log', 'x509.log', 'http.log', 'ssh.log']) expect(rows(r, log).length, log).toBeGreaterThan(5);
+      // Out-of-order segments held and delivered later, interim records of the analyzers, records at the close.
+      same(file, { analyzers, interimSec: 1, recordAt: 'close' });
+    }
+    // Garbled conversations: gaps, overlaps, analyzer weirds, handovers from the native analyzers.
+    const gen = join(dir, 'apps-seed.pcap');
+    await writeCapture(gen, { seed: 46, packets: 6000 });
+    const mutatedFile = join(dir, 'apps-mutated.pcap');
+    writeFileSync(mutatedFile, pcapBytes(mutated(framesOf(gen), craftedFrames(), 60_000, 4242)));
+    for (const analyzers of ['native', 'js'] as const) same(mutatedFile, { analyzers });
+  });
+
+  it.runIf('addon' in loaded)('serves `sensor read` where it can: Zeek logs on one thread', async () => {
     const settings = (o: Partial<Parameters<typeof readSettings>[0]>) => readSettings({ format: 'zeek', out: dir, app: false, interim: '60', maxFlows: '1000000', reader: 'chot', checksums: true, ...o });
     expect((await createReadPipeline(settings({}))).native).toBeDefined();
     expect((await createReadPipeline(settings({ flows: 'js' }))).native).toBeUndefined();
-    expect((await createReadPipeline(settings({ app: true }))).native).toBeUndefined();
+    expect((await createReadPipeline(settings({ app: true }))).native).toBeDefined();
+    expect((await createReadPipeline(settings({ app: true, analyzers: 'js' }))).native).toBeDefined();
     expect((await createReadPipeline(settings({ format: 'ndjson', out: join(dir, 'nd') }))).native).toBeUndefined();
     expect((await createReadPipeline(settings({}), () => ({ sink: () => {}, close: () => {} }))).native).toBeUndefined();
     expect(() => settings({ flows: 'c' })).toThrow(/--flows: expected native or js, got "c"/);
