@@ -177,7 +177,10 @@ static napi_value js_tcp_replay(napi_env env, napi_callback_info info) {
 /* The state shared with the pipeline (sensor/flow/native-table.ts's IO_*): its clock, its counters, why a call stopped. */
 enum {
   IO_BASE_SEC, IO_LAST_NOW, IO_LAST_SWEEP, IO_CUR_SEC, IO_CUR_NSEC, IO_PACKETS, IO_BYTES,
-  IO_RECEIVED, IO_TRUNCATED, IO_DECODED, IO_FRAGS_PENDING, IO_STOP, IO_ROWS, IO_GEN, IO_COUNT
+  IO_RECEIVED, IO_TRUNCATED, IO_DECODED, IO_FRAGS_PENDING, IO_STOP, IO_ROWS, IO_GEN,
+  /* A callback's numbers (one Node-API value each would cost more than the call): the connection, and deliver's and metadata's own. */
+  IO_CB_HANDLE, IO_CB_GEN, IO_CB_DIR, IO_CB_OFF, IO_CB_LEN, IO_CB_AT, IO_CB_NOW, IO_CB_BASE, IO_CB_PROTO, IO_CB_RESP_P, IO_CB_ORIG_P, IO_CB_FINAL,
+  IO_COUNT
 };
 /* IO_STOP: the packet at the returned index is JavaScript's; fragments are due for expiry (the packet before it was the last processed); the block is done. */
 enum { STOP_JS = 0, STOP_SWEEP = 1, STOP_END = 2 };
@@ -238,73 +241,74 @@ static int call_int(core_t *c, napi_value fn, size_t argc, napi_value *argv, int
   return v;
 }
 
-/* deliver(handle, gen, dir, buf (null: the call's own buffer), off, len, at (the packet's descriptor offset, or -1), now, base, proto, respP, origP): the APP_* state after it. */
+/* The connection a callback is about, into io. */
+static void cb_conn(core_t *c, conn_t *conn) {
+  uint32_t gen, op, rp;
+  int proto;
+  c->io[IO_CB_HANDLE] = flow_conn_handle(c->t, conn, &gen);
+  c->io[IO_CB_GEN] = gen;
+  flow_conn_ports(conn, &proto, &op, &rp);
+  c->io[IO_CB_PROTO] = proto;
+  c->io[IO_CB_RESP_P] = rp;
+  c->io[IO_CB_ORIG_P] = op;
+}
+
+/*
+ * deliver(buf): buf null for bytes of the call's own buffer (at io[IO_CB_OFF]), else a
+ * copy; io holds the connection, dir, len, the packet's descriptor offset (or -1), the
+ * time and its base. Returns the APP_* state after it.
+ */
 static int on_deliver(void *ctx, conn_t *conn, int dir, const uint8_t *data, uint32_t len) {
   core_t *c = ctx;
   napi_env env = c->env;
-  napi_value fn = callback(c, c->on_deliver), argv[12];
+  napi_value fn = callback(c, c->on_deliver), argv[1];
   if (!fn) return APP_NONE;
-  uint32_t gen, op, rp;
-  int proto;
-  uint32_t handle = flow_conn_handle(c->t, conn, &gen);
-  flow_conn_ports(conn, &proto, &op, &rp);
-  napi_create_uint32(env, handle, &argv[0]);
-  napi_create_uint32(env, gen, &argv[1]);
-  napi_create_int32(env, dir, &argv[2]);
-  size_t off = 0;
+  double *io = c->io;
+  cb_conn(c, conn);
+  io[IO_CB_DIR] = dir;
+  io[IO_CB_LEN] = len;
   if (c->cur_base && data >= c->cur_base && data + len <= c->cur_base + c->cur_len) {
-    napi_get_null(env, &argv[3]);
-    off = (size_t)(data - c->cur_base);
+    napi_get_null(env, &argv[0]);
+    io[IO_CB_OFF] = (double)(data - c->cur_base);
   } else {
     /* (bytes kept while a hole was open: a copy of its own) */
     void *copy;
-    if (napi_create_buffer_copy(env, len, data, &copy, &argv[3]) != napi_ok) return APP_NONE;
+    if (napi_create_buffer_copy(env, len, data, &copy, &argv[0]) != napi_ok) return APP_NONE;
+    io[IO_CB_OFF] = 0;
   }
-  napi_create_double(env, (double)off, &argv[4]);
-  napi_create_uint32(env, len, &argv[5]);
-  int at = c->cur_pay && data >= c->cur_pay && data + len <= c->cur_pay + c->cur_pay_len ? c->cur_at : -1;
-  napi_create_int32(env, at, &argv[6]);
-  napi_create_double(env, flow_table_now(c->t), &argv[7]);
-  napi_create_double(env, flow_table_base(c->t), &argv[8]);
-  napi_create_int32(env, proto, &argv[9]);
-  napi_create_uint32(env, rp, &argv[10]);
-  napi_create_uint32(env, op, &argv[11]);
-  return call_int(c, fn, 12, argv, APP_NONE);
+  io[IO_CB_AT] = c->cur_pay && data >= c->cur_pay && data + len <= c->cur_pay + c->cur_pay_len ? c->cur_at : -1;
+  io[IO_CB_NOW] = flow_table_now(c->t);
+  io[IO_CB_BASE] = flow_table_base(c->t);
+  return call_int(c, fn, 1, argv, APP_NONE);
 }
 
-/* gap(handle, gen, dir, len): the APP_* state after it. */
+/* gap(len): io holds the connection and dir. Returns the APP_* state after it. */
 static int on_gap(void *ctx, conn_t *conn, int dir, int64_t len) {
   core_t *c = ctx;
-  napi_env env = c->env;
-  napi_value fn = callback(c, c->on_gap), argv[4];
+  napi_value fn = callback(c, c->on_gap), argv[1];
   if (!fn) return APP_NONE;
-  uint32_t gen;
-  napi_create_uint32(env, flow_conn_handle(c->t, conn, &gen), &argv[0]);
-  napi_create_uint32(env, gen, &argv[1]);
-  napi_create_int32(env, dir, &argv[2]);
-  napi_create_double(env, (double)len, &argv[3]);
-  return call_int(c, fn, 4, argv, APP_NONE);
+  cb_conn(c, conn);
+  c->io[IO_CB_DIR] = dir;
+  napi_create_double(c->env, (double)len, &argv[0]);
+  return call_int(c, fn, 1, argv, APP_NONE);
 }
 
-/* metadata(handle, gen, final, uid, origH, origP, respH, respP): the service column's text (escaped), or undefined for none. */
+/* metadata(uid, origH, respH): io holds the connection (its ports too) and whether this is its final record. Returns the service column's text (escaped), or undefined for none. */
 static void on_metadata(void *ctx, conn_t *conn, int final, const char *uid, const char *orig_h, uint32_t orig_p, const char *resp_h, uint32_t resp_p, zbuf_t *service) {
   core_t *c = ctx;
   napi_env env = c->env;
-  napi_value fn = callback(c, c->on_metadata), argv[8], undef, ret;
+  napi_value fn = callback(c, c->on_metadata), argv[3], undef, ret;
   if (!fn) return;
-  uint32_t gen;
-  napi_create_uint32(env, flow_conn_handle(c->t, conn, &gen), &argv[0]);
-  napi_create_uint32(env, gen, &argv[1]);
-  napi_get_boolean(env, final, &argv[2]);
-  napi_create_string_latin1(env, uid, NAPI_AUTO_LENGTH, &argv[3]);
-  napi_create_string_latin1(env, orig_h, NAPI_AUTO_LENGTH, &argv[4]);
-  napi_create_uint32(env, orig_p, &argv[5]);
-  napi_create_string_latin1(env, resp_h, NAPI_AUTO_LENGTH, &argv[6]);
-  napi_create_uint32(env, resp_p, &argv[7]);
+  (void)orig_p, (void)resp_p; /* (in io, from the connection) */
+  cb_conn(c, conn);
+  c->io[IO_CB_FINAL] = final;
+  napi_create_string_latin1(env, uid, NAPI_AUTO_LENGTH, &argv[0]);
+  napi_create_string_latin1(env, orig_h, NAPI_AUTO_LENGTH, &argv[1]);
+  napi_create_string_latin1(env, resp_h, NAPI_AUTO_LENGTH, &argv[2]);
   napi_get_undefined(env, &undef);
   napi_valuetype vt;
   size_t n;
-  if (napi_call_function(env, undef, fn, 8, argv, &ret) != napi_ok || napi_typeof(env, ret, &vt) != napi_ok || vt != napi_string) return;
+  if (napi_call_function(env, undef, fn, 3, argv, &ret) != napi_ok || napi_typeof(env, ret, &vt) != napi_ok || vt != napi_string) return;
   if (napi_get_value_string_utf8(env, ret, NULL, 0, &n) != napi_ok || !zb_reserve(service, n + 1)) return;
   napi_get_value_string_utf8(env, ret, (char *)service->p + service->len, n + 1, &n);
   service->len += n;

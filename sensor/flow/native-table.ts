@@ -49,11 +49,12 @@ interface FlowCoreAddon {
   tableIdentity(h: Handle, handle: number, gen: number): [string, string, number, string, number, number, number] | undefined;
 }
 
+/** The C table's callbacks; the numbers of deliver, gap and metadata are in io (IO_CB_*). */
 interface NativeCallbacks {
   connWeird(name: string, tsSec: number, tsNsec: number, uid: string, origH: string, origP: number, respH: string, respP: number): void;
-  deliver(handle: number, gen: number, dir: Direction, buf: Buffer | null, off: number, len: number, at: number, now: number, base: number, proto: number, respP: number, origP: number): number;
-  gap(handle: number, gen: number, dir: Direction, len: number): number;
-  metadata(handle: number, gen: number, final: boolean, uid: string, origH: string, origP: number, respH: string, respP: number): string | undefined;
+  deliver(buf: Buffer | null): number;
+  gap(len: number): number;
+  metadata(uid: string, origH: string, respH: string): string | undefined;
 }
 
 /** A connection's application analyzer, kept by the connection's handle (the C table's connections have no JavaScript object). */
@@ -89,7 +90,20 @@ export const IO_FRAGS_PENDING = 10;
 export const IO_STOP = 11;
 const IO_ROWS = 12;
 const IO_GEN = 13;
-const IO_COUNT = 14;
+// A callback's numbers: the connection, and deliver's and metadata's own.
+const IO_CB_HANDLE = 14;
+const IO_CB_GEN = 15;
+const IO_CB_DIR = 16;
+const IO_CB_OFF = 17;
+const IO_CB_LEN = 18;
+const IO_CB_AT = 19;
+const IO_CB_NOW = 20;
+const IO_CB_BASE = 21;
+const IO_CB_PROTO = 22;
+const IO_CB_RESP_P = 23;
+const IO_CB_ORIG_P = 24;
+const IO_CB_FINAL = 25;
+const IO_COUNT = 26;
 /** IO_STOP after a block: fragments are due for expiry (else the packet at the returned index is JavaScript's, or the block is done). */
 export const STOP_SWEEP = 1;
 
@@ -173,9 +187,9 @@ export class NativeFlowTable {
             this.wc.inc(weirdId('internal_error'));
           }
         },
-        deliver: (handle, gen, dir, buf, off, len, at, now, base, proto, respP, origP) => this.deliver(factory, handle, gen, dir, buf, off, len, at, now, base, proto, respP, origP),
-        gap: (handle, gen, dir, len) => this.gap(handle, gen, dir, len),
-        metadata: (handle, gen, final, uid, origH, origP, respH, respP) => this.metadata(handle, gen, final, uid, origH, origP, respH, respP),
+        deliver: (buf) => this.deliver(factory, buf),
+        gap: (len) => this.gap(len),
+        metadata: (uid, origH, respH) => this.metadata(uid, origH, respH),
       },
       this.io,
     );
@@ -192,8 +206,14 @@ export class NativeFlowTable {
     return e;
   }
 
-  private deliver(factory: AnalyzerFactory | undefined, handle: number, gen: number, dir: Direction, buf: Buffer | null, off: number, len: number, at: number, now: number, base: number, proto: number, respP: number, origP: number): number {
-    const e = this.entry(handle, gen);
+  private deliver(factory: AnalyzerFactory | undefined, buf: Buffer | null): number {
+    const io = this.io;
+    const handle = io[IO_CB_HANDLE]!;
+    const dir = io[IO_CB_DIR] as Direction;
+    const off = io[IO_CB_OFF]!;
+    const len = io[IO_CB_LEN]!;
+    const at = io[IO_CB_AT]!;
+    const e = this.entry(handle, io[IO_CB_GEN]!);
     const b = buf ?? this.buf;
     // A hello the reader fingerprinted, offered for this packet's bytes only (as Pipeline.predecoded offers it).
     const arm = at >= 0 && this.desc !== null && this.desc[at + D_HELLO] !== HELLO_NONE;
@@ -201,14 +221,14 @@ export class NativeFlowTable {
     try {
       let a = e.a;
       if (a === null) {
-        a = factory?.(proto as 6 | 17, respP, origP, dir, b, off, off + len, this.events) ?? null;
+        a = factory?.(io[IO_CB_PROTO] as 6 | 17, io[IO_CB_RESP_P]!, io[IO_CB_ORIG_P]!, dir, b, off, off + len, this.events) ?? null;
         if (a === null) return APP_NONE;
         e.a = a;
       }
       this.current = e;
       this.currentHandle = handle;
       try {
-        a.deliver(dir, b, off, off + len, this.tsNs(now, base));
+        a.deliver(dir, b, off, off + len, this.tsNs(io[IO_CB_NOW]!, io[IO_CB_BASE]!));
       } catch {
         // An analyzer bug must never stop the sensor: counted, and the connection analyzed no further.
         this.appWeird(W_APP_EXCEPTION);
@@ -221,9 +241,11 @@ export class NativeFlowTable {
     }
   }
 
-  private gap(handle: number, gen: number, dir: Direction, len: number): number {
+  private gap(len: number): number {
+    const handle = this.io[IO_CB_HANDLE]!;
+    const dir = this.io[IO_CB_DIR] as Direction;
     const e = this.apps[handle];
-    if (e === undefined || e.gen !== gen || e.a === null) return APP_NONE;
+    if (e === undefined || e.gen !== this.io[IO_CB_GEN] || e.a === null) return APP_NONE;
     this.current = e;
     this.currentHandle = handle;
     try {
@@ -237,9 +259,14 @@ export class NativeFlowTable {
     return e.a.done ? APP_NONE : APP_ACTIVE;
   }
 
-  private metadata(handle: number, gen: number, final: boolean, uid: string, origH: string, origP: number, respH: string, respP: number): string | undefined {
+  private metadata(uid: string, origH: string, respH: string): string | undefined {
+    const io = this.io;
+    const handle = io[IO_CB_HANDLE]!;
+    const final = io[IO_CB_FINAL] !== 0;
+    const origP = io[IO_CB_ORIG_P]!;
+    const respP = io[IO_CB_RESP_P]!;
     const e = this.apps[handle];
-    if (e === undefined || e.gen !== gen || e.a === null) return undefined;
+    if (e === undefined || e.gen !== io[IO_CB_GEN] || e.a === null) return undefined;
     const a = e.a;
     let app: AppMetadata | undefined;
     this.current = e;
