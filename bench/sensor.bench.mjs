@@ -402,7 +402,7 @@ lines.push(`\`bench/sensor.bench.mjs\`, ${new Date().toISOString().slice(0, 10)}
 lines.push('');
 lines.push(table(rows));
 lines.push('');
-lines.push(`Peak memory with one million concurrent flows (a million distinct TCP connections open at once in one flow table): RSS ${Math.round(memInfo.peak / 1048576)} MB (heap ${Math.round(memInfo.heap / 1048576)} MB), ${memInfo.flows.toLocaleString('en')} flows live; target under 1 GB. The same with transport checksums checked, every packet's checksum bad (a flood of anomalies, a weird held by every connection): RSS ${Math.round(memFlood.peak / 1048576)} MB (heap ${Math.round(memFlood.heap / 1048576)} MB). The flow table in C (what \`sensor read --no-app\` uses), the same million: RSS ${Math.round(memNative.peak / 1048576)} MB.`);
+lines.push(`Peak memory with one million concurrent flows (a million distinct TCP connections open at once in one flow table): RSS ${Math.round(memInfo.peak / 1048576)} MB (heap ${Math.round(memInfo.heap / 1048576)} MB), ${memInfo.flows.toLocaleString('en')} flows live; target under 1 GB. The same with transport checksums checked, every packet's checksum bad (a flood of anomalies, a weird held by every connection): RSS ${Math.round(memFlood.peak / 1048576)} MB (heap ${Math.round(memFlood.heap / 1048576)} MB). The flow table in C (what \`sensor read --format zeek\` uses), the same million: RSS ${Math.round(memNative.peak / 1048576)} MB.`);
 lines.push('');
 if (live) {
   const clean = live.filter((r) => r.captured >= r.sent);
