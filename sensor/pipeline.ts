@@ -13,7 +13,7 @@ import { weirdId, weirdName, WeirdCounters } from './decode/weird.js';
 import { flowCoreAddon, IO_BASE_SEC, IO_BYTES, IO_CUR_NSEC, IO_CUR_SEC, IO_DECODED, IO_FRAGS_PENDING, IO_LAST_NOW, IO_LAST_SWEEP, IO_PACKETS, IO_RECEIVED, IO_STOP, IO_TRUNCATED, NativeFlowTable, STOP_SWEEP } from './flow/native-table.js';
 import { FlowTable, type ConnWeird, type FlowOutput, type FlowTableOptions, type FlowTableStats } from './flow/table.js';
 import type { PopulationDataPolicyChecker } from './policy/population-data.js';
-import type { AppLogRecord } from './output/zeek-dir.js';
+import type { AppLogRecord } from './app/log-common.js';
 import type { ConnRecord } from './record.js';
 
 const W_TIME_BACKWARDS = weirdId('non_monotonic_timestamp');

@@ -3,6 +3,7 @@
 // for the generic writer in sensor/output/zeek-log.ts.
 
 import { isoMicros } from '../../common/iso-time.js';
+import type { AppMetadata } from './analyzer.js';
 import { formatInterval, formatTime, type ZeekField, type ZeekValue } from '../output/zeek-log.js';
 
 export type { ZeekField, ZeekValue };
@@ -15,6 +16,9 @@ export interface ConnIds {
   respH: string;
   respP: number;
 }
+
+/** What an application log's rows need of a record: the connection's identity and its metadata. */
+export type AppLogRecord = ConnIds & { readonly app?: AppMetadata };
 
 /** One log of the application layer: its Zeek path, columns, and rows for one record's metadata. */
 export interface AppLog<M> {

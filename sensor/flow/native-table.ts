@@ -9,6 +9,7 @@
  * this file does with them what FlowTable does.
  */
 import type { AnalyzerFactory, AppAnalyzer, AppEvents, AppMetadata, Direction } from '../app/analyzer.js';
+import type { AppLogRecord } from '../app/log-common.js';
 import { armPrints, armed as printsArmed, disarmPrints } from '../app/tls/prints-ahead.js';
 import { addonPaths, loadAddon, type Loaded } from '../capture/addon.js';
 import type { Packet } from '../decode/packet.js';
@@ -65,15 +66,7 @@ interface AppEntry {
   logged: Set<string> | null;
 }
 
-/** The connection's identity, for an application log's rows. */
-export interface AppRecord {
-  uid: string;
-  origH: string;
-  origP: number;
-  respH: string;
-  respP: number;
-  app: AppMetadata;
-}
+
 
 /** The state shared with the C side (flow-core.c's IO_*). */
 export const IO_BASE_SEC = 0;
@@ -121,7 +114,7 @@ export interface NativeRowsOutput {
   connRows(rows: Uint8Array, count: number): void;
   connWeird?(w: ConnWeird): void;
   /** The application logs' rows of a record (with analyzers). */
-  appRecord?(r: AppRecord): void;
+  appRecord?(r: AppLogRecord): void;
 }
 
 const W_APP_EXCEPTION = weirdId('app_analyzer_exception');

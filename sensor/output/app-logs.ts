@@ -7,10 +7,10 @@
 import { join } from 'node:path';
 import { dnsLog } from '../app/dns/log.js';
 import { httpLog } from '../app/http/log.js';
-import type { AppLog } from '../app/log-common.js';
+import type { AppLog, AppLogRecord } from '../app/log-common.js';
 import { sshLog } from '../app/ssh/log.js';
 import { sslLog, x509Log } from '../app/tls/log.js';
-import type { AppLogRecord, AppLogSet, RowStreamOpener } from './zeek-dir.js';
+import type { AppLogSet, RowStreamOpener } from './zeek-dir.js';
 import { ZeekLogWriter, ZeekRowWriter } from './zeek-log.js';
 
 export function createAppLogs(dir: string, streams?: RowStreamOpener): AppLogSet {

@@ -5,8 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AppMetadata } from '../app/analyzer.js';
-import type { ConnIds } from '../app/log-common.js';
+import type { AppLogRecord } from '../app/log-common.js';
 import type { ConnWeird } from '../flow/table.js';
 import type { RecordOutput } from '../pipeline.js';
 import type { ConnRecord } from '../record.js';
@@ -15,9 +14,6 @@ import { WeirdLogWriter } from './weird-log.js';
 import type { RowStream } from './zeek-log.js';
 
 /** The application logs: given each final connection record (with its app metadata), they write their rows. */
-/** What an application log's rows need of a record: the connection's identity and its metadata. */
-export type AppLogRecord = ConnIds & { readonly app?: AppMetadata };
-
 export interface AppLogSet {
   record(r: AppLogRecord): void;
   close(): void;
