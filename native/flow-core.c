@@ -341,7 +341,9 @@ static napi_value js_table_new(napi_env env, napi_callback_info info) {
   size_t io_off;
   if (napi_get_typedarray_info(env, argv[2], &ty, &n_io, &io, &io_buf, &io_off) != napi_ok || ty != napi_float64_array || n_io < IO_COUNT) return fail(env, "tableNew: io must be a Float64Array of IO_COUNT numbers");
   flow_config_t cfg = { 0 };
-  cfg.max_flows = (int64_t)num_prop(env, argv[0], "maxFlows", 1000000);
+  /* As FlowTable takes them: at least 16 connections (a fraction rounds up: it compares active >= max), the seed's low 16 bits. */
+  double max_flows = ceil(num_prop(env, argv[0], "maxFlows", 1000000));
+  cfg.max_flows = max_flows >= 16 && max_flows <= 1e12 ? (int64_t)max_flows : max_flows > 1e12 ? (int64_t)1e12 : 16;
   if (napi_get_named_property(env, argv[0], "delays", &delays) != napi_ok) return fail(env, "tableNew: config.delays missing");
   for (uint32_t i = 0; i < LIST_COUNT; i++) {
     napi_value v;
@@ -352,8 +354,10 @@ static napi_value js_table_new(napi_env env, napi_callback_info info) {
   cfg.interim_ns = num_prop(env, argv[0], "interimSec", 60) * 1e9;
   cfg.record_at_close = num_prop(env, argv[0], "recordAtClose", 0) != 0;
   cfg.community_id = num_prop(env, argv[0], "communityId", 1) != 0;
-  cfg.community_seed = (uint32_t)num_prop(env, argv[0], "communitySeed", 0);
-  cfg.uid_seed = (uint32_t)(int64_t)num_prop(env, argv[0], "uidSeed", 1);
+  double seed = num_prop(env, argv[0], "communitySeed", 0);
+  cfg.community_seed = isfinite(seed) && fabs(seed) < 9e15 ? (uint32_t)(int64_t)seed & 0xffff : 0;
+  double uid_seed = num_prop(env, argv[0], "uidSeed", 1);
+  cfg.uid_seed = isfinite(uid_seed) && fabs(uid_seed) < 9e15 ? (uint32_t)(int64_t)uid_seed : 1;
   cfg.app = num_prop(env, argv[0], "app", 0) != 0;
   core_t *c = calloc(1, sizeof *c);
   if (!c) {
@@ -586,6 +590,9 @@ static napi_value js_table_rows(napi_env env, napi_callback_info info) {
   if (b->failed) {
     b->len = 0;
     b->failed = 0;
+    const flow_stats_t *st = flow_table_stats(c->t);
+    c->rows_taken = st->records + st->interims;
+    c->io[IO_ROWS] = 0;
     napi_throw_error(env, "ENOMEM", "tableRows: out of memory (conn.log rows were lost)");
     return NULL;
   }

@@ -514,8 +514,10 @@ static void h_deliver(flow_host_t *h, flow_conn_t *f, flow_ep_t *ep, const uint8
   flow_table_t *t = table_of(h);
   conn_t *c = conn_of(f);
   if (len == 0 || c->app_state == APP_NONE || !t->ev.deliver) return;
-  c->app_state = t->ev.deliver(t->ev.ctx, c, ep == flow_orig(f) ? 0 : 1, data, len);
-  if (c->app_state != APP_NONE) c->has_app = 1;
+  int r = t->ev.deliver(t->ev.ctx, c, ep == flow_orig(f) ? 0 : 1, data, len);
+  /* APP_ENDED: an analyzer was made (it has a record to give) but wants no more. */
+  if (r == APP_ACTIVE || r == APP_ENDED) c->has_app = 1;
+  c->app_state = r == APP_ACTIVE ? APP_ACTIVE : APP_NONE;
 }
 
 static void h_gap(flow_host_t *h, flow_conn_t *f, flow_ep_t *ep, int64_t len) {
@@ -537,6 +539,9 @@ flow_table_t *flow_table_new(const flow_config_t *cfg, flow_events_t ev) {
   if (!t) return NULL;
   t->cfg = *cfg;
   if (t->cfg.max_flows < 16) t->cfg.max_flows = 16;
+  for (int l = 0; l < LIST_COUNT; l++)
+    if (!(t->cfg.delay_ns[l] >= 0)) t->cfg.delay_ns[l] = 0;
+  if (!(t->cfg.interim_ns >= 0)) t->cfg.interim_ns = 0;
   t->ev = ev;
   t->host = (flow_host_t){ h_weird, h_closed, h_attempt, h_wants, h_deliver, h_gap, 5e9 };
   t->buckets = calloc(MIN_BUCKETS, sizeof *t->buckets);
@@ -639,8 +644,7 @@ static void finish(flow_table_t *t, conn_t *c) {
   c->live = 0;
   t->active--;
   flow_conn_free(&c->f);
-  free(c->parents);
-  c->parents = NULL;
+  /* (its uid and tunnel parents stay until the slot is reused: a connection made next may name it as parent) */
   c->next = t->free_list;
   t->free_list = c;
 }
@@ -717,6 +721,7 @@ static conn_t *create(flow_table_t *t, const flow_pkt_t *p, uint32_t h, uint32_t
     return NULL;
   }
   uint32_t handle = c->handle, gen = c->gen + 1;
+  free(c->parents);
   memset(c, 0, sizeof *c);
   c->handle = handle;
   c->gen = gen;

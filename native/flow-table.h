@@ -30,8 +30,8 @@ typedef struct {
   int app; /* application analyzers run (in the host): TCP and UDP payload goes to it */
 } flow_config_t;
 
-/* A connection's application analysis (FlowTable's APP_*). */
-enum { APP_UNDECIDED, APP_ACTIVE, APP_NONE };
+/* A connection's application analysis (FlowTable's APP_*); deliver's APP_ENDED: an analyzer exists but wants no more (APP_NONE: none was made). */
+enum { APP_UNDECIDED, APP_ACTIVE, APP_NONE, APP_ENDED };
 
 /* A decoded packet (the native reader's descriptor, or a Packet the JavaScript decoders filled). */
 typedef struct {
@@ -56,7 +56,8 @@ typedef struct flow_table flow_table_t;
  * What the table tells its host: a weird.log row for a connection (the first of each
  * name per connection); and, with config.app, a connection's payload in order, its gaps,
  * and its records, for the application analyzers the host runs. deliver and gap return
- * the connection's APP_* state after them; metadata writes the service column's text.
+ * the connection's APP_* state after them (deliver: APP_ENDED for an analyzer that wants
+ * no more); metadata writes the service column's text.
  */
 typedef struct {
   void *ctx;

@@ -70,6 +70,7 @@ export class Pipeline implements PacketSink {
   readonly table: PacketTable;
   /** The native table when it is the one in use (nativeBlock() then takes the native reader's blocks). */
   readonly native: NativeFlowTable | undefined;
+  private inBlock = false;
   readonly stats = new PipelineStats();
   private readonly p = new Packet();
   private readonly outputs: RecordOutput[];
@@ -114,6 +115,7 @@ export class Pipeline implements PacketSink {
           },
         },
         { ...opts.flows, analyzers: opts.analyzers },
+        () => this.stats.internalErrors++,
       );
       this.table = this.native;
     } else this.table = new FlowTable(this.weirds, fanout, { ...opts.flows, analyzers: opts.analyzers, policy: opts.policy });
@@ -121,7 +123,11 @@ export class Pipeline implements PacketSink {
       this.weirds.sink = {
         onWeird: (id: number) => {
           const name = weirdName(id);
-          for (const o of outs) o.packetWeird?.(name, this.curSec, this.curNsec);
+          // (inside a native block, the packet in hand's time is the native table's)
+          const io = this.inBlock ? this.native!.io : undefined;
+          const sec = io === undefined ? this.curSec : io[IO_CUR_SEC]!;
+          const nsec = io === undefined ? this.curNsec : io[IO_CUR_NSEC]!;
+          for (const o of outs) o.packetWeird?.(name, sec, nsec);
         },
       };
     }
@@ -179,10 +185,17 @@ export class Pipeline implements PacketSink {
     io[IO_RECEIVED] = 0;
     io[IO_TRUNCATED] = 0;
     io[IO_DECODED] = 0;
+    // (a hello armed for the last packet handed over is not for the block's packets)
+    if (printsArmed) disarmPrints();
     let k = from;
     for (;;) {
       io[IO_FRAGS_PENDING] = this.decoder.frags.size > 0 ? 1 : 0;
-      k = t.block(data, desc, k, count, mult);
+      this.inBlock = true;
+      try {
+        k = t.block(data, desc, k, count, mult);
+      } finally {
+        this.inBlock = false;
+      }
       this.clockFrom(io);
       if (io[IO_STOP] !== STOP_SWEEP) break;
       // (weirds of expired fragments are rows of their own, at the time of the packet that expired them)

@@ -10,7 +10,7 @@
  */
 import type { AnalyzerFactory, AppAnalyzer, AppEvents, AppMetadata, Direction } from '../app/analyzer.js';
 import type { AppLogRecord } from '../app/log-common.js';
-import { armPrints, armed as printsArmed, disarmPrints } from '../app/tls/prints-ahead.js';
+import { armPrints, disarmPrints } from '../app/tls/prints-ahead.js';
 import { addonPaths, loadAddon, type Loaded } from '../capture/addon.js';
 import type { Packet } from '../decode/packet.js';
 import {
@@ -118,6 +118,9 @@ export interface NativeRowsOutput {
 }
 
 const W_APP_EXCEPTION = weirdId('app_analyzer_exception');
+const W_INTERNAL = weirdId('internal_error');
+/** deliver's answer for an analyzer that exists but wants no more (the C table's APP_ENDED). */
+const APP_ENDED = 3;
 
 /** A connection of the native table, as a tunnel's contents name their parent. */
 export interface NativeConn {
@@ -150,6 +153,8 @@ export class NativeFlowTable {
     private readonly wc: WeirdCounters,
     private readonly out: NativeRowsOutput,
     opts: Omit<FlowTableOptions, 'policy'> = {},
+    /** A bug caught in a callback (counted as the pipeline counts one that costs a packet). */
+    private readonly onInternalError: () => void = () => {},
   ) {
     const factory = opts.analyzers;
     const self = this;
@@ -177,7 +182,7 @@ export class NativeFlowTable {
           try {
             this.out.connWeird?.({ tsSec, tsNsec, uid, origH, origP, respH, respP, name });
           } catch {
-            this.wc.inc(weirdId('internal_error'));
+            this.internalError();
           }
         },
         deliver: (buf) => this.deliver(factory, buf),
@@ -225,12 +230,18 @@ export class NativeFlowTable {
       } catch {
         // An analyzer bug must never stop the sensor: counted, and the connection analyzed no further.
         this.appWeird(W_APP_EXCEPTION);
-        return APP_NONE;
+        return APP_ENDED;
       }
-      return a.done ? APP_NONE : APP_ACTIVE;
+      // (ended, it still has its records to give: the table asks for its metadata as FlowTable does)
+      return a.done ? APP_ENDED : APP_ACTIVE;
+    } catch {
+      // A bug outside the analyzers (its factory, this file): it costs the connection's analysis, never the read.
+      this.internalError();
+      return e.a === null ? APP_NONE : APP_ENDED;
     } finally {
       this.current = null;
-      if (arm || printsArmed) disarmPrints();
+      // (prints the pipeline armed for a packet it handed over stay for all of that packet's deliveries, as with FlowTable)
+      if (arm) disarmPrints();
     }
   }
 
@@ -244,7 +255,11 @@ export class NativeFlowTable {
     try {
       e.a.gap(dir, len);
     } catch {
-      this.appWeird(W_APP_EXCEPTION);
+      try {
+        this.appWeird(W_APP_EXCEPTION);
+      } catch {
+        this.internalError();
+      }
       return APP_NONE;
     } finally {
       this.current = null;
@@ -267,13 +282,28 @@ export class NativeFlowTable {
     try {
       app = a.metadata(final);
     } catch {
-      this.appWeird(W_APP_EXCEPTION);
+      try {
+        this.appWeird(W_APP_EXCEPTION);
+      } catch {
+        this.internalError();
+      }
     }
     this.current = null;
-    if (app !== undefined) this.out.appRecord?.({ uid, origH, origP, respH, respP, app });
     if (final) this.apps[handle] = undefined;
-    const service = a.service;
-    return service === undefined ? undefined : escapeZeek(service);
+    try {
+      if (app !== undefined) this.out.appRecord?.({ uid, origH, origP, respH, respP, app });
+      const service = a.service;
+      return service === undefined ? undefined : escapeZeek(service);
+    } catch {
+      // (as with FlowTable, the conn.log row is written all the same)
+      this.internalError();
+      return undefined;
+    }
+  }
+
+  private internalError(): void {
+    this.wc.inc(W_INTERNAL);
+    this.onInternalError();
   }
 
   /** An application analyzer's weird: counted, and a weird.log row the first time for its connection (FlowTable.weird). */

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeCapture } from '../../lab/traffic/generate.js';
+import type { AnalyzerFactory } from '../../sensor/app/analyzer.js';
 import { createAppAnalyzer, zeekLogAnalyzers } from '../../sensor/app/index.js';
 import { NativeFileReader } from '../../sensor/capture/native-reader.js';
 import { flowCoreAddon } from '../../sensor/flow/native-table.js';
@@ -33,7 +34,7 @@ interface Reading {
   native: boolean;
 }
 
-type ReadOpts = PipelineOptions['flows'] & { checksums?: boolean; analyzers?: 'native' | 'js' };
+type ReadOpts = PipelineOptions['flows'] & { checksums?: boolean; analyzers?: 'native' | 'js' | AnalyzerFactory };
 
 const LOGS = ['conn.log', 'weird.log', 'dns.log', 'ssl.log', 'x509.log', 'http.log', 'ssh.log'];
 
@@ -43,7 +44,7 @@ function zeekRead(file: string, flows: 'native' | 'js', o: ReadOpts = {}): Readi
   const { checksums, analyzers, ...flowOpts } = o;
   const pipeline = new Pipeline({
     outputs: [new ZeekDirOutput(out, analyzers === undefined ? undefined : createAppLogs)],
-    analyzers: analyzers === undefined ? undefined : analyzers === 'native' ? zeekLogAnalyzers().factory : createAppAnalyzer,
+    analyzers: analyzers === undefined ? undefined : analyzers === 'native' ? zeekLogAnalyzers().factory : analyzers === 'js' ? createAppAnalyzer : analyzers,
     nativeFlows: flows === 'native',
     flows: { uidSeed: 11, ...flowOpts },
     decoder: { verifyIpChecksum: checksums !== false, verifyTransportChecksums: checksums !== false },
@@ -126,6 +127,16 @@ describe('native flow table', () => {
     const tunnel = join(dir, 'tunnel-evicted.pcap');
     writeFileSync(tunnel, pcapBytes(frames));
     expect(rows(same(tunnel, { maxFlows: 16 }), 'conn.log').filter((l) => l.includes('\t192.168.0.1\t'))).toHaveLength(4);
+    // Nested: IP in IP, then VXLAN, then TCP; making room for the TCP connection ends the VXLAN one, whose own parent must still be named.
+    const nested: Frame[] = [];
+    for (let i = 0; i < 14; i++) nested.push({ ts: 1_767_225_600, data: ether(ipv4('10.0.0.1', '10.0.0.2', 6, withChecksum('10.0.0.1', '10.0.0.2', 6, tcpSegment(40000 + i, 50000, 1000, 2000, 0x10, new Uint8Array(0))))) });
+    const innermost = ether(ipv4('5.5.5.5', '6.6.6.6', 6, withChecksum('5.5.5.5', '6.6.6.6', 6, tcpSegment(41000, 51000, 1, 1, 0x10, new Uint8Array(0)))));
+    const vxlan = ipv4('3.3.3.3', '4.4.4.4', 17, withChecksum('3.3.3.3', '4.4.4.4', 17, udpDatagram(5555, 4789, Uint8Array.from([8, 0, 0, 0, 0, 0, 1, 0, ...innermost]))));
+    nested.push({ ts: 1_767_225_601, data: ether(ipv4('1.1.1.1', '2.2.2.2', 4, vxlan)) });
+    const nestedFile = join(dir, 'nested-evicted.pcap');
+    writeFileSync(nestedFile, pcapBytes(nested));
+    const deepest = rows(same(nestedFile, { maxFlows: 16 }), 'conn.log').find((l) => l.includes('\t5.5.5.5\t'));
+    expect(deepest?.split('\t')[20]).toMatch(/^C\w{15},C\w{15}$/);
   });
 
   it.runIf('addon' in loaded)('takes over from the JavaScript decoders packet by packet: tunnels, fragments, bad checksums, mutated frames', async () => {
@@ -197,6 +208,45 @@ describe('native flow table', () => {
     const mutatedFile = join(dir, 'apps-mutated.pcap');
     writeFileSync(mutatedFile, pcapBytes(mutated(framesOf(gen), craftedFrames(), 60_000, 4242)));
     for (const analyzers of ['native', 'js'] as const) same(mutatedFile, { analyzers });
+  });
+
+  it.runIf('addon' in loaded)('asks an analyzer that ended on its first delivery for its record all the same', () => {
+    // A ClientHello and a fatal alert in one segment: the TLS analyzer is done at once, and still has its ssl.log row and service.
+    const hello = Uint8Array.from([0x16, 3, 1, 0, 49, 1, 0, 0, 45, 3, 3, ...new Array<number>(32).fill(7), 0, 0, 4, 0x00, 0x2f, 0x00, 0x35, 1, 0, 0, 0]);
+    const alert = Uint8Array.from([0x15, 3, 3, 0, 2, 2, 40]);
+    const talk = new TcpTalk({ client: '10.1.0.1', server: '10.1.0.2', cport: 45000, sport: 443, t0: 1_767_225_600 }).c('S').s('SA').c('A').c('PA', Uint8Array.from([...hello, ...alert])).s('A').c('FA').s('FA').c('A');
+    const frames: Frame[] = [...talk.frames];
+    // UDP to port 53 whose first datagram is no DNS message.
+    frames.push({ ts: 1_767_225_601, data: ether(ipv4('10.2.0.1', '10.2.0.2', 17, withChecksum('10.2.0.1', '10.2.0.2', 17, udpDatagram(33333, 53, new TextEncoder().encode('not a dns message at all'))))) });
+    const file = join(dir, 'ended-at-once.pcap');
+    writeFileSync(file, pcapBytes(frames));
+    for (const analyzers of ['native', 'js'] as const) {
+      const r = same(file, { analyzers });
+      expect(rows(r, 'conn.log').find((l) => l.includes('\t443\t'))?.split('\t')[7]).toBe('ssl');
+      expect(rows(r, 'ssl.log')).toHaveLength(1);
+    }
+  });
+
+  it.runIf('addon' in loaded)('keeps reading through a bug in a callback, and times an application weird without a connection by its own packet', async () => {
+    const file = join(dir, 'callbacks.pcap');
+    await writeCapture(file, { seed: 47, packets: 5000 });
+    // A factory that reports a weird before any connection is its own (as detection does on a bug) and makes no analyzer.
+    const weirdFactory: AnalyzerFactory = (_proto, _rp, _op, _dir, _b, _s, _e, events) => {
+      events?.weird('test_detect_weird');
+      return undefined;
+    };
+    const r = same(file, { analyzers: weirdFactory });
+    expect(rows(r, 'weird.log').filter((l) => l.includes('test_detect_weird')).length).toBeGreaterThan(10);
+    // An output whose application rows fail: counted as internal errors, every conn.log row still written.
+    const conn: Uint8Array[] = [];
+    const failing = { record() {}, connRows: (b: Uint8Array) => void conn.push(Uint8Array.from(b)), appRecord: () => { throw new Error('disk full'); } };
+    const p = new Pipeline({ outputs: [failing], analyzers: zeekLogAnalyzers().factory, nativeFlows: true, flows: { uidSeed: 11 } });
+    expect(p.native).toBeDefined();
+    new NativeFileReader(file).readAll(p);
+    p.finish();
+    expect(p.stats.internalErrors).toBeGreaterThan(0);
+    expect(p.weirds.snapshot().internal_error).toBe(p.stats.internalErrors);
+    expect(Buffer.concat(conn).toString().trim().split('\n')).toHaveLength(p.table.stats.records + p.table.stats.interims);
   });
 
   it.runIf('addon' in loaded)('serves `sensor read` where it can: Zeek logs on one thread', async () => {
