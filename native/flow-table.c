@@ -410,9 +410,9 @@ static void row(flow_table_t *t, conn_t *c, int interim) {
     uint32_t op, rp;
     flow_conn_identity(t, c, &uid, oh, &op, rh, &rp);
     t->ev.metadata(t->ev.ctx, c, !interim, uid, oh, op, rh, rp, b);
-    /* The final call is the analyzer's end: what arrives after the record is not analyzed. */
-    if (!interim) c->app_state = APP_NONE;
   }
+  /* The final call is the analyzer's end: what arrives after the record is not analyzed, nor starts an analyzer no record would ask. */
+  if (!interim) c->app_state = APP_NONE;
   if (b->len == service_at) zb_byte(b, '-');
   zb_byte(b, '\t');
   double duration = f->last - f->start;

@@ -631,10 +631,11 @@ export class FlowTable implements TcpHost {
         this.weird(c, W_APP_EXCEPTION);
       }
       this.appEvents.current = null;
-      // The final call is the analyzer's end (a native one is closed by it): what arrives after the record is not analyzed.
-      if (!interim) c.appState = APP_NONE;
       if (app?.tls !== undefined && this.policy !== undefined) this.tlsSeen.set(c, { gen: c.gen, tls: app.tls });
     }
+    // The final call is the analyzer's end (a native one is closed by it): what arrives after the record is not analyzed,
+    // nor does it start an analyzer that no record would ever ask (with recordAt 'close', stragglers).
+    if (!interim) c.appState = APP_NONE;
     const origBytes = isTcp ? c.o.tcpSize(c.r) : c.o.bytes;
     const respBytes = isTcp ? c.r.tcpSize(c.o) : c.r.bytes;
     const rec: ConnRecord = {

@@ -227,6 +227,23 @@ describe('native flow table', () => {
     }
   });
 
+  it.runIf('addon' in loaded)('starts no analyzer for what arrives after a connection’s final record (records at the close)', () => {
+    // A handshake and a clean close with no payload (no analyzer chosen yet), then data after the close completed.
+    const talk = new TcpTalk({ client: '10.3.0.1', server: '10.3.0.2', cport: 46000, sport: 80, t0: 1_767_225_600 }).c('S').s('SA').c('A').c('FA').s('FA').c('A').c('PA', 40, { seq: 1001 }); // (at the stream's start: in order, so delivered)
+    const file = join(dir, 'straggler.pcap');
+    writeFileSync(file, pcapBytes(talk.frames));
+    for (const flows of ['js', 'native'] as const) {
+      let made = 0;
+      const counting: AnalyzerFactory = (...a) => {
+        made++;
+        return createAppAnalyzer(...a);
+      };
+      const r = zeekRead(file, flows, { analyzers: counting, recordAt: 'close' });
+      expect(rows(r, 'conn.log'), flows).toHaveLength(1);
+      expect(made, flows).toBe(0);
+    }
+  });
+
   it.runIf('addon' in loaded)('keeps reading through a bug in a callback, and times an application weird without a connection by its own packet', async () => {
     const file = join(dir, 'callbacks.pcap');
     await writeCapture(file, { seed: 47, packets: 5000 });
