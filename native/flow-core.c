@@ -103,6 +103,12 @@ static napi_value fail(napi_env env, const char *msg) {
   return NULL;
 }
 
+/* Whether v is a typed array of the type; its data and length (in elements) then. */
+static int typed(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len) {
+  napi_typedarray_type ty;
+  return napi_get_typedarray_info(env, v, &ty, len, data, NULL, NULL) == napi_ok && ty == want;
+}
+
 /*
  * tcpReplay(packets: Float64Array, payload: Uint8Array, wants: boolean, lingerNs: number): string.
  * Each packet is from host 0 or 1; the host whose packet made the connection is its
@@ -114,11 +120,10 @@ static napi_value js_tcp_replay(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4) return fail(env, "tcpReplay(packets, payload, wants, lingerNs)");
-  napi_typedarray_type ty;
   size_t n_fields, pool_len;
   void *fields_p, *pool_p;
-  if (napi_get_typedarray_info(env, argv[0], &ty, &n_fields, &fields_p, NULL, NULL) != napi_ok || ty != napi_float64_array) return fail(env, "tcpReplay: packets must be a Float64Array");
-  if (napi_get_typedarray_info(env, argv[1], &ty, &pool_len, &pool_p, NULL, NULL) != napi_ok || ty != napi_uint8_array) return fail(env, "tcpReplay: payload must be a Uint8Array");
+  if (!typed(env, argv[0], napi_float64_array, &fields_p, &n_fields)) return fail(env, "tcpReplay: packets must be a Float64Array");
+  if (!typed(env, argv[1], napi_uint8_array, &pool_p, &pool_len)) return fail(env, "tcpReplay: payload must be a Uint8Array");
   bool wants;
   double linger;
   if (napi_get_value_bool(env, argv[2], &wants) != napi_ok || napi_get_value_double(env, argv[3], &linger) != napi_ok) return fail(env, "tcpReplay: wants must be a boolean, lingerNs a number");
@@ -334,12 +339,9 @@ static napi_value js_table_new(napi_env env, napi_callback_info info) {
   const char *fn_names[4] = { "connWeird", "deliver", "gap", "metadata" };
   for (int i = 0; i < 4; i++)
     if (napi_get_named_property(env, argv[1], fn_names[i], &fns[i]) != napi_ok || napi_typeof(env, fns[i], &vt) != napi_ok || vt != napi_function) return fail(env, "tableNew: callbacks must have the functions connWeird, deliver, gap and metadata");
-  napi_typedarray_type ty;
   size_t n_io;
   void *io;
-  napi_value io_buf;
-  size_t io_off;
-  if (napi_get_typedarray_info(env, argv[2], &ty, &n_io, &io, &io_buf, &io_off) != napi_ok || ty != napi_float64_array || n_io < IO_COUNT) return fail(env, "tableNew: io must be a Float64Array of IO_COUNT numbers");
+  if (!typed(env, argv[2], napi_float64_array, &io, &n_io) || n_io < IO_COUNT) return fail(env, "tableNew: io must be a Float64Array of IO_COUNT numbers");
   flow_config_t cfg = { 0 };
   /* As FlowTable takes them: at least 16 connections (a fraction rounds up: it compares active >= max), the seed's low 16 bits. */
   double max_flows = ceil(num_prop(env, argv[0], "maxFlows", 1000000));
@@ -409,20 +411,20 @@ static void packet_from(flow_pkt_t *p, const int32_t *d, const uint8_t *data, si
   p->dport = (uint32_t)d[D_DPORT];
   p->icmp_type = (uint32_t)d[D_ICMP_TYPE];
   p->icmp_code = (uint32_t)d[D_ICMP_CODE];
-  p->flags = (uint32_t)d[D_FLAGS];
-  p->seq = (uint32_t)d[D_SEQ];
-  p->ack = (uint32_t)d[D_ACK];
-  p->win = (uint32_t)d[D_WIN];
+  p->l4.flags = (uint32_t)d[D_FLAGS];
+  p->l4.seq = (uint32_t)d[D_SEQ];
+  p->l4.ack = (uint32_t)d[D_ACK];
+  p->l4.win = (uint32_t)d[D_WIN];
   p->ip_len = (uint32_t)d[D_IP_LEN];
-  p->pay_len = (uint32_t)d[D_PAY_LEN];
+  p->l4.pay_len = (uint32_t)d[D_PAY_LEN];
   uint32_t off = (uint32_t)d[D_PAY_OFF], cap = (uint32_t)d[D_PAY_CAP];
   /* The payload is only read for an application analyzer; a descriptor pointing outside its buffer gives none. */
   if (off <= data_len && cap <= data_len - off) {
-    p->pay = data + off;
-    p->pay_cap = cap;
+    p->l4.pay = data + off;
+    p->l4.pay_cap = cap;
   } else {
-    p->pay = data;
-    p->pay_cap = 0;
+    p->l4.pay = data;
+    p->l4.pay_cap = 0;
   }
   p->vlan0 = d[D_VLAN0];
   p->vlan1 = d[D_VLAN1];
@@ -437,14 +439,13 @@ static napi_value js_table_block(napi_env env, napi_callback_info info) {
   napi_value argv[6];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 6) return fail(env, "tableBlock(h, data, desc, from, count, mult)");
   core_t *c = core_arg(env, argv[0]);
-  napi_typedarray_type ty;
   size_t data_len, n_desc;
   void *data, *desc;
   uint32_t from, count;
   double mult;
   if (!c) return fail(env, "tableBlock: not a flow table");
-  if (napi_get_typedarray_info(env, argv[1], &ty, &data_len, &data, NULL, NULL) != napi_ok || ty != napi_uint8_array) return fail(env, "tableBlock: data must be a Uint8Array");
-  if (napi_get_typedarray_info(env, argv[2], &ty, &n_desc, &desc, NULL, NULL) != napi_ok || ty != napi_int32_array) return fail(env, "tableBlock: desc must be an Int32Array");
+  if (!typed(env, argv[1], napi_uint8_array, &data, &data_len)) return fail(env, "tableBlock: data must be a Uint8Array");
+  if (!typed(env, argv[2], napi_int32_array, &desc, &n_desc)) return fail(env, "tableBlock: desc must be an Int32Array");
   if (napi_get_value_uint32(env, argv[3], &from) != napi_ok || napi_get_value_uint32(env, argv[4], &count) != napi_ok || napi_get_value_double(env, argv[5], &mult) != napi_ok) return fail(env, "tableBlock: from, count and mult must be numbers");
   if ((size_t)count > n_desc / D_STRIDE) return fail(env, "tableBlock: count is past the descriptors");
   double *io = c->io;
@@ -481,9 +482,9 @@ static napi_value js_table_block(napi_env env, napi_callback_info info) {
     io[IO_CUR_SEC] = sec;
     io[IO_CUR_NSEC] = nsec;
     packet_from(&p, d, data, data_len);
-    p.now = now;
-    c->cur_pay = p.pay;
-    c->cur_pay_len = p.pay_cap;
+    p.l4.now = now;
+    c->cur_pay = p.l4.pay;
+    c->cur_pay_len = p.l4.pay_cap;
     c->cur_at = (int32_t)(k * D_STRIDE);
     flow_table_process(c->t, &p, NULL);
     if (now - io[IO_LAST_SWEEP] > 1e9) {
@@ -508,21 +509,20 @@ static napi_value js_table_one(napi_env env, napi_callback_info info) {
   napi_value argv[6];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 6) return fail(env, "tableOne(h, desc, buf, now, parentHandle, parentGen)");
   core_t *c = core_arg(env, argv[0]);
-  napi_typedarray_type ty;
   size_t n_desc, buf_len;
   void *desc, *buf;
   double now;
   int32_t parent_handle;
   uint32_t parent_gen;
   if (!c) return fail(env, "tableOne: not a flow table");
-  if (napi_get_typedarray_info(env, argv[1], &ty, &n_desc, &desc, NULL, NULL) != napi_ok || ty != napi_int32_array || n_desc < D_STRIDE) return fail(env, "tableOne: desc must be an Int32Array of one descriptor");
-  if (napi_get_typedarray_info(env, argv[2], &ty, &buf_len, &buf, NULL, NULL) != napi_ok || ty != napi_uint8_array) return fail(env, "tableOne: buf must be a Uint8Array");
+  if (!typed(env, argv[1], napi_int32_array, &desc, &n_desc) || n_desc < D_STRIDE) return fail(env, "tableOne: desc must be an Int32Array of one descriptor");
+  if (!typed(env, argv[2], napi_uint8_array, &buf, &buf_len)) return fail(env, "tableOne: buf must be a Uint8Array");
   if (napi_get_value_double(env, argv[3], &now) != napi_ok || napi_get_value_int32(env, argv[4], &parent_handle) != napi_ok || napi_get_value_uint32(env, argv[5], &parent_gen) != napi_ok) return fail(env, "tableOne: now, parentHandle and parentGen must be numbers");
   flow_pkt_t p;
   const int32_t *d = desc;
   packet_from(&p, d, buf, buf_len);
   p.l4_bad = d[D_L4_BAD] != 0;
-  p.now = now;
+  p.l4.now = now;
   conn_t *parent = parent_handle >= 0 ? flow_conn_by_handle(c->t, (uint32_t)parent_handle, parent_gen) : NULL;
   c->cur_base = buf;
   c->cur_len = buf_len;

@@ -737,14 +737,14 @@ static conn_t *create(flow_table_t *t, const flow_pkt_t *p, uint32_t h, uint32_t
   memcpy(f->ra, p->d, sizeof f->ra);
   f->op = sport;
   f->rp = dport;
-  f->start = f->last = p->now;
+  f->start = f->last = p->l4.now;
   c->vlan = p->vlan0;
   c->inner_vlan = p->vlan1;
   c->parents = parents;
   c->app_state = t->cfg.app && (p->proto == 6 || p->proto == 17) ? APP_UNDECIDED : APP_NONE;
   int flip = 0;
   if (p->proto == 6) {
-    uint32_t fl = p->flags;
+    uint32_t fl = p->l4.flags;
     if ((!(fl & TH_SYN) || fl & TH_ACK) && likely_server_port(6, sport)) flip = likely_server_port(6, dport) ? !(fl & TH_SYN) && sport < dport : 1;
   } else if (p->proto == 17) {
     flip = likely_server_port(17, sport) && !likely_server_port(17, dport);
@@ -757,10 +757,10 @@ static conn_t *create(flow_table_t *t, const flow_pkt_t *p, uint32_t h, uint32_t
   t->buckets[i] = c;
   t->active++;
   t->stats.created++;
-  list_put(t, c, p->proto == 6 ? LIST_TCP : p->proto == 17 ? LIST_UDP : p->proto == 1 || p->proto == 58 ? LIST_ICMP : LIST_OTHER, p->now);
+  list_put(t, c, p->proto == 6 ? LIST_TCP : p->proto == 17 ? LIST_UDP : p->proto == 1 || p->proto == 58 ? LIST_ICMP : LIST_OTHER, p->l4.now);
   if (c->deadline < t->next_check) t->next_check = c->deadline;
   if (t->cfg.interim_ns > 0) {
-    c->interim_due = p->now + t->cfg.interim_ns;
+    c->interim_due = p->l4.now + t->cfg.interim_ns;
     c->in_start_list = 1;
     c->sprev = t->s_tail;
     c->snext = NULL;
@@ -848,8 +848,8 @@ static void note_mpls(conn_t *c, const flow_pkt_t *p) {
 }
 
 conn_t *flow_table_process(flow_table_t *t, const flow_pkt_t *p, conn_t *parent) {
-  if (p->now >= t->next_check) advance(t, p->now);
-  t->now_ns = p->now;
+  if (p->l4.now >= t->next_check) advance(t, p->l4.now);
+  t->now_ns = p->l4.now;
   int proto = p->proto;
   uint32_t sport = p->sport, dport = p->dport;
   int one_way = 0;
@@ -878,9 +878,8 @@ conn_t *flow_table_process(flow_table_t *t, const flow_pkt_t *p, conn_t *parent)
       break;
     }
   }
-  if (c && proto == 6 && p->flags & TH_SYN) {
-    flow_tcp_pkt_t tp = { .flags = p->flags, .seq = p->seq, .ack = p->ack, .win = p->win, .pay_len = p->pay_len, .pay_cap = p->pay_cap, .pay = p->pay, .now = p->now };
-    if (flow_is_reuse(&c->f, &tp, &t->host)) {
+  if (c && proto == 6 && p->l4.flags & TH_SYN) {
+    if (flow_is_reuse(&c->f, &p->l4, &t->host)) {
       t->stats.reused++;
       finish(t, c);
       c = NULL;
@@ -902,19 +901,18 @@ conn_t *flow_table_process(flow_table_t *t, const flow_pkt_t *p, conn_t *parent)
   ep->ip_bytes += p->ip_len;
   if (p->mpls_count) note_mpls(c, p);
   if (proto == 6) {
-    flow_tcp_pkt_t tp = { .flags = p->flags, .seq = p->seq, .ack = p->ack, .win = p->win, .pay_len = p->pay_len, .pay_cap = p->pay_cap, .pay = p->pay, .now = p->now };
-    flow_process_tcp(f, is_orig, &tp, &t->host);
+    flow_process_tcp(f, is_orig, &p->l4, &t->host);
     if (t->cfg.record_at_close && c->list == LIST_CLOSED && !c->recorded && flow_close_complete(f)) record_now(t, c);
   } else {
-    f->last = p->now;
-    ep->bytes += p->pay_len;
+    f->last = p->l4.now;
+    ep->bytes += p->l4.pay_len;
     if (proto == 17) {
       flow_check_history(f, ep, HIST_UDP_DATA, 'D');
-      if (p->pay_cap > 0 && t->cfg.app && c->app_state != APP_NONE) h_deliver(&t->host, f, ep, p->pay, p->pay_cap);
+      if (p->l4.pay_cap > 0 && t->cfg.app && c->app_state != APP_NONE) h_deliver(&t->host, f, ep, p->l4.pay, p->l4.pay_cap);
     }
   }
   if (c->list >= 0) list_touch(t, c);
-  if (c->interim_lapsed) resume_interims(t, c, p->now);
+  if (c->interim_lapsed) resume_interims(t, c, p->l4.now);
   return c;
 }
 

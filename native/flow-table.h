@@ -39,14 +39,13 @@ typedef struct {
   uint32_t s[4], d[4];
   uint32_t sport, dport;
   uint32_t icmp_type, icmp_code;
-  uint32_t flags, seq, ack, win;
-  uint32_t ip_len, pay_len, pay_cap;
-  const uint8_t *pay;
+  uint32_t ip_len;
   int32_t vlan0, vlan1;
   int mpls_count;
   const int32_t *mpls; /* up to 8 */
   int l4_bad;
-  double now;
+  /* What the TCP analysis reads, in its own form (UDP's payload and every packet's time too). */
+  flow_tcp_pkt_t l4;
 } flow_pkt_t;
 
 typedef struct conn conn_t;

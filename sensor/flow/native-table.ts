@@ -16,8 +16,9 @@ import type { Packet } from '../decode/packet.js';
 import {
   D_ACK, D_DPORT, D_FLAGS, D_HELLO, D_ICMP_CODE, HELLO_NONE, D_ICMP_TYPE, D_IP_LEN, D_IPV, D_L4_BAD, D_MPLS0, D_MPLS_COUNT, D_PAY_CAP, D_PAY_LEN, D_PAY_OFF, D_PROTO, D_S0, D_SEQ, D_SPORT, D_VLAN0, D_VLAN1, D_WIN, STRIDE,
 } from '../decode/predecoded.js';
-import { weirdId, weirdName as weirdNameOf, type WeirdCounters } from '../decode/weird.js';
+import { weirdId, type WeirdCounters } from '../decode/weird.js';
 import { escapeZeek } from '../output/zeek-log.js';
+import { AnalyzerClock } from './analyzer-clock.js';
 import { APP_ACTIVE, APP_NONE } from './conn.js';
 import { FlowTableStats, type ConnWeird, type FlowTableOptions } from './table.js';
 import { ZEEK_TIMEOUTS } from './timeouts.js';
@@ -117,7 +118,7 @@ export interface NativeRowsOutput {
   appRecord?(r: AppLogRecord): void;
 }
 
-const W_APP_EXCEPTION = weirdId('app_analyzer_exception');
+const W_APP_EXCEPTION = 'app_analyzer_exception';
 const W_INTERNAL = weirdId('internal_error');
 /** deliver's answer for an analyzer that exists but wants no more (the C table's APP_ENDED). */
 const APP_ENDED = 3;
@@ -130,7 +131,6 @@ export interface NativeConn {
 
 export class NativeFlowTable {
   readonly io = new Float64Array(IO_COUNT);
-  readonly lingerNs = 5e9;
   private readonly h: Handle;
   private readonly one = new Int32Array(STRIDE);
   private base = 0;
@@ -143,10 +143,7 @@ export class NativeFlowTable {
   private current: AppEntry | null = null;
   private currentHandle = -1;
   private readonly events: AppEvents;
-  private ts = 0n;
-  private tsFor = NaN;
-  private tsBase = 0n;
-  private tsBaseSec = NaN;
+  private readonly clock = new AnalyzerClock();
 
   constructor(
     private readonly addon: FlowCoreAddon,
@@ -226,7 +223,7 @@ export class NativeFlowTable {
       this.current = e;
       this.currentHandle = handle;
       try {
-        a.deliver(dir, b, off, off + len, this.tsNs(io[IO_CB_NOW]!, io[IO_CB_BASE]!));
+        a.deliver(dir, b, off, off + len, this.clock.at(io[IO_CB_BASE]!, io[IO_CB_NOW]!));
       } catch {
         // An analyzer bug must never stop the sensor: counted, and the connection analyzed no further.
         this.appWeird(W_APP_EXCEPTION);
@@ -307,8 +304,8 @@ export class NativeFlowTable {
   }
 
   /** An application analyzer's weird: counted, and a weird.log row the first time for its connection (FlowTable.weird). */
-  private appWeird(name: string | number): void {
-    const id = typeof name === 'number' ? name : weirdId(name);
+  private appWeird(name: string): void {
+    const id = weirdId(name);
     const e = this.current;
     const who = e === null ? undefined : this.addon.tableIdentity(this.h, this.currentHandle, e.gen);
     if (e === null || who === undefined) {
@@ -316,25 +313,13 @@ export class NativeFlowTable {
       return;
     }
     this.wc.count(id);
-    const key = typeof name === 'number' ? String(id) : name;
-    if (e.logged?.has(key)) return;
-    (e.logged ??= new Set()).add(key);
+    if (e.logged?.has(name)) return;
+    (e.logged ??= new Set()).add(name);
     const [uid, origH, origP, respH, respP, tsSec, tsNsec] = who;
-    this.out.connWeird?.({ tsSec, tsNsec, uid, origH, origP, respH, respP, name: typeof name === 'number' ? weirdNameOf(id) : name });
+    this.out.connWeird?.({ tsSec, tsNsec, uid, origH, origP, respH, respP, name });
   }
 
-  /** The packet's absolute time for the analyzers (a BigInt, made once per packet: FlowTable.tsNs). */
-  private tsNs(now: number, base: number): bigint {
-    if (this.tsFor !== now || this.tsBaseSec !== base) {
-      if (this.tsBaseSec !== base) {
-        this.tsBaseSec = base;
-        this.tsBase = BigInt(base) * 1_000_000_000n;
-      }
-      this.tsFor = now;
-      this.ts = this.tsBase + BigInt(now);
-    }
-    return this.ts;
-  }
+
 
   get baseSec(): number {
     return this.base;

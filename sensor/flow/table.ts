@@ -11,6 +11,7 @@ import { TH_ACK, TH_SYN } from '../decode/tcp.js';
 import { weirdId, weirdName, type WeirdCounters } from '../decode/weird.js';
 import type { PopulationDataPolicyChecker } from '../policy/population-data.js';
 import type { ConnRecord, Transport } from '../record.js';
+import { AnalyzerClock } from './analyzer-clock.js';
 import { communityId } from './community-id.js';
 import { APP_ACTIVE, APP_NONE, APP_UNDECIDED, Arena, Conn, type Endpoint, TCP_INACTIVE, TCP_SYN_ACK_SENT, TCP_SYN_SENT } from './conn.js';
 import { connState } from './conn-state.js';
@@ -120,11 +121,7 @@ export class FlowTable implements TcpHost {
   /** The packet being processed: its time (ns, relative); -0 makes it a double field from the start (see Pipeline.lastNow). */
   nowNs = -0;
   private readonly appEvents: AppEvents & { current: Conn | null };
-  private ts = 0n;
-  /** NaN: a double field from the start, and equal to no time. */
-  private tsFor = NaN;
-  private tsBase = 0n;
-  private tsBaseSec = -1;
+  private readonly clock = new AnalyzerClock();
   /** TLS summaries per connection kept for the policy verdict (metadata drains, the verdict needs them later). */
   private readonly tlsSeen = new WeakMap<Conn, { gen: number; tls: TlsInfo }>();
 
@@ -397,7 +394,7 @@ export class FlowTable implements TcpHost {
     }
     this.appEvents.current = c;
     try {
-      a!.deliver(dir, buf, start, end, this.tsNs());
+      a!.deliver(dir, buf, start, end, this.clock.at(this.baseSec, this.nowNs));
     } catch {
       // An analyzer bug must never stop the sensor: count it and stop analyzing this connection.
       this.weird(c, W_APP_EXCEPTION);
@@ -423,19 +420,6 @@ export class FlowTable implements TcpHost {
     }
     this.appEvents.current = null;
     if (a.done) c.appState = APP_NONE;
-  }
-
-  /** The packet's absolute time for the analyzers (a BigInt: made once per packet, and only when one is delivered). */
-  private tsNs(): bigint {
-    if (this.tsFor !== this.nowNs || this.tsBaseSec !== this.baseSec) {
-      if (this.tsBaseSec !== this.baseSec) {
-        this.tsBaseSec = this.baseSec;
-        this.tsBase = BigInt(this.baseSec) * 1_000_000_000n;
-      }
-      this.tsFor = this.nowNs;
-      this.ts = this.tsBase + BigInt(this.nowNs);
-    }
-    return this.ts;
   }
 
   // ------------------------------------------------------------------ time

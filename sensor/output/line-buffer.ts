@@ -51,17 +51,19 @@ export class LineBuffer {
     }
   }
 
+  /** Text that is whole lines, each ending in a newline (a log's header). */
+  textLines(s: string): void {
+    this.text(s);
+    this.lineStart = this.pos;
+  }
+
   /**
    * Whole lines written elsewhere (the native flow core's conn.log rows), between lines:
    * copied in, or, when they are most of a block, handed to the sink as they are, after
    * the lines before them.
    */
   lines(src: Uint8Array): void {
-    if (this.pos !== this.lineStart) {
-      // Text written whole, ending in a newline (a log's header lines), is complete lines too.
-      if (this.buf[this.pos - 1] !== NL) throw new Error('LineBuffer.lines: a line is being written');
-      this.lineStart = this.pos;
-    }
+    if (this.pos !== this.lineStart) throw new Error('LineBuffer.lines: a line is being written');
     if (src.length >= this.buf.length >> 1) {
       if (this.pos > 0) this.sink(this.buf.subarray(0, this.pos));
       this.pos = 0;

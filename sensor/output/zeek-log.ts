@@ -182,7 +182,7 @@ export class ZeekLogWriter {
       const f = new FileSink(file);
       this.target = f;
       this.out = new LineBuffer(f.write);
-      this.out.text(zeekHeader(path, fields, openedAt));
+      this.out.textLines(zeekHeader(path, fields, openedAt));
     } else {
       this.target = stream;
       this.out = new LineBuffer(stream.sink);

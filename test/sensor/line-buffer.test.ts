@@ -51,4 +51,22 @@ describe('LineBuffer', () => {
     expect(blocks.length).toBeGreaterThan(10);
     for (const b of blocks) expect(b.endsWith('\n')).toBe(true);
   });
+
+  it('takes whole lines written elsewhere between its own, copied or handed over as they are, and refuses them inside a line', () => {
+    const big = new TextEncoder().encode('r'.repeat(40) + '\n');
+    const { text, blocks } = written((o) => {
+      o.textLines('#header\n');
+      o.lines(new TextEncoder().encode('a\tb\n'));
+      o.text('own');
+      o.endLine();
+      o.lines(big); // half the block or more: to the sink as it is, after the lines before it
+      o.lines(new Uint8Array(0));
+      o.text('half');
+      expect(() => o.lines(new TextEncoder().encode('x\n'))).toThrow(/a line is being written/);
+      o.endLine();
+    }, 64);
+    expect(text).toBe('#header\na\tb\nown\n' + 'r'.repeat(40) + '\nhalf\n');
+    expect(blocks).toContain('r'.repeat(40) + '\n');
+    for (const b of blocks) expect(b.endsWith('\n')).toBe(true);
+  });
 });
